@@ -1,0 +1,121 @@
+"""The app factory: ``create_app(config)`` builds one self-contained emulator (a plain ASGI app)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import Headers
+
+from .config import Config
+from .context import RequestContext
+from .errors import InternalError, problem_response
+from .pipeline import Next, Step, compose
+from .pipeline.auth import auth_step
+from .pipeline.body import make_body_step
+from .pipeline.idempotency import idempotency_step
+from .pipeline.journal import journal_step
+from .pipeline.ratelimit import ratelimit_step
+from .pipeline.route import make_route_step
+from .pipeline.scenarios import scenario_step
+from .routing import Router
+from .state import EmulatorState
+from .validation import Validators
+
+if TYPE_CHECKING:
+    from starlette.types import Message, Receive, Scope, Send
+
+    from .fixtures import FixtureSet
+
+logger = logging.getLogger("cuadra_emulator")
+CONTROL_PREFIX = "/_emulator"
+
+
+async def _dispatch(ctx: RequestContext) -> object:
+    assert ctx.route is not None
+    return await ctx.route.handler(ctx)
+
+
+class EmulatorApp:
+    """A plain ASGI application holding its own :class:`EmulatorState` (``app.state``)."""
+
+    def __init__(self, config: Config, state: EmulatorState, api: Router, control: Router) -> None:
+        self.config = config
+        self.state = state
+        self.api_router = api
+        self.control_router = control
+        self.validators = Validators()
+        body = make_body_step(self.validators)
+        api_steps: list[Step] = [
+            journal_step,
+            make_route_step(api),
+            auth_step,
+            ratelimit_step,
+            idempotency_step,
+            scenario_step,
+            body,
+        ]
+        self.api_steps = api_steps
+        self._api: Next = compose(api_steps, _dispatch)  # type: ignore[arg-type]
+        self._control: Next = compose([make_route_step(control), body], _dispatch)  # type: ignore[arg-type]
+
+    def rebuild(self) -> None:
+        """Recompose the pipeline after a feature replaced one of ``api_steps``."""
+        self._api = compose(self.api_steps, _dispatch)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:  # websockets are not part of the API
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        ctx = RequestContext(
+            scope=scope,
+            receive=receive,
+            state=self.state,
+            method=scope["method"],
+            path=path,
+            raw_query=scope.get("query_string", b"").decode("latin-1"),
+            headers=Headers(scope=scope),
+        )
+        chain = self._control if path.startswith(CONTROL_PREFIX) else self._api
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            response = await chain(ctx)
+            await response(scope, receive, tracking_send)
+        except Exception as exc:  # an emulator bug: never a traceback on the wire
+            self.state.server_errors.append(exc)
+            logger.exception("unhandled error serving %s %s", ctx.method, path)
+            if not started:
+                await problem_response(InternalError())(scope, receive, send)
+
+
+def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = None) -> EmulatorApp:
+    """Build an emulator from ``config`` (defaults: bundled fixtures, seed 0, system clock)."""
+    from .control import CONTROL_ROUTES
+    from .routes import API_ROUTES
+
+    config = config or Config()
+    state = EmulatorState(config, fixtures)
+    return EmulatorApp(config, state, Router(API_ROUTES), Router(CONTROL_ROUTES))

@@ -1,0 +1,1 @@
+"""Chat completions: deterministic replies, token accounting and SSE streams."""

@@ -1,0 +1,80 @@
+"""The event sequences of a streamed chat turn and the paced, fault-aware streamer.
+
+Events are built in full before the first byte is sent ("decide before you stream"); the streamer
+only applies timing (through the clock) and the faults a :class:`StreamPlan` asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from .sse import DONE, frame
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+    from .turn import Turn
+
+EventKind = Literal["meta", "delta", "final", "done"]
+Event = tuple[EventKind, dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """How to deliver a stream: pacing and (for scenarios) faults. Durations are clock seconds."""
+
+    first_token_delay: float = 0.0
+    token_interval: float = 0.0
+    cut_after: int | None = None  # close the connection after N deltas: no final chunk, no [DONE]
+
+
+def native_events(turn: Turn) -> list[Event]:
+    """``data: {"id","delta","finished"...}`` chunks, a final chunk with usage, then ``[DONE]``."""
+    base = {"id": turn.chat_id, "messageId": turn.message_id}
+    events: list[Event] = []
+    for piece in turn.pieces:
+        events.append(("delta", {**base, "delta": piece, "finished": False}))
+    events.append(("final", {**base, "delta": "", "finished": True, "usage": turn.usage}))
+    events.append(("done", None))
+    return events
+
+
+def ai_sdk_events(turn: Turn) -> list[Event]:
+    """The Vercel AI SDK UI message stream v1 sequence the official client consumes."""
+    text_id = f"text_{turn.message_id}"
+    events: list[Event] = [
+        ("meta", {"type": "start", "messageId": turn.message_id, "messageMetadata": {"chatId": turn.chat_id}}),
+        ("meta", {"type": "start-step"}),
+        ("meta", {"type": "text-start", "id": text_id}),
+    ]
+    for piece in turn.pieces:
+        events.append(("delta", {"type": "text-delta", "id": text_id, "delta": piece}))
+    events.append(("final", {"type": "text-end", "id": text_id}))
+    events.append(("final", {"type": "finish-step"}))
+    events.append(("final", {
+        "type": "finish",
+        "finishReason": "stop",
+        "messageId": turn.message_id,
+        "messageMetadata": {"chatId": turn.chat_id, "usage": turn.usage},
+    }))
+    events.append(("done", None))
+    return events
+
+
+async def deliver(
+    events: list[Event], clock: Clock, plan: StreamPlan, on_close: Callable[[], None] | None = None
+) -> AsyncIterator[bytes]:
+    """Yield the framed events, sleeping on ``clock`` between deltas and applying ``plan``'s faults."""
+    deltas = 0
+    try:
+        for kind, event in events:
+            if kind == "delta":
+                if plan.cut_after is not None and deltas >= plan.cut_after:
+                    return
+                await clock.sleep(plan.first_token_delay if deltas == 0 else plan.token_interval)
+                deltas += 1
+            yield DONE if event is None else frame(event)
+    finally:
+        if on_close is not None:
+            on_close()

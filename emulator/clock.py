@@ -1,0 +1,73 @@
+"""Clocks: every time read and every sleep in the emulator goes through one of these."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What the emulator needs from time."""
+
+    def now(self) -> float:
+        """Seconds since the epoch."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time."""
+
+
+class SystemClock:
+    """Real time."""
+
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+
+class ManualClock:
+    """Virtual time: starts at a fixed instant and moves only when told.
+
+    A sleep advances virtual time at once instead of waiting, so scripted delays cost no wall time.
+    """
+
+    def __init__(self, start: float) -> None:
+        self._start = start
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward; negative values are rejected."""
+        if seconds < 0:
+            raise ValueError("cannot advance the clock backwards")
+        self._now += seconds
+
+    def set(self, instant: float) -> None:
+        self._now = instant
+
+    def reset(self) -> None:
+        self._now = self._start
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._now += seconds
+        await asyncio.sleep(0)
+
+
+def isoformat(ts: float) -> str:
+    """ISO 8601 UTC with a ``Z`` suffix and second precision, as the Cuadra API writes timestamps."""
+    return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> float:
+    """Parse an ISO 8601 timestamp (``Z`` or offset) into epoch seconds; raises ValueError."""
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()

@@ -1,0 +1,35 @@
+"""The one frozen configuration object; only the CLI and the pytest plugin build it from flags/env."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+ClockMode = Literal["system", "manual"]
+AuthMode = Literal["strict", "off"]
+
+#: The instant a manual clock starts at (2025-01-01T00:00:00Z); fixed so runs are reproducible.
+MANUAL_CLOCK_START = 1735689600.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of one emulator instance. Immutable: derive variants with :meth:`with_`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8787
+    seed: int = 0
+    fixtures_dir: Path | None = None  # None: the bundled default fixtures
+    clock: ClockMode = "system"
+    clock_start: float = MANUAL_CLOCK_START
+    auth: AuthMode = "strict"
+    log_level: str = "warning"
+    journal_size: int = 1000
+    max_body_bytes: int = 1024 * 1024
+    stream_token_interval: float = 0.0  # seconds between stream deltas; 0 = no pacing
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    def with_(self, **changes: object) -> Config:
+        """Return a copy with ``changes`` applied."""
+        return replace(self, **changes)  # type: ignore[arg-type]

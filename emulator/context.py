@@ -1,0 +1,93 @@
+"""The per-request context every pipeline step and handler receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+
+from .errors import PayloadTooLarge
+from .principal import Principal
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope
+
+    from .journal import JournalEntry
+    from .routing import Route
+    from .state import EmulatorState
+
+
+class QueryParams(dict[str, str]):
+    """Query parameters: the first value per name as a dict, all values via :meth:`getlist`."""
+
+    def __init__(self, raw: str) -> None:
+        pairs = parse_qsl(raw, keep_blank_values=True)
+        super().__init__()
+        self._multi: dict[str, list[str]] = {}
+        for key, value in pairs:
+            self.setdefault(key, value)
+            self._multi.setdefault(key, []).append(value)
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._multi.get(key, []))
+
+
+@dataclass
+class RequestContext:
+    """What is known about one request as it travels through the pipeline."""
+
+    scope: Scope
+    receive: Receive
+    state: EmulatorState
+    method: str
+    path: str
+    raw_query: str
+    headers: Headers
+    route: Route | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+    principal: Principal | None = None
+    json: Any = None
+    entry: JournalEntry | None = None
+    #: What a scenario rule decided for this request (stream faults, scripted replies, ...).
+    directives: dict[str, Any] = field(default_factory=dict)
+    _body: bytes | None = None
+    _query: QueryParams | None = None
+
+    @property
+    def query(self) -> QueryParams:
+        if self._query is None:
+            self._query = QueryParams(self.raw_query)
+        return self._query
+
+    @property
+    def org_id(self) -> str:
+        assert self.principal is not None, "handler on an authenticated route"
+        return self.principal.org_id
+
+    async def body(self, limit: int | None = None) -> bytes:
+        """The whole request body (read once); over ``limit`` bytes is a 413 problem."""
+        if self._body is not None:
+            return self._body
+        limit = self.state.config.max_body_bytes if limit is None else limit
+        declared = self.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"Request body is {declared} bytes; the limit is {limit} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes.")
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        self._body = b"".join(chunks)
+        if self.entry is not None:
+            self.entry.request_body = self._body
+        return self._body

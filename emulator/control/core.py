@@ -1,0 +1,31 @@
+"""Control-plane basics: health, reset, journal read-out."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..context import RequestContext
+from ..responses import json_response, no_content
+from ..routing import route
+
+
+async def health(ctx: RequestContext) -> Response:
+    state = ctx.state
+    return json_response({"status": "ok", "seed": state.config.seed, "clock": state.config.clock,
+                          "auth": state.config.auth})
+
+
+async def reset(ctx: RequestContext) -> Response:
+    ctx.state.reset()
+    return no_content()
+
+
+async def list_requests(ctx: RequestContext) -> Response:
+    return json_response({"items": [entry.to_json() for entry in ctx.state.journal]})
+
+
+ROUTES = [
+    route("GET", "/_emulator/health", health, auth=False),
+    route("POST", "/_emulator/reset", reset, auth=False),
+    route("GET", "/_emulator/requests", list_requests, auth=False),
+]

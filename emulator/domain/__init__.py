@@ -1,0 +1,1 @@
+"""Resource logic: record builders and rules, independent of HTTP."""

@@ -1,0 +1,88 @@
+"""Chat and message records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotFound
+from ..store import Record, Store
+
+KIND = "chats"
+
+
+def chat_record(chat_id: str, org_id: str, user_id: str, model_id: str, now: str, *,
+                system_prompt: str | None, ephemeral: bool) -> Record:
+    return {
+        "id": chat_id,
+        "organizationId": org_id,
+        "modelId": model_id,
+        "createdBy": user_id,
+        "title": None,
+        "systemPrompt": system_prompt,
+        "metadata": None,
+        "messages": [],
+        "documentsCount": 0,
+        "visibility": "private",
+        "sharedWith": None,
+        "deletedAt": None,
+        "deletedBy": None,
+        "source": "api",
+        "sourceDetail": None,
+        "status": None,
+        "lastError": None,
+        "lastErrorAt": None,
+        "ephemeral": ephemeral,
+        "createdAt": now,
+        "updatedAt": now,
+    }
+
+
+def message_record(message_id: str, chat_id: str, role: str, content: str | None, now: str, **extra: Any) -> Record:
+    record: Record = {
+        "id": message_id,
+        "chatId": chat_id,
+        "role": role,
+        "content": content,
+        "createdAt": now,
+        "tokenCount": extra.get("tokenCount"),
+        "cost": extra.get("cost"),
+        "responseTimeMs": extra.get("responseTimeMs"),
+        "metadata": {"source": "api"},
+        "toolCallId": extra.get("toolCallId"),
+        "toolCalls": extra.get("toolCalls"),
+    }
+    return record
+
+
+def require_chat(store: Store, org_id: str, user_id: str, chat_id: str) -> Record:
+    """The caller's chat; another user's or organisation's chat is a 404, like a missing one."""
+    chat = store.get(org_id, KIND, chat_id)
+    if chat is None or chat["createdBy"] != user_id:
+        raise NotFound(f"Chat not found: {chat_id}")
+    return chat
+
+
+def render_chat(chat: Record, model: Record | None = None) -> dict[str, Any]:
+    """``ChatOut``; ``model`` is included when expanded."""
+    out = {key: value for key, value in chat.items() if key != "ephemeral"}
+    out["messages"] = list(chat["messages"])
+    if model is not None:
+        out["model"] = model
+    return out
+
+
+def render_summary(chat: Record, model: Record | None = None) -> dict[str, Any]:
+    """``ChatSummaryOut``: the list view (``status`` is ``active`` when idle)."""
+    out = {
+        "createdAt": chat["createdAt"],
+        "updatedAt": chat["updatedAt"],
+        "organizationId": chat["organizationId"],
+        "id": chat["id"],
+        "modelId": chat["modelId"],
+        "title": chat["title"],
+        "status": chat["status"] or "active",
+        "deletedAt": chat["deletedAt"],
+    }
+    if model is not None:
+        out["model"] = model
+    return out

@@ -1,0 +1,148 @@
+"""The one error type of the emulator and the one place that renders it (RFC 7807).
+
+Handlers and pipeline steps raise a subclass of :class:`ApiError`; :func:`problem_response`
+turns any of them into an ``application/problem+json`` response. Nothing else writes error bodies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from starlette.responses import Response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error a client sees. Subclasses set ``status``, ``title`` and a default ``detail``."""
+
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal Server Error"
+    default_detail: ClassVar[str] = "An unexpected error occurred."
+    type: ClassVar[str] = "about:blank"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+        status: int | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.detail = detail if detail is not None else self.default_detail
+        self.headers = dict(headers or {})
+        self.extensions = dict(extensions or {})
+        self.status_override = status
+        self.title_override = title
+        super().__init__(self.detail)
+
+    @property
+    def status_code(self) -> int:
+        return self.status_override or self.status
+
+    def body(self) -> dict[str, Any]:
+        """The problem document, RFC 7807 members first, then extensions."""
+        doc: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title_override or self.title,
+            "status": self.status_code,
+            "detail": self.detail,
+        }
+        doc.update(self.extensions)
+        return doc
+
+
+class BadRequest(ApiError):
+    status = 400
+    title = "Bad Request"
+    default_detail = "Invalid request format."
+
+
+class Unauthorized(ApiError):
+    status = 401
+    title = "Unauthorized"
+    default_detail = "Invalid or expired token."
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        super().__init__(detail, **kwargs)
+
+
+class InsufficientCredits(ApiError):
+    status = 402
+    title = "Insufficient Credits"
+    default_detail = "Insufficient credits."
+
+
+class Forbidden(ApiError):
+    status = 403
+    title = "Forbidden"
+    default_detail = "Valid token, insufficient permissions."
+
+
+class NotFound(ApiError):
+    status = 404
+    title = "Not Found"
+    default_detail = "The requested resource was not found."
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    title = "Method Not Allowed"
+    default_detail = "Method not allowed for this path."
+
+
+class Conflict(ApiError):
+    status = 409
+    title = "Conflict"
+    default_detail = "Resource already exists."
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    title = "Payload Too Large"
+    default_detail = "Request body too large."
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    title = "Unsupported Media Type"
+    default_detail = "Unsupported content type."
+
+
+class ExpectationFailed(ApiError):
+    status = 417
+    title = "Expectation Failed"
+    default_detail = "The expectation was not met."
+
+
+class UnprocessableEntity(ApiError):
+    status = 422
+    title = "Unprocessable Entity"
+    default_detail = "Validation failed."
+
+
+class TooManyRequests(ApiError):
+    status = 429
+    title = "Too Many Requests"
+    default_detail = "Rate limit exceeded."
+
+
+class InternalError(ApiError):
+    status = 500
+    title = "Internal Server Error"
+    default_detail = "An unexpected error occurred."
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    title = "Service Unavailable"
+    default_detail = "The service is temporarily unavailable."
+
+
+def problem_response(error: ApiError) -> Response:
+    """Render ``error`` as an RFC 7807 response (the only error renderer)."""
+    body = json.dumps(error.body(), ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status_code=error.status_code, headers=error.headers, media_type=PROBLEM_CONTENT_TYPE)

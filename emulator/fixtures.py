@@ -1,0 +1,170 @@
+"""Seed data: load ``fixtures/*.yaml``, validate it, fill gaps from the seed.
+
+A bad file fails start-up with a :class:`~emulator.yamlsource.SourceError` naming the file, the line
+and the key path. Values a file leaves out (ids, names, e-mails, descriptions) are drawn from a
+``random.Random``/``Faker`` seeded with the server seed, so the same seed yields the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .ids import prefixed_id, uuid_id
+from .resources import bundled_dir, load_schema
+from .yamlsource import Located, SourceError, load_located
+
+#: Timestamp given to every fixture record (fixed, so responses are reproducible).
+FIXTURE_TIME = "2025-01-01T00:00:00Z"
+ALL_SCOPES = "*"
+
+
+@dataclass(frozen=True)
+class FixtureSet:
+    """Validated seed data, ready to be turned into a store."""
+
+    organizations: dict[str, dict[str, Any]]
+    users: dict[str, dict[str, Any]]
+    tokens: dict[str, dict[str, Any]]
+    catalog: list[dict[str, Any]]
+    models: list[dict[str, Any]]
+    datasets: list[dict[str, Any]]
+    oauth_clients: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _validate_schema(located: Located) -> None:
+    from jsonschema import Draft202012Validator  # imported lazily: only user fixture dirs need it
+
+    validator = Draft202012Validator(load_schema("fixtures.json"))
+    errors = sorted(validator.iter_errors(located.data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = errors[0]
+        path = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            unknown = sorted(k for k in err.instance if k not in allowed)
+            if unknown:
+                path = path + (unknown[0],)
+                raise located.error(path, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        raise located.error(path, err.message)
+
+
+def _read_files(directory: Path, validate: bool) -> list[Located]:
+    if not directory.is_dir():
+        raise SourceError(str(directory), None, (), "fixtures directory does not exist")
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    located = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(str(path), None, (), f"cannot read file: {exc}") from None
+        doc = load_located(text, str(path))
+        if doc.data is None:
+            continue
+        if not isinstance(doc.data, dict):
+            raise doc.error((), "a fixture file must be a mapping of sections (organizations, users, ...)")
+        if validate:
+            _validate_schema(doc)
+        located.append(doc)
+    return located
+
+
+def load_fixtures(directory: Path | None, seed: int) -> FixtureSet:
+    """Load every ``*.yaml`` under ``directory`` (the bundled defaults when None)."""
+    bundled = directory is None
+    # The bundled files are validated by the test suite; skipping jsonschema here keeps start-up fast.
+    docs = _read_files(directory or bundled_dir("fixtures"), validate=not bundled)
+    rng = random.Random(f"fixtures:{seed}")
+    faker = _LazyFaker(seed)
+    sections: dict[str, list[tuple[Located, int, dict[str, Any]]]] = {}
+    for doc in docs:
+        for section, items in doc.data.items():
+            for index, item in enumerate(items):
+                sections.setdefault(section, []).append((doc, index, item))
+    return _build(sections, rng, faker)
+
+
+class _LazyFaker:
+    """A seeded Faker, created on first use (Faker is slow to import and usually not needed)."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._faker: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._faker is None:
+            from faker import Faker
+
+            self._faker = Faker()
+            self._faker.seed_instance(self._seed)
+        return getattr(self._faker, name)
+
+
+def _unique(seen: dict[str, Any], key: str, doc: Located, path: tuple[Any, ...]) -> None:
+    if key in seen:
+        raise doc.error(path, f"duplicate id {key!r}")
+
+
+def _build(sections: dict[str, list[tuple[Located, int, dict[str, Any]]]], rng: random.Random, faker: Any) -> FixtureSet:
+    orgs: dict[str, dict[str, Any]] = {}
+    for doc, i, item in sections.get("organizations", []):
+        _unique(orgs, item["id"], doc, ("organizations", i, "id"))
+        orgs[item["id"]] = {"name": faker.company(), **item} if "name" not in item else dict(item)
+
+    def need(doc: Located, path: tuple[Any, ...], table: dict[str, Any], key: str, what: str) -> None:
+        if key not in table:
+            raise doc.error(path, f"unknown {what} {key!r}")
+
+    users: dict[str, dict[str, Any]] = {}
+    for doc, i, item in sections.get("users", []):
+        _unique(users, item["id"], doc, ("users", i, "id"))
+        need(doc, ("users", i, "organization"), orgs, item["organization"], "organization")
+        user = {"role": "member", **item}
+        user.setdefault("name", faker.name())
+        user.setdefault("email", faker.email())
+        users[item["id"]] = user
+
+    tokens: dict[str, dict[str, Any]] = {}
+    for doc, i, item in sections.get("tokens", []):
+        _unique(tokens, item["token"], doc, ("tokens", i, "token"))
+        need(doc, ("tokens", i, "user"), users, item["user"], "user")
+        tokens[item["token"]] = {"scopes": [ALL_SCOPES], **item}
+
+    clients: dict[str, dict[str, Any]] = {}
+    for doc, i, item in sections.get("oauthClients", []):
+        _unique(clients, item["clientId"], doc, ("oauthClients", i, "clientId"))
+        need(doc, ("oauthClients", i, "user"), users, item["user"], "user")
+        clients[item["clientId"]] = {"scopes": [ALL_SCOPES], **item}
+
+    catalog: list[dict[str, Any]] = []
+    catalog_ids: dict[str, Any] = {}
+    for doc, i, item in sections.get("catalog", []):
+        entry = {"id": uuid_id(rng), **item}
+        _unique(catalog_ids, entry["id"], doc, ("catalog", i, "id"))
+        catalog_ids[entry["id"]] = entry
+        catalog.append(entry)
+
+    models: list[dict[str, Any]] = []
+    model_ids: dict[str, Any] = dict(catalog_ids)
+    for doc, i, item in sections.get("models", []):
+        entry = {"id": uuid_id(rng), **item}
+        _unique(model_ids, entry["id"], doc, ("models", i, "id"))
+        need(doc, ("models", i, "organization"), orgs, entry["organization"], "organization")
+        need(doc, ("models", i, "parentModelId"), catalog_ids, entry["parentModelId"], "catalog model")
+        model_ids[entry["id"]] = entry
+        models.append(entry)
+
+    datasets: list[dict[str, Any]] = []
+    dataset_ids: dict[str, Any] = {}
+    for doc, i, item in sections.get("datasets", []):
+        entry = {"id": prefixed_id(rng, "ds"), **item}
+        _unique(dataset_ids, entry["id"], doc, ("datasets", i, "id"))
+        need(doc, ("datasets", i, "organization"), orgs, entry["organization"], "organization")
+        entry.setdefault("description", faker.sentence(nb_words=8))
+        dataset_ids[entry["id"]] = entry
+        datasets.append(entry)
+
+    return FixtureSet(orgs, users, tokens, catalog, models, datasets, clients)

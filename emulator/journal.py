@@ -1,0 +1,73 @@
+"""The request journal: a bounded record of what was asked and answered."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class JournalEntry:
+    """One request/response pair as the emulator saw it."""
+
+    seq: int
+    time: float
+    method: str
+    path: str
+    query: str
+    request_headers: dict[str, str]
+    request_body: bytes = b""
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    org_id: str | None = None
+    user_id: str | None = None
+    rule: str | None = None
+    duration_ms: float | None = None
+    streamed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        body = self.request_body.decode("utf-8", errors="replace") if self.request_body else None
+        return {
+            "seq": self.seq,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "orgId": self.org_id,
+            "userId": self.user_id,
+            "rule": self.rule,
+            "streamed": self.streamed,
+            "requestHeaders": self.request_headers,
+            "requestBody": body,
+            "responseHeaders": self.response_headers,
+            "durationMs": self.duration_ms,
+            "time": self.time,
+        }
+
+
+class Journal:
+    """A ring buffer of :class:`JournalEntry`; the oldest entries drop off past ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max(size, 0) or None)
+        self._seq = 0
+        self._enabled = size > 0
+
+    def begin(self, time: float, method: str, path: str, query: str, headers: dict[str, str]) -> JournalEntry:
+        self._seq += 1
+        entry = JournalEntry(self._seq, time, method, path, query, headers)
+        if self._enabled:
+            self._entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._seq = 0
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)

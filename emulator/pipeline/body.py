@@ -1,0 +1,63 @@
+"""Pipeline step 7: read, parse and validate the JSON body a route declares."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BadRequest, UnprocessableEntity, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from ..context import RequestContext
+    from ..validation import Validators
+    from . import Next, Step
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a JSON body; anything that is not strict UTF-8 JSON is a 400 problem."""
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise BadRequest("Malformed JSON: the body is not valid UTF-8.") from None
+    except RecursionError:
+        raise BadRequest("Malformed JSON: nesting is too deep.") from None
+    except ValueError as exc:
+        raise BadRequest(f"Malformed JSON: {exc}.") from None
+
+
+def make_body_step(validators: Validators) -> Step:
+    async def body_step(ctx: RequestContext, call_next: Next) -> Response:
+        route = ctx.route
+        assert route is not None
+        if route.body is not None:
+            raw = await ctx.body(route.max_body)
+            if not raw.strip():
+                if not route.body_optional:
+                    raise UnprocessableEntity(
+                        "body: a JSON request body is required.",
+                        extensions={"errors": [{"pointer": "/", "detail": "field required"}]},
+                    )
+                data: Any = {}
+            else:
+                content_type = ctx.headers.get("content-type", "")
+                if not is_json_type(content_type):
+                    raise UnsupportedMediaType(
+                        f"Content-Type must be application/json (got {content_type or 'none'})."
+                    )
+                data = parse_json(raw)
+            validators.validate(route.body, data)
+            ctx.json = data
+        return await call_next(ctx)
+
+    return body_step

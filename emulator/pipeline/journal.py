@@ -1,0 +1,27 @@
+"""Pipeline step 1: record every request and its answer in the journal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.responses import StreamingResponse
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from ..context import RequestContext
+    from . import Next
+
+
+async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
+    state = ctx.state
+    entry = state.journal.begin(state.clock.now(), ctx.method, ctx.path, ctx.raw_query, dict(ctx.headers))
+    ctx.entry = entry
+    response = await call_next(ctx)
+    entry.status = response.status_code
+    entry.response_headers = dict(response.headers)
+    entry.streamed = isinstance(response, StreamingResponse)
+    if ctx.principal is not None:
+        entry.org_id, entry.user_id = ctx.principal.org_id, ctx.principal.user_id
+    entry.duration_ms = round((state.clock.now() - entry.time) * 1000, 3)
+    return response

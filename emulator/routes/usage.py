@@ -1,0 +1,18 @@
+"""Usage: the organisation's storage, credits and plan, computed from what was served."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..context import RequestContext
+from ..domain import usage as usage_domain
+from ..responses import json_response
+from ..routing import route
+
+
+async def get_usage(ctx: RequestContext) -> Response:
+    org = ctx.state.organization(ctx.org_id)
+    return json_response(usage_domain.usage_out(ctx.state.store, org))
+
+
+ROUTES = [route("GET", "/v1/usage", get_usage, scope="usage:read", summary="Get Organization Usage")]

@@ -1,0 +1,93 @@
+"""Routes as data, and the matcher that turns (method, path) into a route or a 404/405 problem."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import MethodNotAllowed, NotFound
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from .context import RequestContext
+
+Handler = Callable[["RequestContext"], Awaitable["Response"]]
+_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation: method, path template, handler and what the pipeline must do for it."""
+
+    method: str
+    path: str
+    handler: Handler
+    scope: str | None = None  # OAuth scope required; None with auth=True means any valid token
+    body: str | None = None  # name of the request JSON Schema (emulator/schemas/requests/<name>.json)
+    body_optional: bool = False
+    auth: bool = True
+    idempotent: bool = False  # honours Idempotency-Key
+    max_body: int | None = None  # overrides Config.max_body_bytes
+    documented: bool = True  # False: inferred, not in ../shared/api's operation table
+    summary: str = ""
+
+
+def route(method: str, path: str, handler: Handler, **options: object) -> Route:
+    """Shorthand used by the ``routes/*.py`` modules."""
+    return Route(method.upper(), path, handler, **options)  # type: ignore[arg-type]
+
+
+class Router:
+    """Matches requests against a fixed route table; static paths are a dict lookup."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self.routes = list(routes)
+        self._static: dict[str, dict[str, Route]] = {}
+        self._dynamic: list[tuple[re.Pattern[str], dict[str, Route]]] = []
+        dynamic: dict[str, dict[str, Route]] = {}
+        for item in self.routes:
+            if _PARAM.search(item.path):
+                table = dynamic.setdefault(item.path, {})
+            else:
+                table = self._static.setdefault(item.path, {})
+            if item.method in table:
+                raise ValueError(f"duplicate route {item.method} {item.path}")
+            table[item.method] = item
+        for template, table in dynamic.items():
+            pattern = "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", template) + "$"
+            self._dynamic.append((re.compile(pattern), table))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route for ``method path`` and its path parameters; raises NotFound/MethodNotAllowed."""
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        table = self._static.get(path)
+        params: dict[str, str] = {}
+        if table is None:
+            for pattern, candidate in self._dynamic:
+                found = pattern.match(path)
+                if found is not None:
+                    table, params = candidate, found.groupdict()
+                    break
+        if table is None:
+            raise NotFound(f"No route for {path}.")
+        chosen = table.get(method) or (table.get("GET") if method == "HEAD" else None)
+        if chosen is None:
+            allowed = sorted(set(table) | ({"HEAD"} if "GET" in table else set()))
+            raise MethodNotAllowed(
+                f"Method {method} is not allowed for {path}.", headers={"Allow": ", ".join(allowed)}
+            )
+        return chosen, params
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """Methods served on ``path`` (empty when the path is unknown); used for CORS preflight."""
+        try:
+            self.match("\x00", path)
+        except MethodNotAllowed as exc:
+            return exc.headers["Allow"].split(", ")
+        except NotFound:
+            return []
+        return []

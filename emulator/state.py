@@ -1,0 +1,90 @@
+"""The one per-app state object: store, seeded RNG, clock, journal, fixtures. ``reset()`` restores it.
+
+Nothing here is module-level: two apps in one process have two states.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable
+from typing import Any
+
+from .clock import Clock, ManualClock, SystemClock
+from .config import Config
+from .domain import datasets as datasets_domain
+from .domain import models as models_domain
+from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
+from .journal import Journal
+from .principal import Principal
+from .store import Store
+
+ORG_KIND = "organizations"
+
+
+def build_baseline(fixtures: FixtureSet) -> Store:
+    """The store as fixtures describe it; every reset starts from a clone of this."""
+    store = Store()
+    for org_id, org in fixtures.organizations.items():
+        store.insert(models_domain.SYSTEM_ORG, ORG_KIND, org_id, org)
+    for entry in fixtures.catalog:
+        store.insert(models_domain.SYSTEM_ORG, models_domain.KIND, entry["id"],
+                     models_domain.catalog_record(entry, FIXTURE_TIME))
+    for entry in fixtures.models:
+        parent = store.get(models_domain.SYSTEM_ORG, models_domain.KIND, entry["parentModelId"])
+        assert parent is not None  # checked when the fixtures were loaded
+        record = models_domain.custom_record(entry["id"], entry, parent, FIXTURE_TIME)
+        store.insert(entry["organization"], models_domain.KIND, entry["id"], record)
+    for entry in fixtures.datasets:
+        record = datasets_domain.dataset_record(entry["id"], entry, FIXTURE_TIME)
+        store.insert(entry["organization"], datasets_domain.KIND, entry["id"], record)
+    return store
+
+
+class EmulatorState:
+    """Everything one emulator instance remembers between requests."""
+
+    def __init__(self, config: Config, fixtures: FixtureSet | None = None) -> None:
+        self.config = config
+        self.fixtures = fixtures if fixtures is not None else load_fixtures(config.fixtures_dir, config.seed)
+        self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
+        self.secret = hashlib.sha256(f"cuadra-emulator:{config.seed}".encode()).digest()
+        self.baseline = build_baseline(self.fixtures)
+        self.journal = Journal(config.journal_size)
+        self.tokens: dict[str, Principal] = {}
+        for token, entry in self.fixtures.tokens.items():
+            user = self.fixtures.users[entry["user"]]
+            self.tokens[token] = Principal(user["id"], user["organization"], frozenset(entry["scopes"]))
+        #: Unexpected exceptions raised while serving (the pytest plugin re-raises them in the test).
+        self.server_errors: list[BaseException] = []
+        #: Per-feature state (rate-limit buckets, idempotency cache, scenarios) with its own reset.
+        self.extensions: dict[str, Any] = {}
+        self._reset_hooks: list[Callable[[], None]] = []
+        self.store = self.baseline.clone()
+        self.rng = random.Random(config.seed)
+
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on every :meth:`reset` (features register their own state here)."""
+        self._reset_hooks.append(hook)
+
+    def reset(self) -> None:
+        """Back to the fixtures: store, RNG, journal, clock and every feature's state."""
+        self.store = self.baseline.clone()
+        self.rng = random.Random(self.config.seed)
+        self.journal.clear()
+        self.server_errors.clear()
+        if isinstance(self.clock, ManualClock):
+            self.clock.reset()
+        for hook in self._reset_hooks:
+            hook()
+
+    def default_principal(self) -> Principal:
+        """The caller used when auth is off: the first fixture token's user, with every scope."""
+        first = next(iter(self.tokens.values()), None)
+        if first is None:
+            return Principal("member_default", "org_default", frozenset({"*"}))
+        return Principal(first.user_id, first.org_id, frozenset({"*"}))
+
+    def organization(self, org_id: str) -> dict[str, Any]:
+        """The organisation record (fixture or minted); an unknown id yields an empty default."""
+        return self.store.get(models_domain.SYSTEM_ORG, ORG_KIND, org_id) or {"id": org_id, "name": org_id}

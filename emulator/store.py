@@ -1,0 +1,140 @@
+"""In-memory, per-organisation storage with keyset order.
+
+Every record lives in a :class:`Collection` keyed by ``(org_id, kind)``. Records are plain JSON-ready
+dicts and are replaced, never mutated in place, so a store can be cloned cheaply (a reset is a clone
+of the fixture baseline). Each record gets a monotonically increasing sequence number: lists are in
+creation order and cursors point at a sequence number, which stays valid when records are inserted
+or deleted between pages.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Record = dict[str, Any]
+
+
+class Collection:
+    """The records of one kind for one organisation, in creation order."""
+
+    __slots__ = ("_records", "_seq_of", "_order", "_id_at")
+
+    def __init__(self) -> None:
+        self._records: dict[str, Record] = {}
+        self._seq_of: dict[str, int] = {}
+        self._order: list[int] = []  # ascending sequence numbers
+        self._id_at: dict[int, str] = {}
+
+    def clone(self) -> Collection:
+        other = Collection()
+        other._records = dict(self._records)
+        other._seq_of = dict(self._seq_of)
+        other._order = list(self._order)
+        other._id_at = dict(self._id_at)
+        return other
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._records
+
+    def get(self, record_id: str) -> Record | None:
+        return self._records.get(record_id)
+
+    def insert(self, record_id: str, record: Record, seq: int) -> None:
+        self._records[record_id] = record
+        self._seq_of[record_id] = seq
+        self._order.append(seq)  # seq is always the store's newest, so the order stays sorted
+        self._id_at[seq] = record_id
+
+    def replace(self, record_id: str, record: Record) -> None:
+        if record_id not in self._records:
+            raise KeyError(record_id)
+        self._records[record_id] = record
+
+    def remove(self, record_id: str) -> Record | None:
+        record = self._records.pop(record_id, None)
+        if record is None:
+            return None
+        seq = self._seq_of.pop(record_id)
+        index = bisect_right(self._order, seq) - 1
+        del self._order[index]
+        del self._id_at[seq]
+        return record
+
+    def values(self) -> Iterator[Record]:
+        for seq in self._order:
+            yield self._records[self._id_at[seq]]
+
+    def page_after(
+        self, after_seq: int | None, limit: int, predicate: Callable[[Record], bool] | None = None
+    ) -> tuple[list[Record], bool, int | None]:
+        """Up to ``limit`` records created after ``after_seq`` (all when None) that pass ``predicate``.
+
+        Returns ``(items, has_more, last_seq)``; ``last_seq`` is the key for the next page's cursor.
+        """
+        start = 0 if after_seq is None else bisect_right(self._order, after_seq)
+        items: list[Record] = []
+        last_seq: int | None = None
+        order, id_at, records = self._order, self._id_at, self._records
+        for position in range(start, len(order)):
+            seq = order[position]
+            record = records[id_at[seq]]
+            if predicate is not None and not predicate(record):
+                continue
+            if len(items) == limit:
+                return items, True, last_seq
+            items.append(record)
+            last_seq = seq
+        return items, False, last_seq
+
+    def count(self, predicate: Callable[[Record], bool] | None = None) -> int:
+        if predicate is None:
+            return len(self._records)
+        return sum(1 for record in self._records.values() if predicate(record))
+
+
+class Store:
+    """All collections of one emulator, plus the sequence counter that orders them."""
+
+    __slots__ = ("_collections", "_seq")
+
+    def __init__(self) -> None:
+        self._collections: dict[tuple[str, str], Collection] = {}
+        self._seq = 0
+
+    def clone(self) -> Store:
+        other = Store()
+        other._collections = {key: col.clone() for key, col in self._collections.items()}
+        other._seq = self._seq
+        return other
+
+    def collection(self, org_id: str, kind: str) -> Collection:
+        key = (org_id, kind)
+        col = self._collections.get(key)
+        if col is None:
+            col = self._collections[key] = Collection()
+        return col
+
+    def insert(self, org_id: str, kind: str, record_id: str, record: Record) -> Record:
+        self._seq += 1
+        self.collection(org_id, kind).insert(record_id, record, self._seq)
+        return record
+
+    def get(self, org_id: str, kind: str, record_id: str) -> Record | None:
+        col = self._collections.get((org_id, kind))
+        return None if col is None else col.get(record_id)
+
+    def replace(self, org_id: str, kind: str, record_id: str, record: Record) -> Record:
+        self.collection(org_id, kind).replace(record_id, record)
+        return record
+
+    def remove(self, org_id: str, kind: str, record_id: str) -> Record | None:
+        col = self._collections.get((org_id, kind))
+        return None if col is None else col.remove(record_id)
+
+    def size(self) -> int:
+        return sum(len(col) for col in self._collections.values())
