@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
@@ -118,4 +119,14 @@ def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = No
 
     config = config or Config()
     state = EmulatorState(config, fixtures)
-    return EmulatorApp(config, state, Router(API_ROUTES), Router(CONTROL_ROUTES))
+    app = EmulatorApp(config, state, Router(API_ROUTES), Router(CONTROL_ROUTES))
+    for install in _features():
+        install(app)
+    return app
+
+
+def _features() -> list[Callable[[EmulatorApp], None]]:
+    """Feature installers: each may register reset hooks, extensions and pipeline steps on the app."""
+    installers: list[Callable[[EmulatorApp], None]] = []
+    # --- feature installers (one line each) ---
+    return installers

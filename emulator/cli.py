@@ -29,6 +29,7 @@ def build_config(**options: Any) -> Config:
         clock=options.get("clock", "system"),
         auth=options.get("auth", "strict"),
         log_level=options.get("log_level", "warning"),
+        # --- build_config: feature options (one block per feature) ---
     )
 
 
@@ -52,6 +53,7 @@ def main() -> None:
               envvar="EMULATOR_AUTH", help="off: accept any or no token as the default user.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="warning", show_default=True, envvar="EMULATOR_LOG_LEVEL")
+# --- serve options: feature flags (one block per feature) ---
 def serve(**options: Any) -> None:
     """Serve the emulated API (default http://127.0.0.1:8787)."""
     from .app import create_app

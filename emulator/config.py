@@ -28,6 +28,10 @@ class Config:
     journal_size: int = 1000
     max_body_bytes: int = 1024 * 1024
     stream_token_interval: float = 0.0  # seconds between stream deltas; 0 = no pacing
+    # --- auth, tokens, CORS (auth feature) ---
+    # --- idempotency and rate limits (limits feature) ---
+    # --- scenarios and control plane (scenarios feature) ---
+    # --- resources: files, connectors (surface features) ---
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def with_(self, **changes: object) -> Config:
