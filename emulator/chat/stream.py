@@ -14,9 +14,10 @@ from .sse import DONE, frame
 
 if TYPE_CHECKING:
     from ..clock import Clock
-    from .turn import Turn
 
-EventKind = Literal["meta", "delta", "final", "done"]
+EventKind = Literal["meta", "delta", "tool_delta", "final", "done"]
+#: ("delta" = a text or reasoning delta, "tool_delta" = a fragment of a tool call's arguments,
+#:  "final" = closing events such as usage/finish, "done" = the ``[DONE]`` sentinel, payload None)
 Event = tuple[EventKind, dict[str, Any] | None]
 
 
@@ -27,39 +28,6 @@ class StreamPlan:
     first_token_delay: float = 0.0
     token_interval: float = 0.0
     cut_after: int | None = None  # close the connection after N deltas: no final chunk, no [DONE]
-
-
-def native_events(turn: Turn) -> list[Event]:
-    """``data: {"id","delta","finished"...}`` chunks, a final chunk with usage, then ``[DONE]``."""
-    base = {"id": turn.chat_id, "messageId": turn.message_id}
-    events: list[Event] = []
-    for piece in turn.pieces:
-        events.append(("delta", {**base, "delta": piece, "finished": False}))
-    events.append(("final", {**base, "delta": "", "finished": True, "usage": turn.usage}))
-    events.append(("done", None))
-    return events
-
-
-def ai_sdk_events(turn: Turn) -> list[Event]:
-    """The Vercel AI SDK UI message stream v1 sequence the official client consumes."""
-    text_id = f"text_{turn.message_id}"
-    events: list[Event] = [
-        ("meta", {"type": "start", "messageId": turn.message_id, "messageMetadata": {"chatId": turn.chat_id}}),
-        ("meta", {"type": "start-step"}),
-        ("meta", {"type": "text-start", "id": text_id}),
-    ]
-    for piece in turn.pieces:
-        events.append(("delta", {"type": "text-delta", "id": text_id, "delta": piece}))
-    events.append(("final", {"type": "text-end", "id": text_id}))
-    events.append(("final", {"type": "finish-step"}))
-    events.append(("final", {
-        "type": "finish",
-        "finishReason": "stop",
-        "messageId": turn.message_id,
-        "messageMetadata": {"chatId": turn.chat_id, "usage": turn.usage},
-    }))
-    events.append(("done", None))
-    return events
 
 
 async def deliver(

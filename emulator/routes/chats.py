@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response, StreamingResponse
 
-from ..chat.stream import StreamPlan, ai_sdk_events, deliver, native_events
+from ..chat.events import ai_sdk_events, native_events
+from ..chat.stream import StreamPlan, deliver
 from ..chat.turn import run_turn, set_status
 from ..context import RequestContext
 from ..domain import chats as chats_domain
