@@ -1,0 +1,53 @@
+"""Fixture loading: bundled files are valid; bad files name file, line and key; gaps filled from the seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.fixtures import _read_files, load_fixtures
+from emulator.resources import bundled_dir
+from emulator.yamlsource import SourceError
+
+
+def test_fixtures_bundled_files_pass_the_schema() -> None:
+    # start-up skips jsonschema for the bundled files; this test is what keeps them valid
+    docs = _read_files(bundled_dir("fixtures"), validate=True)
+    assert {p for d in docs for p in d.data} >= {"organizations", "users", "tokens", "catalog", "models", "datasets"}
+    load_fixtures(bundled_dir("fixtures"), seed=0)
+
+
+def test_fixtures_same_seed_same_filled_values() -> None:
+    assert load_fixtures(None, 3) == load_fixtures(None, 3)
+    assert load_fixtures(None, 3).users["member_reader"]["email"] != load_fixtures(None, 4).users["member_reader"]["email"]
+
+
+BASE = "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org_a\n"
+
+
+@pytest.mark.parametrize(("text", "line", "key"), [
+    pytest.param("organizations:\n  - id: org_a\n    colour: red\n", 3, "organizations[0].colour", id="unknown-key"),
+    pytest.param("organizations:\n  - name: X\n", 2, "organizations[0]", id="missing-id"),
+    pytest.param("organizations:\n  - id: 12\n", 2, "organizations[0].id", id="wrong-type"),
+    pytest.param("organizations: [\n", 2, "", id="yaml-syntax"),
+    pytest.param(BASE + "tokens:\n  - token: t\n    user: ghost\n", 8, "tokens[0].user", id="unknown-user"),
+    pytest.param(BASE + "  - id: u1\n    organization: org_a\n", 6, "users[1].id", id="duplicate-id"),
+    pytest.param("organizations:\n  - id: a\n  - id: a\n", 3, "organizations[1].id", id="duplicate-org"),
+    pytest.param("catalog:\n  - displayName: X\n    provider: p\n    modelName: m\n    contextWindow: 0\n", 5,
+                 "catalog[0].contextWindow", id="out-of-range"),
+    pytest.param("- a\n- b\n", 1, "", id="not-a-mapping"),
+    pytest.param("organizations:\n  - id: a\n    credits: {limit: -1}\n", 3, "organizations[0].credits.limit", id="negative"),
+])
+def test_fixtures_bad_file_names_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(SourceError) as info:
+        load_fixtures(tmp_path, 0)
+    message = str(info.value)
+    assert f"bad.yaml:{line}" in message, message
+    assert key in message, message
+
+
+def test_fixtures_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="does not exist"):
+        load_fixtures(tmp_path / "nope", 0)
