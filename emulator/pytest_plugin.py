@@ -1,0 +1,153 @@
+"""pytest plugin for cuadra-emulator (registered through the ``pytest11`` entry point).
+
+Fixtures only; the engine lives in :mod:`emulator.server` and :mod:`emulator.testing`.
+
+- ``cuadra_emulator``: a live server (uvicorn in a thread, port 0) started once per session (per xdist
+  worker) and reset before each test; or, with ``--cuadra-url`` / ``CUADRA_EMULATOR_URL``, an already
+  running emulator (a Docker sidecar) where each test gets its own organisation and token.
+- ``cuadra_app`` / ``cuadra_client``: an in-process app and a sync httpx client for content-only tests.
+- ``cuadra_config``: override it (session scope) to change seed, fixtures, clock, limits.
+- marker ``@pytest.mark.cuadra(scenario=..., seed=..., clock=..., auth=...)``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import fields
+from typing import Any
+
+import httpx
+import pytest
+
+from .config import Config
+
+MARKER_HELP = (
+    "cuadra(scenario=None, seed=None, clock=None, auth=None, **config): configure the Cuadra emulator for "
+    "this test — activate a scenario (name or YAML text) and/or override Config fields (a test whose "
+    "overrides differ from the session's gets its own server)."
+)
+DEFAULT_TOKEN = "test-token"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cuadra", "Cuadra emulator")
+    group.addoption("--cuadra-url", default=os.environ.get("CUADRA_EMULATOR_URL"),
+                    help="use an already running emulator (e.g. a Docker sidecar) instead of starting one "
+                         "[env CUADRA_EMULATOR_URL]")
+    group.addoption("--cuadra-admin-token", default=os.environ.get("CUADRA_EMULATOR_ADMIN_TOKEN"),
+                    help="admin token for the remote emulator's control plane [env CUADRA_EMULATOR_ADMIN_TOKEN]")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+
+
+def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("cuadra")
+    return dict(marker.kwargs) if marker else {}
+
+
+def _config_overrides(options: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(Config)}
+    unknown = set(options) - names - {"scenario"}
+    if unknown:
+        raise pytest.UsageError(f"@pytest.mark.cuadra: unknown option(s) {sorted(unknown)}")
+    return {k: v for k, v in options.items() if k in names}
+
+
+@pytest.fixture(scope="session")
+def cuadra_config() -> Config:
+    """The emulator configuration for this session: manual clock, seed 0, bundled fixtures."""
+    return Config(clock="manual")
+
+
+@pytest.fixture(scope="session")
+def _cuadra_fixture_cache() -> dict[tuple[Any, int], Any]:
+    return {}
+
+
+def _build_app(config: Config, cache: dict[tuple[Any, int], Any]) -> Any:
+    from .app import create_app
+    from .fixtures import load_fixtures
+
+    key = (config.fixtures_dir, config.seed)
+    if key not in cache:
+        cache[key] = load_fixtures(config.fixtures_dir, config.seed)
+    return create_app(config, fixtures=cache[key])
+
+
+@pytest.fixture(scope="session")
+def _cuadra_session_server(request: pytest.FixtureRequest, cuadra_config: Config,
+                           _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Iterator[Any]:
+    if request.config.getoption("cuadra_url"):
+        yield None
+        return
+    from .server import LiveServer
+
+    server = LiveServer(_build_app(cuadra_config, _cuadra_fixture_cache)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cuadra_emulator(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_session_server: Any,
+                    _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Iterator[Any]:
+    """A running emulator for this test: ``.url``, ``.token``, ``.mint_token()``, ``.use_scenario()``,
+    ``.clock.advance()``, ``.requests``, ``.assert_called()``."""
+    from .testing import EmulatorHandle
+
+    options = _marker_options(request)
+    overrides = _config_overrides(options)
+    remote_url = request.config.getoption("cuadra_url")
+    own_server = None
+    if remote_url:
+        if overrides:
+            raise pytest.UsageError("@pytest.mark.cuadra config overrides need a local emulator, not --cuadra-url")
+        handle = EmulatorHandle(remote_url, "", admin_token=request.config.getoption("cuadra_admin_token"),
+                                org=f"org_pytest_{secrets.token_hex(6)}")
+        handle.token = handle.mint_token()
+    else:
+        server = _cuadra_session_server
+        config = cuadra_config.with_(**overrides) if overrides else cuadra_config
+        if config != cuadra_config:
+            from .server import LiveServer
+
+            server = own_server = LiveServer(_build_app(config, _cuadra_fixture_cache)).start()
+        server.app.state.reset()
+        handle = EmulatorHandle(server.url, DEFAULT_TOKEN, app=server.app)
+    try:
+        if options.get("scenario"):
+            handle.use_scenario(options["scenario"])
+        yield handle
+        if handle.app is not None and handle.app.state.server_errors:
+            error = handle.app.state.server_errors[0]
+            handle.app.state.server_errors.clear()
+            raise error  # an exception inside the emulator fails the test that caused it
+    finally:
+        handle.close()
+        if own_server is not None:
+            own_server.stop()
+
+
+@pytest.fixture
+def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config,
+               _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Any:
+    """A fresh in-process emulator app (no socket) for fast content-only tests."""
+    overrides = _config_overrides(_marker_options(request))
+    return _build_app(cuadra_config.with_(**overrides) if overrides else cuadra_config, _cuadra_fixture_cache)
+
+
+@pytest.fixture
+def cuadra_client(cuadra_app: Any) -> Iterator[httpx.Client]:
+    """A sync httpx client wired to ``cuadra_app`` in-process, authenticated with ``test-token``."""
+    from .testing import SyncASGITransport
+
+    transport = SyncASGITransport(cuadra_app)
+    with httpx.Client(transport=transport, base_url="http://cuadra-emulator",
+                      headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as client:
+        yield client
+    transport.close()
+    if cuadra_app.state.server_errors:
+        raise cuadra_app.state.server_errors[0]

@@ -1,0 +1,155 @@
+"""Client-side helpers for tests: a handle on a running emulator and a sync in-process transport.
+
+The pytest plugin (:mod:`emulator.pytest_plugin`) only wires these into fixtures; everything here
+works without pytest, against a local thread server or a remote sidecar, through the control plane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from .app import EmulatorApp
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """Serve httpx's *sync* client from an ASGI app running on a private event-loop thread.
+
+    Responses are buffered (fine for content tests; use a real socket for timing and stream faults).
+    """
+
+    def __init__(self, app: EmulatorApp) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="cuadra-asgi", daemon=True)
+        self._thread.start()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            body = request.read()
+            async_request = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            response = await self._inner.handle_async_request(async_request)
+            content = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+            return response.status_code, response.headers.raw, content
+
+        status, headers, content = asyncio.run_coroutine_threadsafe(call(), self._loop).result()
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def close(self) -> None:
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+        self._loop.close()
+
+
+class Clock:
+    """The emulator's clock, seen through the control plane."""
+
+    def __init__(self, control: httpx.Client) -> None:
+        self._control = control
+
+    def now(self) -> float:
+        return float(_ok(self._control.get("/_emulator/clock")).json()["epoch"])
+
+    def advance(self, seconds: float) -> float:
+        """Move a manual clock forward; returns the new epoch time."""
+        return float(_ok(self._control.post("/_emulator/clock", json={"advance": seconds})).json()["epoch"])
+
+    def set(self, iso8601: str) -> float:
+        return float(_ok(self._control.post("/_emulator/clock", json={"set": iso8601})).json()["epoch"])
+
+
+def _ok(response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 400:
+        raise AssertionError(f"emulator control plane: {response.request.method} {response.request.url.path} "
+                             f"-> {response.status_code}: {response.text}")
+    return response
+
+
+def _template_regex(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+class EmulatorHandle:
+    """What a test holds: the emulator's URL, a token, and control-plane conveniences.
+
+    ``org`` set means requests are attributed to that organisation only (isolation on a shared
+    server); the journal helpers then only look at that organisation's requests.
+    """
+
+    def __init__(self, url: str, token: str, *, admin_token: str | None = None, org: str | None = None,
+                 app: EmulatorApp | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.org = org
+        self.app = app
+        headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+        self._control = httpx.Client(base_url=self.url, headers=headers, timeout=10)
+        self.clock = Clock(self._control)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client for the API, authenticated as this test's caller."""
+        kwargs.setdefault("timeout", 10)
+        return httpx.Client(base_url=self.url, headers=self.headers, **kwargs)
+
+    def reset(self) -> None:
+        _ok(self._control.post("/_emulator/reset"))
+
+    def mint_token(self, scopes: list[str] | None = None, user: str | None = None, org: str | None = None,
+                   expires_in: float | None = None) -> str:
+        """A new JWT (default: this test's organisation) with the given scopes and lifetime."""
+        body: dict[str, Any] = {"org": org or self.org} if (org or self.org) else {}
+        if scopes is not None:
+            body["scopes"] = scopes
+        if user is not None:
+            body["user"] = user
+        if expires_in is not None:
+            body["expiresIn"] = expires_in
+        return str(_ok(self._control.post("/_emulator/tokens", json=body)).json()["token"])
+
+    def use_scenario(self, name_or_yaml: str) -> dict[str, Any]:
+        """Activate a bundled scenario by name, or upload one as YAML text."""
+        body = {"yaml": name_or_yaml} if "\n" in name_or_yaml or ":" in name_or_yaml else {"name": name_or_yaml}
+        if self.org:
+            body["org"] = self.org
+        result: dict[str, Any] = _ok(self._control.post("/_emulator/scenarios", json=body)).json()
+        return result
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal (this test's organisation only, when isolated by organisation)."""
+        items: list[dict[str, Any]] = _ok(self._control.get("/_emulator/requests")).json()["items"]
+        if self.org:
+            items = [entry for entry in items if entry.get("orgId") in (self.org, None)]
+        return items
+
+    def calls(self, method: str, path: str) -> Iterator[dict[str, Any]]:
+        pattern = _template_regex(path)
+        for entry in self.requests:
+            if entry["method"] == method.upper() and pattern.match(entry["path"]):
+                yield entry
+
+    def assert_called(self, method: str, path: str, times: int | None = None) -> list[dict[str, Any]]:
+        """Assert ``method path`` (templates like ``/v1/chats/{id}`` allowed) was called (``times`` times)."""
+        found = list(self.calls(method, path))
+        if times is None and not found:
+            raise AssertionError(f"{method} {path} was never called; journal: {self._summary()}")
+        if times is not None and len(found) != times:
+            raise AssertionError(f"{method} {path} was called {len(found)} times, expected {times}; "
+                                 f"journal: {self._summary()}")
+        return found
+
+    def _summary(self) -> list[str]:
+        return [f"{e['method']} {e['path']} -> {e['status']}" for e in self.requests[-20:]]
+
+    def close(self) -> None:
+        self._control.close()

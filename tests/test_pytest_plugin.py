@@ -1,0 +1,94 @@
+"""The pytest plugin, tested the way a downstream project uses it (pytester runs generated test files)."""
+
+from __future__ import annotations
+
+import pytest
+
+DOWNSTREAM = '''
+import httpx
+import pytest
+
+MODEL = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
+
+
+def test_live_server_serves_the_api(cuadra_emulator):
+    with cuadra_emulator.client() as client:
+        models = client.get("/v1/models").json()
+        assert models["items"]
+        created = client.post("/v1/datasets", json={"name": "mine"})
+        assert created.status_code == 201
+    cuadra_emulator.assert_called("POST", "/v1/datasets", times=1)
+    cuadra_emulator.assert_called("GET", "/v1/models")
+
+
+def test_each_test_starts_from_the_fixtures(cuadra_emulator):
+    with cuadra_emulator.client() as client:
+        names = [d["name"] for d in client.get("/v1/datasets").json()["items"]]
+    assert "mine" not in names
+    assert len(cuadra_emulator.requests) == 1
+
+
+def test_in_process_client(cuadra_client):
+    response = cuadra_client.post("/v1/chats", json={"modelId": MODEL, "messages": [{"role": "user", "content": "hi"}]})
+    assert response.status_code == 200
+    assert response.json()["message"]["role"] == "assistant"
+
+
+@pytest.mark.cuadra(seed=7)
+def test_marker_seed_gets_its_own_server(cuadra_emulator, cuadra_app):
+    assert cuadra_app.config.seed == 7
+    with httpx.Client(base_url=cuadra_emulator.url) as client:
+        assert client.get("/_emulator/health").json()["seed"] == 7
+'''
+
+
+def test_pytest_plugin_fixtures_work_without_conftest(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_downstream=DOWNSTREAM)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=4)
+
+
+def test_pytest_plugin_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--markers")
+    result.stdout.fnmatch_lines(["*@pytest.mark.cuadra(scenario=None, seed=None*"])
+
+
+def test_pytest_plugin_rejects_unknown_marker_options(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad='''
+import pytest
+
+@pytest.mark.cuadra(colour="red")
+def test_x(cuadra_emulator):
+    pass
+''')
+    result = pytester.runpytest_subprocess()
+    result.stdout.fnmatch_lines(["*unknown option(s)*colour*"])
+
+
+def test_pytest_plugin_server_error_fails_the_test_that_caused_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_boom='''
+import httpx
+
+def test_boom(cuadra_emulator):
+    app = cuadra_emulator.app
+    route = next(r for r in app.api_router.routes if r.path == "/v1/usage")
+    original = route.handler
+
+    async def boom(ctx):
+        raise RuntimeError("kaboom inside the emulator")
+
+    object.__setattr__(route, "handler", boom)
+    try:
+        with cuadra_emulator.client() as client:
+            assert client.get("/v1/usage").status_code == 500
+    finally:
+        object.__setattr__(route, "handler", original)
+
+
+def test_next_one_is_clean(cuadra_emulator):
+    with cuadra_emulator.client() as client:
+        assert client.get("/v1/usage").status_code == 200
+''')
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: kaboom inside the emulator*"])
