@@ -1,15 +1,153 @@
-"""Pipeline step 5: ``Idempotency-Key`` replay (seam; filled by the idempotency issue)."""
+"""Pipeline step 5: ``Idempotency-Key`` — replay a finished request, refuse a reused or busy key.
+
+Applies to routes declared ``idempotent=True`` when the limits feature put an
+:class:`~emulator.idempotency.IdempotencyCache` in ``state.extensions["idempotency"]``. Keys are scoped
+per organisation. The first response is stored byte for byte (status, headers, body) unless it is a
+5xx or carries an injected fault; a streamed response is recorded while it is sent and stored only if
+it was sent in full.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
+from starlette.responses import Response, StreamingResponse
+
+from ..errors import BadRequest, Conflict, UnprocessableEntity
+from ..idempotency import (
+    InFlight,
+    Mismatch,
+    RawHeaders,
+    Replay,
+    StoredResponse,
+    key_problem,
+    multipart_boundary,
+    request_signature,
+)
+
 if TYPE_CHECKING:
-    from starlette.responses import Response
+    from starlette.types import Receive, Scope, Send
 
     from ..context import RequestContext
+    from ..idempotency import IdempotencyCache
     from . import Next
+
+EXTENSION = "idempotency"
+REPLAYED_HEADER = (b"idempotent-replayed", b"true")
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def replay_response(stored: StoredResponse) -> Response:
+    """The stored response again, headers untouched, plus ``Idempotent-Replayed: true``."""
+    response = Response(stored.body, status_code=stored.status)
+    response.raw_headers = [*stored.headers, REPLAYED_HEADER]
+    return response
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], status: int, body: bytes) -> RawHeaders:
+    """A streamed response's headers for a replay in one piece: add ``content-length`` if it had none."""
+    names = {name for name, _ in headers}
+    if b"content-length" not in names and status >= 200 and status not in _NO_BODY_STATUSES:
+        headers = [*headers, (b"content-length", str(len(body)).encode("latin-1"))]
+    return tuple(headers)
+
+
+class RecordingStreamingResponse(StreamingResponse):
+    """Sends ``original`` unchanged while keeping a copy of every chunk.
+
+    ``on_complete(body)`` runs if the whole body went out, ``on_abort()`` otherwise (client gone, error).
+    Headers are shared with ``original`` so outer steps (rate-limit headers, CORS) still apply.
+    """
+
+    def __init__(self, original: StreamingResponse, on_complete: Callable[[bytes], None],
+                 on_abort: Callable[[], None]) -> None:
+        # super().__init__ is not called on purpose: it would rebuild the headers.
+        self.status_code = original.status_code
+        self.media_type = original.media_type
+        self.background = original.background
+        self.raw_headers = original.raw_headers
+        self._chunks: list[bytes] = []
+        self._exhausted = False
+        self._on_complete = on_complete
+        self._on_abort = on_abort
+        self.body_iterator = self._tee(original.body_iterator)
+
+    async def _tee(self, source: AsyncIterable[str | bytes | memoryview]) -> AsyncIterator[bytes]:
+        async for chunk in source:
+            data = chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
+            self._chunks.append(data)
+            yield data
+        self._exhausted = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sent_in_full = False
+        try:
+            await super().__call__(scope, receive, send)
+            # a client disconnect cancels the sender without raising: check the body really ran out
+            sent_in_full = self._exhausted
+        finally:
+            if sent_in_full:
+                self._on_complete(b"".join(self._chunks))
+            else:
+                self._on_abort()
+
+
+def _faulted(ctx: RequestContext) -> bool:
+    """Whether a scenario asked for a stream fault (cut, stall, error event...) on this response."""
+    plan = ctx.directives.get("stream_plan")
+    return plan is not None and bool(getattr(plan, "fault", None))
 
 
 async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
-    return await call_next(ctx)
+    route = ctx.route
+    cache: IdempotencyCache | None = ctx.state.extensions.get(EXTENSION)
+    key = ctx.headers.get("idempotency-key")
+    if key is None or cache is None or route is None or not route.idempotent:
+        return await call_next(ctx)
+    problem = key_problem(key)
+    if problem is not None:
+        raise BadRequest(problem)
+    body = await ctx.body(route.max_body)  # cached on ctx: the body step reads it from there
+    org_id = ctx.principal.org_id if ctx.principal is not None else ""
+    scope_key = (org_id, key)
+    boundary = multipart_boundary(ctx.headers.get("content-type", ""))
+    signature = request_signature(ctx.method, ctx.path, body, boundary)
+    # begin() looks the key up and marks it in flight in one synchronous call: nothing is awaited
+    # between the lookup and the mark, so concurrent requests with this key cannot both proceed.
+    decision = cache.begin(scope_key, signature, ctx.state.clock.now())
+    if isinstance(decision, Replay):
+        return replay_response(decision.response)
+    if isinstance(decision, Mismatch):
+        raise UnprocessableEntity(
+            f"Idempotency-Key '{key}' was already used for a different request "
+            "(method, path or body differ). Use a new key for a new request."
+        )
+    if isinstance(decision, InFlight):
+        raise Conflict(f"A request with Idempotency-Key '{key}' is still in progress. "
+                       "Retry after it completes.")
+    entry = decision.entry
+    try:
+        response = await call_next(ctx)
+    except BaseException:
+        cache.abandon(scope_key, entry)
+        raise
+    status = response.status_code
+    if not 200 <= status < 500 or _faulted(ctx):
+        # 5xx, a connection fault (status 0) or a stream with an injected fault: a retry executes again
+        cache.abandon(scope_key, entry)
+        return response
+    if isinstance(response, StreamingResponse):
+        headers = list(response.raw_headers)  # before outer steps add their per-request headers
+
+        def on_complete(data: bytes) -> None:
+            stored = StoredResponse(status, _with_length(headers, status, data), data)
+            cache.complete(scope_key, entry, stored)
+
+        return RecordingStreamingResponse(response, on_complete, lambda: cache.abandon(scope_key, entry))
+    data = getattr(response, "body", None)
+    if not isinstance(data, bytes | memoryview):
+        cache.abandon(scope_key, entry)  # not a response we know how to replay
+        return response
+    cache.complete(scope_key, entry, StoredResponse(status, tuple(response.raw_headers), bytes(data)))
+    return response

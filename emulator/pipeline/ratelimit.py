@@ -1,15 +1,43 @@
-"""Pipeline step 4: per-user and per-organisation rate limits (seam; filled by the rate-limit issue)."""
+"""Pipeline step 4: per-user and per-organisation rate limits (sliding window on the emulator's clock).
+
+Active when the limits feature is installed with ``rate_limit="on"`` (``emulator/limits.py`` puts a
+:class:`~emulator.ratelimit.RateLimiter` in ``state.extensions["ratelimit"]``). Only authenticated API
+routes count; health and the control plane do not.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import TooManyRequests
+from ..ratelimit import limits_for
+
 if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ..context import RequestContext
+    from ..ratelimit import RateLimiter
     from . import Next
+
+EXTENSION = "ratelimit"
 
 
 async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
-    return await call_next(ctx)
+    limiter: RateLimiter | None = ctx.state.extensions.get(EXTENSION)
+    principal = ctx.principal
+    route = ctx.route
+    if limiter is None or principal is None or route is None or not route.auth:
+        return await call_next(ctx)
+    state = ctx.state
+    config = state.config
+    org_id = principal.org_id
+    limits = limits_for(state.organization(org_id), config.rate_limit_per_user, config.rate_limit_per_org)
+    buckets = ((("user", org_id, principal.user_id), limits.per_user), (("org", org_id), limits.per_org))
+    verdict = limiter.hit(buckets, state.clock.now())
+    if not verdict.allowed:
+        raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.",
+                              headers=verdict.headers())
+    response = await call_next(ctx)
+    if response.status_code != 429:  # a scripted 429 (scenarios) keeps the headers it chose
+        response.headers.update(verdict.headers())
+    return response
