@@ -146,3 +146,24 @@ def problem_response(error: ApiError) -> Response:
     """Render ``error`` as an RFC 7807 response (the only error renderer)."""
     body = json.dumps(error.body(), ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status_code=error.status_code, headers=error.headers, media_type=PROBLEM_CONTENT_TYPE)
+
+
+class OAuthError(ApiError):
+    """An error of the OAuth token endpoint: RFC 6749 §5.2 ``{"error", "error_description"}``, not RFC 7807.
+
+    Rendered by :func:`problem_response` like every other error; its ``Content-Type`` header
+    (``application/json``) takes precedence over the problem media type.
+    """
+
+    status = 400
+    title = "Bad Request"
+
+    def __init__(self, error: str, description: str, *, status: int = 400,
+                 headers: dict[str, str] | None = None) -> None:
+        merged = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache",
+                  **(headers or {})}
+        super().__init__(description, headers=merged, status=status)
+        self.error = error
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, "error_description": self.detail}

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import Forbidden, Unauthorized
+from ..principal import ALL_SCOPES, Principal
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ..context import RequestContext
-    from ..principal import Principal
     from ..state import EmulatorState
     from . import Next
+
+
+ALL = frozenset({ALL_SCOPES})
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -26,18 +29,30 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def authenticate(state: EmulatorState, authorization: str | None) -> Principal:
-    """The caller behind ``authorization``; raises :class:`Unauthorized` (401) when unknown."""
-    if state.config.auth == "off":
-        token = bearer_token(authorization)
-        return state.tokens.get(token or "") or state.default_principal()
-    token = bearer_token(authorization)
-    if token is None:
-        raise Unauthorized()
+def resolve_token(state: EmulatorState, token: str) -> Principal | None:
+    """A static fixture token's principal, else what the installed resolver (JWTs) makes of it."""
     principal = state.tokens.get(token)
     if principal is None:
         resolver = state.extensions.get("token_resolver")
         principal = resolver(token) if resolver is not None else None
+    return principal
+
+
+def authenticate(state: EmulatorState, authorization: str | None) -> Principal:
+    """The caller behind ``authorization``; raises :class:`Unauthorized` (401) when unknown.
+
+    With ``--auth off`` nothing is refused: a token that resolves still selects its user and
+    organisation (with every scope); anything else (no token, a wrong or expired one) is the default user.
+    """
+    token = bearer_token(authorization)
+    if state.config.auth == "off":
+        known = resolve_token(state, token) if token else None
+        if known is None:
+            return state.default_principal()
+        return Principal(known.user_id, known.org_id, ALL)
+    if token is None:
+        raise Unauthorized()
+    principal = resolve_token(state, token)
     if principal is None:
         raise Unauthorized()
     return principal
@@ -50,5 +65,6 @@ async def auth_step(ctx: RequestContext, call_next: Next) -> Response:
         principal = authenticate(ctx.state, ctx.headers.get("authorization"))
         ctx.principal = principal
         if route.scope and not principal.has_scope(route.scope):
-            raise Forbidden(f"Missing required scope: {route.scope}")
+            raise Forbidden(f"Missing required scope: {route.scope}", headers={
+                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{route.scope}"'})
     return await call_next(ctx)

@@ -1,0 +1,64 @@
+"""``GET``/``POST /_emulator/clock``: read the emulator's clock, move a manual one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from ..clock import ManualClock, isoformat, parse_iso
+from ..context import RequestContext
+from ..errors import Conflict, UnprocessableEntity
+from ..responses import json_response
+from ..routing import route
+
+#: Latest instant the clock may show (9999-12-31T23:59:59Z): ISO 8601 has four-digit years.
+MAX_EPOCH = 253402300799.0
+
+
+def clock_out(ctx: RequestContext) -> dict[str, Any]:
+    clock = ctx.state.clock
+    now = clock.now()
+    return {"now": isoformat(now), "epoch": now, "mode": "manual" if isinstance(clock, ManualClock) else "system"}
+
+
+def _invalid(pointer: str, detail: str) -> UnprocessableEntity:
+    return UnprocessableEntity(f"{pointer}: {detail}", extensions={"errors": [{"pointer": f"/{pointer}", "detail": detail}]})
+
+
+def target_time(body: dict[str, Any], now: float) -> float:
+    """The instant ``{"advance": s}`` or ``{"set": iso}`` asks for; a 422 problem if it is not one."""
+    if ("advance" in body) == ("set" in body):
+        raise UnprocessableEntity('Give exactly one of "advance" (seconds) or "set" (ISO 8601 timestamp).')
+    if "advance" in body:
+        target = now + float(body["advance"])
+        if target > MAX_EPOCH:
+            raise _invalid("advance", "moves the clock past 9999-12-31T23:59:59Z")
+        return target
+    try:
+        target = parse_iso(body["set"])
+    except (ValueError, OverflowError):
+        raise _invalid("set", f"not an ISO 8601 timestamp: {body['set']!r}") from None
+    if not 0 <= target <= MAX_EPOCH:
+        raise _invalid("set", "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
+    return target
+
+
+async def get_clock(ctx: RequestContext) -> Response:
+    return json_response(clock_out(ctx))
+
+
+async def move_clock(ctx: RequestContext) -> Response:
+    """Advance or set a manual clock (409 on the system clock)."""
+    clock = ctx.state.clock
+    if not isinstance(clock, ManualClock):
+        raise Conflict("The emulator runs on the system clock; start it with --clock manual to move time.")
+    clock.set(target_time(ctx.json, clock.now()))
+    return json_response(clock_out(ctx))
+
+
+ROUTES = [
+    route("GET", "/_emulator/clock", get_clock, auth=False, summary="Read the clock"),
+    route("POST", "/_emulator/clock", move_clock, auth=False, body="emulator_clock_update",
+          summary="Advance or set the manual clock"),
+]

@@ -1,0 +1,44 @@
+"""``POST /_emulator/tokens``: mint a JWT for any user and organisation; ``GET /_emulator/jwks.json``."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..auth.runtime import auth_runtime
+from ..auth.tokens import DEFAULT_TTL
+from ..clock import isoformat
+from ..context import RequestContext
+from ..responses import json_response
+from ..routing import route
+
+ALL_SCOPES = ["*"]
+
+
+async def mint_token(ctx: RequestContext) -> Response:
+    """Answer 201 ``{"token", "expiresAt", "user", "org", "scopes"}``.
+
+    Omitted ``user``/``org`` are fresh ids drawn from the seeded RNG; an organisation that does not
+    exist yet is created with an empty store. Defaults: every scope (``*``), 3600 seconds.
+    """
+    body = ctx.json or {}
+    runtime = auth_runtime(ctx.state)
+    user, org = runtime.caller(body.get("user"), body.get("org"))
+    requested = body.get("scopes")
+    scopes = list(ALL_SCOPES) if requested is None else list(dict.fromkeys(requested))  # [] = no scope at all
+    expires_in = body.get("expiresIn") or DEFAULT_TTL
+    token = runtime.mint(user, org, scopes, expires_in)
+    expires_at = isoformat(int(ctx.state.clock.now()) + expires_in)
+    return json_response({"token": token, "expiresAt": expires_at, "user": user, "org": org, "scopes": scopes},
+                         status=201)
+
+
+async def jwks(ctx: RequestContext) -> Response:
+    """The public signing key as a JWK Set (verify emulator tokens with any JOSE library)."""
+    return json_response(auth_runtime(ctx.state).key.jwks())
+
+
+ROUTES = [
+    route("POST", "/_emulator/tokens", mint_token, auth=False, body="emulator_token_create", body_optional=True,
+          status=201, summary="Mint a JWT for a (new) user and organisation"),
+    route("GET", "/_emulator/jwks.json", jwks, auth=False, summary="JWK Set of the token signing key"),
+]
