@@ -1,4 +1,4 @@
-"""Control-plane basics: health, reset, journal read-out."""
+"""Control-plane basics: health and reset (the journal lives in ``journal.py``)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,7 @@ async def reset(ctx: RequestContext) -> Response:
     return no_content()
 
 
-async def list_requests(ctx: RequestContext) -> Response:
-    return json_response({"items": [entry.to_json() for entry in ctx.state.journal]})
-
-
 ROUTES = [
     route("GET", "/_emulator/health", health, auth=False),
     route("POST", "/_emulator/reset", reset, auth=False),
-    route("GET", "/_emulator/requests", list_requests, auth=False),
 ]

@@ -1,0 +1,148 @@
+"""``/_emulator/requests``: the journal (filtered), clearing it, and ``verify`` (WireMock-style)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response
+
+from ..errors import BadRequest, ExpectationFailed, UnprocessableEntity
+from ..pipeline.body import parse_json
+from ..responses import json_response, no_content
+from ..routing import route
+from ..scenarios.match import compile_path
+
+if TYPE_CHECKING:
+    from ..context import RequestContext
+    from ..journal import JournalEntry
+
+NEAR_MISSES = 3
+_VERIFY_KEYS = {"method", "path", "status", "count", "org"}
+
+
+@dataclass(frozen=True)
+class RequestPattern:
+    """What a journal filter or a verification looks for; ``None`` fields match anything."""
+
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    org: str | None = None
+
+    def compiled_path(self) -> re.Pattern[str] | None:
+        if self.path is None:
+            return None
+        if self.path.startswith("regex:"):
+            try:
+                return re.compile(self.path[len("regex:"):])
+            except re.error as exc:
+                raise UnprocessableEntity(f"path: invalid regex: {exc}.") from None
+        return compile_path(self.path)
+
+    def matcher(self) -> Any:
+        path = self.compiled_path()
+
+        def test(entry: JournalEntry) -> bool:
+            return ((self.method is None or entry.method == self.method)
+                    and (path is None or path.search(entry.path) is not None)
+                    and (self.status is None or entry.status == self.status)
+                    and (self.org is None or entry.org_id == self.org))
+
+        return test
+
+    def distance(self, entry: JournalEntry) -> float:
+        """How far ``entry`` is from this pattern (0 = match); used to rank near-misses."""
+        score = 0.0
+        if self.method is not None and entry.method != self.method:
+            score += 1.0
+        if self.path is not None:
+            score += 1.0 - SequenceMatcher(None, self.path, entry.path).ratio()
+        if self.status is not None and entry.status != self.status:
+            score += 0.5
+        if self.org is not None and entry.org_id != self.org:
+            score += 0.5
+        return round(score, 3)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in (("method", self.method), ("path", self.path), ("status", self.status),
+                                  ("org", self.org)) if v is not None}
+
+
+def _status(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UnprocessableEntity(f"status: expected an HTTP status code, got {value!r}.") from None
+
+
+async def list_requests(ctx: RequestContext) -> Response:
+    query = ctx.query
+    pattern = RequestPattern((query.get("method") or "").upper() or None, query.get("path") or None,
+                             _status(query.get("status")), query.get("org") or None)
+    test = pattern.matcher()
+    return json_response({"items": [entry.to_json() for entry in ctx.state.journal if test(entry)]})
+
+
+async def clear_requests(ctx: RequestContext) -> Response:
+    ctx.state.journal.clear()
+    return no_content()
+
+
+def _verify_request(data: Any) -> tuple[RequestPattern, int | None]:
+    if not isinstance(data, dict):
+        raise UnprocessableEntity("body: expected an object such as {\"method\": \"POST\", \"path\": \"/v1/chats\"}.")
+    unknown = sorted(set(data) - _VERIFY_KEYS)
+    if unknown:
+        raise UnprocessableEntity(f"{unknown[0]}: unknown field (expected {', '.join(sorted(_VERIFY_KEYS))}).")
+    for key in ("method", "path", "org"):
+        if key in data and not isinstance(data[key], str):
+            raise UnprocessableEntity(f"{key}: expected a string.")
+    count = data.get("count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+        raise UnprocessableEntity("count: expected a non-negative integer.")
+    method = data.get("method")
+    return RequestPattern(method.upper() if method else None, data.get("path"), _status(data.get("status")),
+                          data.get("org")), count
+
+
+async def verify(ctx: RequestContext) -> Response:
+    raw = await ctx.body()
+    if not raw.strip():
+        raise BadRequest("A JSON body such as {\"method\": \"POST\", \"path\": \"/v1/chats\", \"count\": 1} is required.")
+    pattern, count = _verify_request(parse_json(raw))
+    test = pattern.matcher()
+    entries = list(ctx.state.journal)
+    found = [entry for entry in entries if test(entry)]
+    ok = len(found) >= 1 if count is None else len(found) == count
+    if ok:
+        return json_response({"matched": len(found), "expected": pattern.to_json() | {"count": count},
+                              "requests": [entry.seq for entry in found]})
+    misses = sorted((entry for entry in entries if not test(entry)), key=lambda e: (pattern.distance(e), e.seq))
+    near: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, int | None, str | None]] = set()
+    for e in misses:  # one near-miss per distinct (method, path, status, org), closest first
+        key = (e.method, e.path, e.status, e.org_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        near.append({"seq": e.seq, "method": e.method, "path": e.path, "status": e.status, "orgId": e.org_id,
+                     "rule": e.rule, "distance": pattern.distance(e)})
+        if len(near) == NEAR_MISSES:
+            break
+    wanted = "at least 1" if count is None else str(count)
+    what = " ".join(str(v) for v in pattern.to_json().values()) or "any request"
+    raise ExpectationFailed(f"Expected {wanted} request(s) matching {what}; found {len(found)}.",
+                            extensions={"expected": pattern.to_json() | {"count": count}, "matched": len(found),
+                                        "nearMisses": near})
+
+
+ROUTES = [
+    route("GET", "/_emulator/requests", list_requests, auth=False, summary="The request journal"),
+    route("DELETE", "/_emulator/requests", clear_requests, auth=False, status=204, summary="Clear the journal"),
+    route("POST", "/_emulator/requests/verify", verify, auth=False, summary="Verify calls were made"),
+]
