@@ -86,3 +86,53 @@ def reply_text(seed: int, model_id: str, history: Sequence[tuple[str, str | None
     if max_tokens is not None:
         text = "".join(split_pieces(text)[:max_tokens])
     return text
+
+
+_REASONING = (
+    "First, restate what the user is asking for.",
+    "The question is about a concrete task, so a short practical answer fits best.",
+    "Consider the constraints that were mentioned earlier in the conversation.",
+    "There may be more than one way to do this; prefer the simplest reliable one.",
+    "Check whether any linked documents are relevant before answering.",
+    "Make sure the answer does not contradict what was said before.",
+    "Order the steps so each one can be verified on its own.",
+    "Finally, keep the answer concise and offer a follow-up.",
+)
+
+
+def reasoning_text(seed: int, model_id: str, history: Sequence[tuple[str, str | None]], budget: int | None) -> str:
+    """The model's thinking before it answers ``history``, cut to ``budget`` pieces when given."""
+    rng = conversation_rng(seed, model_id, history, salt="reasoning")
+    count = rng.randint(3, 6)
+    text = " ".join([_REASONING[0], *rng.sample(_REASONING[1:], count - 1)])
+    if budget is not None:
+        text = "".join(split_pieces(text)[:budget])
+    return text
+
+
+_TITLE_STOP = {"a", "an", "the", "i", "you", "me", "my", "is", "are", "to", "of", "and", "or", "in", "on", "for",
+               "what", "how", "can", "please", "do", "does", "with", "it", "this", "that", "be", "your"}
+
+
+def title_text(contents: Sequence[str]) -> str:
+    """A short title (at most six significant words, title-cased) for the given message texts."""
+    words: list[str] = []
+    for content in contents:
+        for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", content):
+            if word.lower() not in _TITLE_STOP and word not in words:
+                words.append(word)
+            if len(words) == 6:
+                break
+        if len(words) == 6:
+            break
+    if not words:
+        return "New Chat"
+    return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in words)
+
+
+def artifact_text(seed: int, model_id: str, history: Sequence[tuple[str, str | None]], title: str) -> str:
+    """The markdown body of the artifact produced for ``history`` when artifacts are enabled."""
+    rng = conversation_rng(seed, model_id, history, salt="artifact")
+    points = rng.sample(_SENTENCES, 3)
+    lines = [f"# {title}", "", rng.choice(_OPENERS), "", *(f"- {point}" for point in points), ""]
+    return "\n".join(lines)

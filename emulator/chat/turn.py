@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..clock import isoformat
+from ..domain import artifacts as artifacts_domain
 from ..domain import chats as chats_domain
 from ..domain import models as models_domain
 from ..domain import usage as usage_domain
 from ..errors import UnprocessableEntity
 from ..ids import prefixed_id
-from .generate import count_tokens, reply_text, split_pieces
+from .generate import artifact_text, conversation_rng, count_tokens, title_text
+from .reply import FinishReason, compose_reply
+from .sources import candidate_files, pick_sources
 
 if TYPE_CHECKING:
     from ..principal import Principal
@@ -28,12 +31,42 @@ class Turn:
     pieces: list[str]
     usage: dict[str, Any]
     model: dict[str, Any]
+    reasoning: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    artifact: dict[str, Any] | None = None
+    finish_reason: FinishReason = "stop"
 
 
-def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any]) -> Turn:
+def _unprocessable(pointer: str, detail: str) -> UnprocessableEntity:
+    field_name = pointer.lstrip("/").replace("/", ".")
+    return UnprocessableEntity(f"{field_name}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
+
+
+def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """Every ``tool`` message must answer a tool call of this chat (stored or earlier in ``new``); 422 otherwise."""
+    known = {call.get("id") for m in stored for call in (m.get("toolCalls") or ()) if isinstance(call, dict)}
+    for index, item in enumerate(new):
+        if item["role"] == "assistant":
+            known |= {call.get("id") for call in (item.get("toolCalls") or ()) if isinstance(call, dict)}
+        elif item["role"] == "tool":
+            call_id = item.get("toolCallId")
+            if not call_id:
+                raise _unprocessable(f"/messages/{index}/toolCallId", "required when role is 'tool'")
+            if call_id not in known:
+                raise _unprocessable(f"/messages/{index}/toolCallId",
+                                     f"{call_id!r} does not reference a tool call of this chat")
+
+
+def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
+             scripted: dict[str, Any] | None = None) -> Turn:
     """Create or continue a chat and produce the assistant's reply (stored before it is streamed).
 
-    Raises NotFound for an unknown chat or model, UnprocessableEntity when no model can be chosen and
+    ``scripted`` (``{"content", "tool_calls": [{"name", "arguments"}]}``, from a scenario) replaces
+    the generated reply; it is stored, billed and streamed like any other.
+
+    Raises NotFound for an unknown chat or model, UnprocessableEntity for a disabled model, a missing
+    model, unusable tools/responseFormat or a tool result answering no known call, and
     InsufficientCredits (402) when the organisation cannot pay for the reply.
     """
     store, org_id, user_id = state.store, principal.org_id, principal.user_id
@@ -47,6 +80,8 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any]) -
             extensions={"errors": [{"pointer": "/modelId", "detail": "field required"}]},
         )
     model = models_domain.require_model(store, org_id, model_id)
+    if not model.get("enabled", True):
+        raise _unprocessable("/modelId", f"model {model_id} is disabled")
     billing = models_domain.effective(store, model)
     now = isoformat(state.clock.now())
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
@@ -59,6 +94,7 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any]) -
         is_new = False
         if system_prompt is not None:
             chat = {**chat, "systemPrompt": system_prompt}
+    check_tool_results(chat["messages"], body["messages"])
     messages = list(chat["messages"])
     for item in body["messages"]:
         messages.append(chats_domain.message_record(
@@ -68,25 +104,56 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any]) -
         ))
     history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
     history += [(m["role"], m["content"]) for m in messages]
-    text = reply_text(state.config.seed, model_id, history, body.get("maxTokens"))
-    pieces = split_pieces(text)
+    reply = compose_reply(state.config.seed, model, history, body, lambda: prefixed_id(state.rng, "call"), scripted)
+    sources = pick_sources(candidate_files(state, org_id, model_id),
+                           conversation_rng(state.config.seed, model_id, history, salt="sources"))
+
+    message_id = prefixed_id(state.rng, "msg")
+    artifact = None
+    if body.get("enableArtifacts") and reply.content is not None and not reply.tool_calls:
+        artifact = _artifact(state, org_id, chat["id"], message_id, model_id, history, now)
+
+    reasoning_tokens = len(reply.reasoning)
+    output_tokens = (len(reply.pieces) + reasoning_tokens
+                     + sum(count_tokens(c["function"]["arguments"]) for c in reply.tool_calls)
+                     + (count_tokens(artifact["content"]) if artifact else 0))
     input_tokens = sum(count_tokens(content) for _, content in history)
     multiplier = billing.get("creditMultiplier") or 1
-    usage = usage_domain.token_usage(input_tokens, len(pieces), multiplier)
+    usage = usage_domain.token_usage(input_tokens, output_tokens, multiplier)
+    if reasoning_tokens:
+        usage["reasoningTokens"] = reasoning_tokens
     credits = usage_domain.credits_for(usage["totalTokens"], multiplier)
     usage_domain.require_credits(store, state.organization(org_id), credits)
 
-    message_id = prefixed_id(state.rng, "msg")
-    assistant = chats_domain.message_record(message_id, chat["id"], "assistant", text, now,
-                                            tokenCount=len(pieces), cost=usage["cost"], responseTimeMs=0)
+    assistant = chats_domain.message_record(message_id, chat["id"], "assistant", reply.content, now,
+                                            tokenCount=output_tokens, cost=usage["cost"], responseTimeMs=0,
+                                            toolCalls=reply.tool_calls or None)
+    if sources:
+        assistant["sources"] = sources
+    if reply.reasoning:
+        assistant["reasoning"] = "".join(reply.reasoning)
     messages.append(assistant)
     chat = {**chat, "messages": messages, "updatedAt": now, "modelId": model_id}
     if is_new:
         store.insert(org_id, chats_domain.KIND, chat["id"], chat)
     else:
         store.replace(org_id, chats_domain.KIND, chat["id"], chat)
+    if artifact is not None:
+        store.insert(org_id, artifacts_domain.KIND, artifact["id"], artifact)
     usage_domain.record(store, org_id, model_id, usage, credits)
-    return Turn(chat["id"], message_id, assistant, pieces, usage, model)
+    return Turn(chat["id"], message_id, assistant, reply.pieces, usage, model, reply.reasoning, reply.tool_calls,
+                sources, artifact, reply.finish_reason)
+
+
+def _artifact(state: EmulatorState, org_id: str, chat_id: str, message_id: str, model_id: str,
+              history: list[tuple[str, str | None]], now: str) -> dict[str, Any]:
+    """The markdown artifact of this turn: titled after the conversation, versioned per identifier."""
+    title = title_text([content for role, content in history if role == "user" and content][:1])
+    identifier = artifacts_domain.identifier_for(title)
+    version = artifacts_domain.next_version(state.store, org_id, chat_id, identifier)
+    content = artifact_text(state.config.seed, model_id, history, title)
+    return artifacts_domain.artifact_record(prefixed_id(state.rng, "art"), chat_id, message_id, identifier=identifier,
+                                            title=title, content=content, version=version, now=now)
 
 
 def set_status(state: EmulatorState, org_id: str, chat_id: str, status: str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotFound, UnprocessableEntity
+from ..errors import Forbidden, NotFound, UnprocessableEntity
 from ..store import Record, Store
 
 SYSTEM_ORG = "__system__"
@@ -100,3 +100,46 @@ def effective(store: Store, model: Record) -> Record:
     if model.get("isSystemModel") or not model.get("parentModelId"):
         return model
     return find_catalog(store, model["parentModelId"]) or model
+
+
+def require_own(store: Store, org_id: str, model_id: str, action: str) -> Record:
+    """The organisation's custom model, for a change; a catalog model is a 403, anything else a 404."""
+    model = store.get(org_id, KIND, model_id)
+    if model is not None:
+        return model
+    if find_catalog(store, model_id) is not None:
+        raise Forbidden(f"System models cannot be {action}; create a custom model from it with POST /v1/models.")
+    raise NotFound(f"Model not found: {model_id}")
+
+
+_UPDATABLE = ("displayName", "description", "contextWindow", "maxTokensPerRequest", "supportsStreaming", "enabled",
+              "metadata", "systemPromptId", "systemPrompt")
+
+
+def updated_record(model: Record, changes: dict[str, Any], parent: Record | None, now: str, *,
+                   reparent: bool) -> Record:
+    """``model`` after a ``ModelUpdate``.
+
+    With ``reparent`` the model moves to ``parent`` and re-inherits every capability the update leaves
+    out. ``null`` for an inherited field re-inherits it from the (new or current) parent; ``null`` for
+    ``displayName`` or ``enabled`` leaves it unchanged; for the other fields it clears the value.
+    """
+    record = dict(model)
+    if reparent and parent is not None:
+        record["parentModelId"] = parent["id"]
+        for key in _INHERITED:
+            record[key] = parent.get(key)
+    for key in _UPDATABLE:
+        if key not in changes:
+            continue
+        value = changes[key]
+        if value is None:
+            if key in _INHERITED:
+                value = parent.get(key) if parent is not None else record.get(key)
+            elif key in ("displayName", "enabled"):
+                continue
+            elif key == "metadata":
+                value = {}
+        record[key] = value
+    record["updatedAt"] = now
+    return record

@@ -5,10 +5,13 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..context import RequestContext
+from ..domain import datasets as datasets_domain
+from ..domain import model_datasets as links_domain
 from ..domain import models as models_domain
+from ..errors import Conflict, NotFound, UnprocessableEntity
 from ..ids import uuid_id
 from ..pagination import paginate
-from ..responses import json_response
+from ..responses import json_response, no_content
 from ..routing import route
 from .common import now_iso
 
@@ -41,9 +44,130 @@ async def create_model(ctx: RequestContext) -> Response:
     return json_response(record, status=201)
 
 
+async def get_model(ctx: RequestContext) -> Response:
+    return json_response(models_domain.require_model(ctx.state.store, ctx.org_id, ctx.path_params["model_id"]))
+
+
+async def update_model(ctx: RequestContext) -> Response:
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.require_own(store, org_id, ctx.path_params["model_id"], "modified")
+    changes = ctx.json
+    new_parent_id = changes.get("parentModelId")
+    reparent = new_parent_id is not None
+    parent = (models_domain.require_parent(store, new_parent_id) if reparent
+              else models_domain.find_catalog(store, model.get("parentModelId") or ""))
+    record = models_domain.updated_record(model, changes, parent, now_iso(ctx), reparent=reparent)
+    store.replace(org_id, models_domain.KIND, model["id"], record)
+    return json_response(record)
+
+
+async def delete_model(ctx: RequestContext) -> Response:
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.require_own(store, org_id, ctx.path_params["model_id"], "deleted")
+    store.remove(org_id, models_domain.KIND, model["id"])
+    links_domain.drop_links(store, org_id, model_id=model["id"])
+    return no_content()
+
+
+def _check_link_fields(ctx: RequestContext, fields: dict[str, object], pointer: str) -> None:
+    """The dataset must be the organisation's (404) and a pinned snapshot one of its snapshots (422)."""
+    dataset_id = str(fields["datasetId"])
+    datasets_domain.require_dataset(ctx.state.store, ctx.org_id, dataset_id)
+    snapshot_id = fields.get("datasetSnapshotId")
+    if snapshot_id is not None and datasets_domain.find_snapshot(ctx.state.store, ctx.org_id, dataset_id,
+                                                                 str(snapshot_id)) is None:
+        detail = f"{snapshot_id!r} is not a snapshot of dataset {dataset_id}"
+        raise UnprocessableEntity(f"datasetSnapshotId: {detail}",
+                                  extensions={"errors": [{"pointer": f"{pointer}/datasetSnapshotId", "detail": detail}]})
+
+
+async def list_model_datasets(ctx: RequestContext) -> Response:
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.require_model(store, org_id, ctx.path_params["model_id"])
+    model_id = model["id"]
+    page = paginate(store.collection(org_id, links_domain.KIND), ctx.query, ctx.state.secret,
+                    identity=(org_id, "model_datasets", model_id), render=dict,
+                    predicate=lambda link: link["modelId"] == model_id, total_count=True)
+    return json_response(page)
+
+
+async def associate_dataset(ctx: RequestContext) -> Response:
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.require_own(store, org_id, ctx.path_params["model_id"], "linked to datasets")
+    _check_link_fields(ctx, ctx.json, "")
+    if links_domain.find_link(store, org_id, model["id"], ctx.json["datasetId"]) is not None:
+        raise Conflict(f"Dataset {ctx.json['datasetId']} is already associated with this model.")
+    link = links_domain.link_record(model["id"], ctx.json, now_iso(ctx))
+    store.insert(org_id, links_domain.KIND, links_domain.link_key(model["id"], link["datasetId"]), link)
+    return json_response(link, status=201)
+
+
+async def batch_associate(ctx: RequestContext) -> Response:
+    """All-or-nothing validation first (an unknown dataset is a 404 and links nothing), then link."""
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.require_own(store, org_id, ctx.path_params["model_id"], "linked to datasets")
+    for index, fields in enumerate(ctx.json["datasets"]):
+        _check_link_fields(ctx, fields, f"/datasets/{index}")
+    created, skipped = [], []
+    now = now_iso(ctx)
+    for fields in ctx.json["datasets"]:
+        key = links_domain.link_key(model["id"], fields["datasetId"])
+        if store.get(org_id, links_domain.KIND, key) is not None:
+            skipped.append({"datasetId": fields["datasetId"], "reason": links_domain.ALREADY_LINKED})
+            continue
+        link = links_domain.link_record(model["id"], fields, now)
+        store.insert(org_id, links_domain.KIND, key, link)
+        created.append(link)
+    return json_response({"created": created, "skipped": skipped}, status=201)
+
+
+async def update_model_dataset(ctx: RequestContext) -> Response:
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.require_own(store, org_id, ctx.path_params["model_id"], "linked to datasets")
+    link = links_domain.require_link(store, org_id, model["id"], ctx.path_params["dataset_id"])
+    changes = {key: ctx.json[key] for key in ("usageType", "datasetSnapshotId", "priority") if key in ctx.json}
+    if changes.get("usageType") is None:
+        changes.pop("usageType", None)
+    if "priority" in changes and changes["priority"] is None:
+        changes.pop("priority")
+    if changes.get("datasetSnapshotId") is not None:
+        _check_link_fields(ctx, {"datasetId": link["datasetId"], **changes}, "")
+    updated = {**link, **changes, "updatedAt": now_iso(ctx)}
+    store.replace(org_id, links_domain.KIND, links_domain.link_key(model["id"], link["datasetId"]), updated)
+    return json_response(updated)
+
+
+async def remove_model_dataset(ctx: RequestContext) -> Response:
+    store, org_id = ctx.state.store, ctx.org_id
+    model = models_domain.find_model(store, org_id, ctx.path_params["model_id"])
+    if model is None:
+        raise NotFound(f"Model not found: {ctx.path_params['model_id']}")
+    link = links_domain.require_link(store, org_id, model["id"], ctx.path_params["dataset_id"])
+    store.remove(org_id, links_domain.KIND, links_domain.link_key(model["id"], link["datasetId"]))
+    return no_content()
+
+
 ROUTES = [
-    route("GET", "/v1/models", list_models, scope="models:read", summary="List Models"),
+    route("GET", "/v1/models", list_models, scope="models:read", response="model_list", summary="List Models"),
     route("POST", "/v1/models", create_model, scope="models:write", body="model_create", idempotent=True,
-          summary="Create Model"),
-    route("GET", "/v1/models/catalog", list_catalog, scope="models:read", summary="List System Model Catalog"),
+          status=201, response="model", summary="Create Model"),
+    route("GET", "/v1/models/catalog", list_catalog, scope="models:read", response="model_list",
+          summary="List System Model Catalog"),
+    route("GET", "/v1/models/{model_id}", get_model, scope="models:read", response="model", summary="Get Model"),
+    route("PATCH", "/v1/models/{model_id}", update_model, scope="models:write", body="model_update",
+          response="model", summary="Update Model"),
+    route("DELETE", "/v1/models/{model_id}", delete_model, scope="models:write", status=204, summary="Delete Model"),
+    route("GET", "/v1/models/{model_id}/datasets", list_model_datasets, scope="models:read",
+          response="model_dataset_list", summary="List Model Datasets"),
+    route("POST", "/v1/models/{model_id}/datasets", associate_dataset, scope="models:write",
+          body="model_dataset_create", idempotent=True, status=201, response="model_dataset",
+          summary="Associate Dataset With Model"),
+    route("POST", "/v1/models/{model_id}/datasets/batch", batch_associate, scope="models:write",
+          body="model_dataset_batch", idempotent=True, status=201, response="model_dataset_batch",
+          summary="Batch Associate Datasets With Model"),
+    route("PATCH", "/v1/models/{model_id}/datasets/{dataset_id}", update_model_dataset, scope="models:write",
+          body="model_dataset_update", idempotent=True, response="model_dataset",
+          summary="Update Model-Dataset Association"),
+    route("DELETE", "/v1/models/{model_id}/datasets/{dataset_id}", remove_model_dataset, scope="models:write",
+          status=204, documented=False, summary="Remove Dataset From Model"),
 ]
