@@ -1,0 +1,243 @@
+"""Files: multipart upload, list, get (the status poll), content, delete, associations, ZIP expand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.responses import Response
+
+from ..context import RequestContext
+from ..domain import files as files_domain
+from ..domain.file_formats import MAX_UPLOAD_BODY, require_format
+from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
+from ..pagination import paginate
+from ..responses import json_response, no_content
+from ..routing import route
+from .common import now_iso
+from .file_upload import FILE_STATUSES, expand_archive, read_upload, resource_ref, store_file
+
+
+def _require(ctx: RequestContext) -> dict[str, Any]:
+    record = ctx.state.store.get(ctx.org_id, files_domain.KIND, ctx.path_params["file_id"])
+    if record is None:
+        raise NotFound(f"File not found: {ctx.path_params['file_id']}")
+    return record
+
+
+async def upload_file(ctx: RequestContext) -> Response:
+    upload = await read_upload(ctx)
+    ref = resource_ref(ctx, upload.resource_type, upload.resource_id, upload=True)
+    fmt = require_format(upload.filename, upload.content_type, len(upload.content))
+    record = store_file(ctx, upload.filename, upload.content_type, upload.content, fmt, ref)
+    return json_response(files_domain.render(record), status=201)
+
+
+async def expand_zip(ctx: RequestContext) -> Response:
+    upload = await read_upload(ctx)
+    ref = resource_ref(ctx, upload.resource_type, upload.resource_id, upload=True)
+    created, skipped = expand_archive(ctx, upload, ref)
+    return json_response({"files": [files_domain.render(r) for r in created], "skipped": skipped})
+
+
+async def list_files(ctx: RequestContext) -> Response:
+    query = ctx.query
+    status = query.get("statusFilter") or query.get("status") or None
+    if status is not None and status not in FILE_STATUSES:
+        detail = f"must be one of {', '.join(FILE_STATUSES)}"
+        raise UnprocessableEntity(
+            f"statusFilter: {detail}",
+            extensions={"errors": [{"pointer": "#/query/statusFilter", "detail": detail}]},
+        )
+    resource_type = query.get("resourceType") or None
+    resource_id = query.get("resourceId") or None
+    lifecycle = files_domain.lifecycle_of(ctx.state)
+    now = ctx.state.clock.now()
+
+    def current(record: dict[str, Any]) -> dict[str, Any]:
+        return files_domain.observe(record, lifecycle, now, count_poll=False)
+
+    def keep(record: dict[str, Any]) -> bool:
+        for association in record.get("associations") or ():
+            if (resource_type is None or association["resourceType"] == resource_type) and (
+                resource_id is None or association["resourceId"] == resource_id
+            ):
+                break
+        else:
+            if resource_type is not None or resource_id is not None:
+                return False
+        return status is None or current(record)["status"] == status
+
+    page = paginate(
+        ctx.state.store.collection(ctx.org_id, files_domain.KIND),
+        query,
+        ctx.state.secret,
+        identity=(ctx.org_id, "files", status, resource_type, resource_id),
+        render=lambda r: files_domain.render(current(r)),
+        predicate=keep,
+    )
+    return json_response(page)
+
+
+async def get_file(ctx: RequestContext) -> Response:
+    record = _require(ctx)
+    polled = files_domain.observe(
+        record, files_domain.lifecycle_of(ctx.state), ctx.state.clock.now(), count_poll=True
+    )
+    ctx.state.store.replace(ctx.org_id, files_domain.KIND, record["id"], polled)
+    return json_response(files_domain.render(polled))
+
+
+async def file_content(ctx: RequestContext) -> Response:
+    record = _require(ctx)
+    filename = record["filename"]
+    ascii_name = (
+        filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_").replace("?", "_")
+    )
+    disposition = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    # Content-Type set as a header, not media_type: Starlette would append a charset to text/* types.
+    return Response(
+        files_domain.content_of(record),
+        headers={"Content-Type": record["contentType"], "Content-Disposition": disposition},
+    )
+
+
+async def delete_file(ctx: RequestContext) -> Response:
+    record = _require(ctx)
+    ctx.state.store.remove(ctx.org_id, files_domain.KIND, record["id"])
+    return no_content()
+
+
+async def _association_fields(ctx: RequestContext) -> tuple[str | None, str | None]:
+    raw = await ctx.body()
+    media = ctx.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    fields: dict[str, Any]
+    if not raw.strip():
+        fields = {}
+    elif media == "application/x-www-form-urlencoded":
+        try:
+            fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise BadRequest("Malformed form body: not valid UTF-8.") from None
+    elif media == "application/json" or media.endswith("+json"):
+        try:
+            fields = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise BadRequest("Malformed JSON body.") from None
+        if not isinstance(fields, dict):
+            raise UnprocessableEntity(
+                "body: must be an object",
+                extensions={"errors": [{"pointer": "/", "detail": "must be an object"}]},
+            )
+    else:
+        raise UnsupportedMediaType(
+            "Content-Type must be application/x-www-form-urlencoded or application/json "
+            f"(got {media or 'none'})."
+        )
+    if fields.get("datasetId") is not None:  # the Knowledge Bases guide's JSON shape
+        return "dataset", _text(fields["datasetId"], "datasetId")
+    resource_type = fields.get("resource_type", fields.get("resourceType"))
+    resource_id = fields.get("resource_id", fields.get("resourceId"))
+    return _text(resource_type, "resource_type"), _text(resource_id, "resource_id")
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise UnprocessableEntity(
+        f"{name}: must be a string",
+        extensions={"errors": [{"pointer": f"/{name}", "detail": "must be a string"}]},
+    )
+
+
+async def associate_file(ctx: RequestContext) -> Response:
+    record = _require(ctx)
+    resource_type, resource_id = await _association_fields(ctx)
+    ref = resource_ref(ctx, resource_type, resource_id, upload=False)
+    assert ref is not None
+    updated = files_domain.with_association(record, ref[0], ref[1], now_iso(ctx))
+    if updated is not record:
+        ctx.state.store.replace(ctx.org_id, files_domain.KIND, record["id"], updated)
+    return json_response(files_domain.render(updated))
+
+
+async def disassociate_file(ctx: RequestContext) -> Response:
+    record = _require(ctx)
+    query = ctx.query
+    resource_type = query.get("resource_type") or query.get("resourceType")
+    resource_id = query.get("resource_id") or query.get("resourceId")
+    if not resource_type or not resource_id:
+        raise UnprocessableEntity(
+            "resource_type and resource_id query parameters are required.",
+            extensions={"errors": [{"pointer": "#/query/resource_type", "detail": "field required"}]},
+        )
+    if not files_domain.is_associated(record, resource_type, resource_id):
+        raise NotFound(f"File {record['id']} is not associated with {resource_type} {resource_id}.")
+    updated = files_domain.without_association(record, resource_type, resource_id)
+    ctx.state.store.replace(ctx.org_id, files_domain.KIND, record["id"], updated)
+    return no_content()
+
+
+ROUTES = [
+    route(
+        "POST",
+        "/v1/files",
+        upload_file,
+        scope="files:write",
+        idempotent=True,
+        max_body=MAX_UPLOAD_BODY,
+        status=201,
+        response="file",
+        summary="Upload File",
+    ),
+    route("GET", "/v1/files", list_files, scope="files:read", response="file_list", summary="List Files"),
+    route(
+        "POST",
+        "/v1/files/expand",
+        expand_zip,
+        scope="files:write",
+        max_body=MAX_UPLOAD_BODY,
+        documented=False,
+        response="file_expand",
+        summary="Expand a ZIP archive into files",
+    ),
+    route("GET", "/v1/files/{file_id}", get_file, scope="files:read", response="file", summary="Get File"),
+    route(
+        "DELETE",
+        "/v1/files/{file_id}",
+        delete_file,
+        scope="files:write",
+        status=204,
+        documented=False,
+        summary="Delete File",
+    ),
+    route(
+        "GET",
+        "/v1/files/{file_id}/content",
+        file_content,
+        scope="files:read",
+        documented=False,
+        summary="Download File Content",
+    ),
+    route(
+        "POST",
+        "/v1/files/{file_id}/associations",
+        associate_file,
+        scope="files:write",
+        idempotent=True,
+        response="file",
+        summary="Associate File with Resource",
+    ),
+    route(
+        "DELETE",
+        "/v1/files/{file_id}/associations",
+        disassociate_file,
+        scope="files:write",
+        status=204,
+        documented=False,
+        summary="Remove File Association",
+    ),
+]
