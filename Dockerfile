@@ -15,7 +15,7 @@ COPY scenarios ./scenarios
 RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 10001 emulator
 
-USER emulator
+USER 10001:10001
 EXPOSE 8787
 HEALTHCHECK --interval=5s --timeout=2s --start-period=5s --retries=3 \
     CMD ["python", "-c", "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('EMULATOR_PORT', '8787') + '/v1/health/liveness', timeout=2)"]

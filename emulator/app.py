@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
@@ -57,12 +57,18 @@ class EmulatorApp:
             body,
         ]
         self.api_steps = api_steps
+        #: The control plane's shorter chain (no journal, auth or limits); features may insert steps.
+        self.control_steps: list[Step] = [make_route_step(control), body]
+        #: Coroutines run when the server's lifespan starts / stops (e.g. the scenario file watcher).
+        self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self._api: Next = compose(api_steps, _dispatch)  # type: ignore[arg-type]
-        self._control: Next = compose([make_route_step(control), body], _dispatch)  # type: ignore[arg-type]
+        self._control: Next = compose(self.control_steps, _dispatch)  # type: ignore[arg-type]
 
     def rebuild(self) -> None:
-        """Recompose the pipeline after a feature replaced one of ``api_steps``."""
+        """Recompose both chains after a feature changed ``api_steps`` or ``control_steps``."""
         self._api = compose(self.api_steps, _dispatch)  # type: ignore[arg-type]
+        self._control = compose(self.control_steps, _dispatch)  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -77,8 +83,12 @@ class EmulatorApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                for hook in self.startup_hooks:
+                    await hook()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for hook in self.shutdown_hooks:
+                    await hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -128,5 +138,12 @@ def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = No
 def _features() -> list[Callable[[EmulatorApp], None]]:
     """Feature installers: each may register reset hooks, extensions and pipeline steps on the app."""
     installers: list[Callable[[EmulatorApp], None]] = []
-    # --- feature installers (one line each) ---
+    # --- feature installers (one line each; imported here so `import emulator` stays light) ---
+    from .auth.install import install as auth
+    from .domain.prompt_templates import install as prompt_templates
+    from .limits import install as limits
+    from .openapi import install as openapi
+    from .scenarios.install import install as scenarios
+
+    installers += [prompt_templates, openapi, scenarios, auth, limits]
     return installers

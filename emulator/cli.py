@@ -30,6 +30,17 @@ def build_config(**options: Any) -> Config:
         auth=options.get("auth", "strict"),
         log_level=options.get("log_level", "warning"),
         # --- build_config: feature options (one block per feature) ---
+        scenarios=tuple(options.get("scenario") or ()),
+        scenarios_dir=Path(options["scenarios_dir"]) if options.get("scenarios_dir") else None,
+        admin_token=options.get("admin_token") or None,
+        watch_scenarios=bool(options.get("watch", False)),
+        connection_activation=options.get("connection_activation", "polls:1"),
+        sync_processing=options.get("sync_processing", "polls:2"),
+        rate_limit=options.get("rate_limit", "on"),
+        rate_limit_per_user=options.get("rate_limit_per_user"),
+        rate_limit_per_org=options.get("rate_limit_per_org"),
+        cors_origins=tuple(o.strip() for o in (options.get("cors_origins") or "").split(",") if o.strip()),
+        file_processing=options.get("file_processing", "immediate"),
     )
 
 
@@ -54,6 +65,34 @@ def main() -> None:
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="warning", show_default=True, envvar="EMULATOR_LOG_LEVEL")
 # --- serve options: feature flags (one block per feature) ---
+@click.option("--scenario", "scenario", multiple=True, envvar="EMULATOR_SCENARIOS",
+              callback=lambda ctx, param, value: _split_commas(value),
+              help="Activate a scenario at start-up: a name or a YAML file (repeatable; env: comma-separated).")
+@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=str), envvar="EMULATOR_SCENARIOS_DIR",
+              help="Directory of scenario files, searched by name before the bundled ones.")
+@click.option("--admin-token", default=None, envvar="EMULATOR_ADMIN_TOKEN",
+              help="Protect /_emulator/* with 'Authorization: Bearer <token>' (default: open, a local test tool).")
+@click.option("--watch", is_flag=True, default=False, envvar="EMULATOR_WATCH",
+              help="Reload scenario files when they change.")
+@click.option("--connection-activation", default="polls:1", show_default=True, envvar="EMULATOR_CONNECTION_ACTIVATION",
+              callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
+              help="OAuth connections become active: immediate | polls:N (N reads) | seconds:T (of the clock).")
+@click.option("--sync-processing", default="polls:2", show_default=True, envvar="EMULATOR_SYNC_PROCESSING",
+              callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
+              help="Sync jobs go queued -> running -> completed: immediate | polls:N | seconds:T.")
+@click.option("--rate-limit", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              envvar="EMULATOR_RATE_LIMIT", help="off: never answer 429 (no X-RateLimit-* headers).")
+@click.option("--rate-limit-per-user", type=click.IntRange(min=1), default=None,
+              envvar="EMULATOR_RATE_LIMIT_PER_USER",
+              help="Requests/minute per user (default: the documented 60; fixture rateLimits win).")
+@click.option("--rate-limit-per-org", type=click.IntRange(min=1), default=None,
+              envvar="EMULATOR_RATE_LIMIT_PER_ORG",
+              help="Requests/minute per organisation (default: the documented 300; fixture rateLimits win).")
+@click.option("--cors-origins", default="", envvar="EMULATOR_CORS_ORIGINS",
+              help="Comma-separated browser origins allowed by CORS ('*' = any; default: any localhost origin).")
+@click.option("--file-processing", default="immediate", show_default=True, envvar="EMULATOR_FILE_PROCESSING",
+              callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
+              help="Uploaded files become ready: immediate | polls:N (N GETs) | seconds:T (of the clock).")
 def serve(**options: Any) -> None:
     """Serve the emulated API (default http://127.0.0.1:8787)."""
     from .app import create_app
@@ -69,5 +108,47 @@ def serve(**options: Any) -> None:
 
     click.echo(f"cuadra-emulator listening on http://{config.host}:{config.port} (seed {config.seed}, "
                f"clock {config.clock}, auth {config.auth})", err=True)
+    from .server import http_protocol  # connection faults (RST/FIN/garbage) need the socket
+
     uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=False,
-                lifespan="on")
+                lifespan="on", http=http_protocol())
+
+
+# --- scenarios feature: subcommands ---
+def _split_commas(values: tuple[str, ...] | None) -> tuple[str, ...]:
+    """``--scenario a --scenario b,c`` (and ``EMULATOR_SCENARIOS=a,b``) -> ``("a", "b", "c")``."""
+    return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES (schema and semantics); exit 1 naming file, line and key of each error."""
+    from .scenarios.loader import load_file
+    from .yamlsource import SourceError
+
+    failed = 0
+    for file in files:
+        try:
+            scenario = load_file(file)
+        except SourceError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        click.echo(f"ok: {file}: scenario '{scenario.name}' ({len(scenario.rules)} rules)")
+    sys.exit(1 if failed else EXIT_OK)
+
+
+@main.command("scenarios")
+@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=str), envvar="EMULATOR_SCENARIOS_DIR",
+              help="Also list the scenarios of this directory (they win over bundled ones of the same name).")
+def list_scenarios(scenarios_dir: str | None) -> None:
+    """List the ready-made scenarios with their descriptions."""
+    from .scenarios.loader import available, search_dirs
+    from .scenarios.model import Scenario
+
+    found = available(search_dirs(scenarios_dir))
+    width = max((len(name) for name in found), default=0)
+    for name, scenario in sorted(found.items()):
+        text = scenario.description if isinstance(scenario, Scenario) else f"(invalid: {scenario})"
+        click.echo(f"{name.ljust(width)}  {text}")

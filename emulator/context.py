@@ -89,5 +89,5 @@ class RequestContext:
             more = message.get("more_body", False)
         self._body = b"".join(chunks)
         if self.entry is not None:
-            self.entry.request_body = self._body
+            self.entry.request_body = self._body  # a reference, not a copy; to_json() truncates
         return self._body

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+#: Request bodies are reported by the journal up to this size (file uploads can be large).
+BODY_LIMIT = 64 * 1024
+
+
 @dataclass
 class JournalEntry:
     """One request/response pair as the emulator saw it."""
@@ -28,7 +32,7 @@ class JournalEntry:
     streamed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        body = self.request_body.decode("utf-8", errors="replace") if self.request_body else None
+        body = self.request_body[:BODY_LIMIT].decode("utf-8", errors="replace") if self.request_body else None
         return {
             "seq": self.seq,
             "method": self.method,
@@ -41,6 +45,7 @@ class JournalEntry:
             "streamed": self.streamed,
             "requestHeaders": self.request_headers,
             "requestBody": body,
+            "requestBodyTruncated": len(self.request_body) > BODY_LIMIT,
             "responseHeaders": self.response_headers,
             "durationMs": self.duration_ms,
             "time": self.time,

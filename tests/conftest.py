@@ -25,6 +25,7 @@ SUPPORT_BOT = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"  # a custom model of org_de
 def make_app() -> Callable[..., EmulatorApp]:
     def factory(**options: Any) -> EmulatorApp:
         options.setdefault("clock", "manual")
+        options.setdefault("rate_limit", "off")  # rate-limit tests opt in with rate_limit="on"
         return create_app(Config(**options))
 
     return factory

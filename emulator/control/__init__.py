@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import core
+from . import clock, core, journal, scenarios, tokens
 
-CONTROL_ROUTES: list[Route] = [*core.ROUTES]
+CONTROL_ROUTES: list[Route] = [*core.ROUTES, *clock.ROUTES, *tokens.ROUTES, *journal.ROUTES, *scenarios.ROUTES]

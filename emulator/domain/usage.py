@@ -102,5 +102,5 @@ def usage_out(store: Store, org: dict[str, Any]) -> dict[str, Any]:
 
 
 def store_bytes(store: Store, org_id: str) -> int:
-    """Bytes of uploaded files (filled in by the files resource)."""
-    return sum(int(f.get("sizeBytes") or 0) for f in store.collection(org_id, "files").values())
+    """Bytes charged for uploaded files (a deduplicated re-upload is charged nothing)."""
+    return sum(int(f.get("storageCharged", f.get("sizeBytes")) or 0) for f in store.collection(org_id, "files").values())

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import chats, datasets, health, models, usage
+from . import chats, datasets, health, models, oauth, usage
+from . import files
+from . import particles, system_prompts
+from . import channels, connectors, openapi
 
 API_ROUTES: list[Route] = [
     *health.ROUTES,
@@ -11,4 +14,8 @@ API_ROUTES: list[Route] = [
     *models.ROUTES,
     *datasets.ROUTES,
     *usage.ROUTES,
+    *oauth.ROUTES,
+    *files.ROUTES,
+    *particles.ROUTES, *system_prompts.ROUTES,
+    *channels.ROUTES, *connectors.ROUTES, *openapi.ROUTES,
 ]
