@@ -1,0 +1,68 @@
+"""The ceiling for this stack: a bare Starlette app answering the benchmarked paths with fixed bytes.
+
+``create_app()`` reads the bytes to return from the JSON file named by ``BENCH_SAMPLES`` (written by
+``throughput.py`` from real emulator responses, so both servers send the same bytes); without it, small
+placeholders are served (enough for ``startup.py``'s liveness probe). No auth, no parsing, no store:
+what is left is Starlette routing + uvicorn, i.e. the best the emulator could do on this stack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+_PLACEHOLDER: dict[str, Any] = {
+    "models": '{"items":[],"hasMore":false,"nextCursor":null}',
+    "chat": '{"id":"chat_0","message":{},"usage":{}}',
+    "chat_headers": {},
+    "stream_events": ["data: [DONE]\n\n"],
+    "stream_headers": {},
+}
+_STREAM_FLAG = b'"stream":true'
+
+
+def create_app(samples: dict[str, Any] | None = None) -> Starlette:
+    """Build the bare app from ``samples``, else ``$BENCH_SAMPLES`` (see the module docstring)."""
+    path = os.environ.get("BENCH_SAMPLES")
+    if samples is None:
+        samples = _PLACEHOLDER
+        if path:
+            with open(path, encoding="utf-8") as fh:
+                samples = json.load(fh)
+    models = samples["models"].encode()
+    chat = samples["chat"].encode()
+    chat_headers = dict(samples["chat_headers"])
+    events = [event.encode() for event in samples["stream_events"]]
+    stream_headers = dict(samples["stream_headers"])
+    liveness = b'{"status":"ok"}'
+
+    async def health(request: Request) -> Response:
+        return Response(liveness, media_type="application/json")
+
+    async def list_models(request: Request) -> Response:
+        return Response(models, media_type="application/json")
+
+    async def stream() -> AsyncIterator[bytes]:
+        for event in events:
+            yield event
+
+    async def create_chat(request: Request) -> Response:
+        body = await request.body()
+        if _STREAM_FLAG in body:
+            return StreamingResponse(stream(), media_type="text/event-stream", headers=stream_headers)
+        return Response(chat, media_type="application/json", headers=chat_headers)
+
+    return Starlette(
+        routes=[
+            Route("/v1/health/liveness", health),
+            Route("/v1/models", list_models),
+            Route("/v1/chats", create_chat, methods=["POST"]),
+        ]
+    )
