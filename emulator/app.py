@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from .config import Config
 from .context import RequestContext
 from .errors import InternalError, problem_response
-from .pipeline import Next, Step, compose
+from .pipeline import Next, Step, compose, step_applies
 from .pipeline.auth import auth_step
 from .pipeline.body import make_body_step
 from .pipeline.idempotency import idempotency_step
@@ -62,13 +62,27 @@ class EmulatorApp:
         #: Coroutines run when the server's lifespan starts / stops (e.g. the scenario file watcher).
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
-        self._api: Next = compose(api_steps, _dispatch)  # type: ignore[arg-type]
-        self._control: Next = compose(self.control_steps, _dispatch)  # type: ignore[arg-type]
+        self._api: Next = self._compose(self.api_steps, api)
+        self._control: Next = self._compose(self.control_steps, control)
 
     def rebuild(self) -> None:
-        """Recompose both chains after a feature changed ``api_steps`` or ``control_steps``."""
-        self._api = compose(self.api_steps, _dispatch)  # type: ignore[arg-type]
-        self._control = compose(self.control_steps, _dispatch)  # type: ignore[arg-type]
+        """Recompose both chains after a feature changed ``api_steps`` or ``control_steps``.
+
+        Steps after the routing step are composed once per route, leaving out the steps that declare
+        (``pipeline.applies_to``) they do not concern it.
+        """
+        self._api = self._compose(self.api_steps, self.api_router)
+        self._control = self._compose(self.control_steps, self.control_router)
+
+    @staticmethod
+    def _compose(steps: list[Step], router: Router) -> Next:
+        index = next((i for i, s in enumerate(steps) if getattr(s, "is_router", False)), None)
+        if index is None:
+            return compose(steps, _dispatch)  # type: ignore[arg-type]
+        after = steps[index + 1:]
+        chains = {id(r): compose([s for s in after if step_applies(s, r)], _dispatch)  # type: ignore[arg-type]
+                  for r in router.routes}
+        return compose([*steps[:index], make_route_step(router, chains)], _dispatch)  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -21,15 +21,23 @@ class JournalEntry:
     method: str
     path: str
     query: str
-    request_headers: dict[str, str]
+    raw_request_headers: list[tuple[bytes, bytes]]  # the ASGI scope's list, decoded only when read
     request_body: bytes = b""
     status: int | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
+    raw_response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     org_id: str | None = None
     user_id: str | None = None
     rule: str | None = None
     duration_ms: float | None = None
     streamed: bool = False
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        return _decode(self.raw_request_headers)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        return _decode(self.raw_response_headers)
 
     def to_json(self) -> dict[str, Any]:
         body = self.request_body[:BODY_LIMIT].decode("utf-8", errors="replace") if self.request_body else None
@@ -52,6 +60,10 @@ class JournalEntry:
         }
 
 
+def _decode(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+
+
 class Journal:
     """A ring buffer of :class:`JournalEntry`; the oldest entries drop off past ``size``."""
 
@@ -60,7 +72,8 @@ class Journal:
         self._seq = 0
         self._enabled = size > 0
 
-    def begin(self, time: float, method: str, path: str, query: str, headers: dict[str, str]) -> JournalEntry:
+    def begin(self, time: float, method: str, path: str, query: str,
+              headers: list[tuple[bytes, bytes]]) -> JournalEntry:
         self._seq += 1
         entry = JournalEntry(self._seq, time, method, path, query, headers)
         if self._enabled:

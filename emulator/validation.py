@@ -1,7 +1,10 @@
 """Request-body validation against the JSON Schemas shipped in ``emulator/schemas/requests``.
 
-Validators are compiled once per app, on first use of each schema (jsonschema is imported lazily so
-that start-up stays fast).
+Each schema gets two validators, built once per app on first use: a ``fastjsonschema`` function
+(compiled to Python; a valid body passes in a few microseconds) and a ``jsonschema`` validator that
+only runs when the fast one rejects a body, to name every failing field. jsonschema stays the
+authority: if it finds nothing wrong, the body is accepted. The request schemas use only keywords
+whose meaning is the same in draft 7 (fastjsonschema) and 2020-12.
 """
 
 from __future__ import annotations
@@ -21,6 +24,25 @@ class Validators:
 
     def __init__(self) -> None:
         self._compiled: dict[str, Any] = {}
+        self._fast: dict[str, Any] = {}
+
+    def fast(self, name: str) -> Any:
+        check = self._fast.get(name)
+        if check is None:
+            import fastjsonschema
+
+            schema = {k: v for k, v in load_schema(f"requests/{name}.json").items() if k != "$schema"}
+            check = self._fast[name] = fastjsonschema.compile(schema)
+        return check
+
+    def is_valid(self, name: str, data: Any) -> bool:
+        from fastjsonschema import JsonSchemaException
+
+        try:
+            self.fast(name)(data)
+        except JsonSchemaException:
+            return False
+        return True
 
     def get(self, name: str) -> Any:
         validator = self._compiled.get(name)
@@ -33,6 +55,8 @@ class Validators:
 
     def validate(self, name: str, data: Any) -> None:
         """Raise a 422 problem naming every failing field (``errors`` holds JSON pointers)."""
+        if self.is_valid(name, data):
+            return
         errors = list(self.get(name).iter_errors(data))
         if not errors:
             return

@@ -18,9 +18,25 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ..context import RequestContext
+    from ..routing import Route
 
 Next = Callable[["RequestContext"], Awaitable["Response"]]
 Step = Callable[["RequestContext", Next], Awaitable["Response"]]
+
+
+def applies_to(predicate: Callable[[Route], bool]) -> Callable[[Step], Step]:
+    """Declare which routes a step concerns; the app leaves it out of every other route's chain."""
+
+    def mark(step: Step) -> Step:
+        step.applies = predicate  # type: ignore[attr-defined]
+        return step
+
+    return mark
+
+
+def step_applies(step: Step, route: Route) -> bool:
+    predicate = getattr(step, "applies", None)
+    return predicate is None or bool(predicate(route))
 
 
 def _guard(step: Step, nxt: Next) -> Next:

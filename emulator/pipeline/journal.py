@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
     state = ctx.state
-    entry = state.journal.begin(state.clock.now(), ctx.method, ctx.path, ctx.raw_query, dict(ctx.headers))
+    entry = state.journal.begin(state.clock.now(), ctx.method, ctx.path, ctx.raw_query, ctx.scope["headers"])
     ctx.entry = entry
     response = await call_next(ctx)
     entry.status = response.status_code
-    entry.response_headers = dict(response.headers)
+    entry.raw_response_headers = response.raw_headers
     entry.streamed = isinstance(response, StreamingResponse)
     if ctx.principal is not None:
         entry.org_id, entry.user_id = ctx.principal.org_id, ctx.principal.user_id

@@ -1,7 +1,12 @@
-"""Pipeline step 2: find the operation; unknown paths are 404 and wrong methods 405 (before auth)."""
+"""Pipeline step 2: find the operation; unknown paths are 404 and wrong methods 405 (before auth).
+
+With ``chains`` (one composed chain per route, holding only the steps that concern that route) the
+request continues on its route's own chain: steps that do not apply to a route cost it nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -12,9 +17,14 @@ if TYPE_CHECKING:
     from . import Next, Step
 
 
-def make_route_step(router: Router) -> Step:
+def make_route_step(router: Router, chains: Mapping[int, Next] | None = None) -> Step:
+    """The routing step; ``chains`` maps ``id(route)`` to the rest of that route's pipeline."""
+
     async def route_step(ctx: RequestContext, call_next: Next) -> Response:
         ctx.route, ctx.path_params = router.match(ctx.method, ctx.path)
+        if chains is not None:
+            return await chains[id(ctx.route)](ctx)
         return await call_next(ctx)
 
+    route_step.is_router = True  # type: ignore[attr-defined]
     return route_step
