@@ -19,9 +19,10 @@ Record = dict[str, Any]
 class Collection:
     """The records of one kind for one organisation, in creation order."""
 
-    __slots__ = ("_records", "_seq_of", "_order", "_id_at")
+    __slots__ = ("_records", "_seq_of", "_order", "_id_at", "version")
 
     def __init__(self) -> None:
+        self.version = 0  # bumped by every write; cached renderings of this collection key on it
         self._records: dict[str, Record] = {}
         self._seq_of: dict[str, int] = {}
         self._order: list[int] = []  # ascending sequence numbers
@@ -45,6 +46,7 @@ class Collection:
         return self._records.get(record_id)
 
     def insert(self, record_id: str, record: Record, seq: int) -> None:
+        self.version += 1
         self._records[record_id] = record
         self._seq_of[record_id] = seq
         self._order.append(seq)  # seq is always the store's newest, so the order stays sorted
@@ -53,12 +55,14 @@ class Collection:
     def replace(self, record_id: str, record: Record) -> None:
         if record_id not in self._records:
             raise KeyError(record_id)
+        self.version += 1
         self._records[record_id] = record
 
     def remove(self, record_id: str) -> Record | None:
         record = self._records.pop(record_id, None)
         if record is None:
             return None
+        self.version += 1
         seq = self._seq_of.pop(record_id)
         index = bisect_right(self._order, seq) - 1
         del self._order[index]
@@ -100,11 +104,14 @@ class Collection:
 class Store:
     """All collections of one emulator, plus the sequence counter that orders them."""
 
-    __slots__ = ("_collections", "_seq")
+    __slots__ = ("_collections", "_seq", "rendered")
 
     def __init__(self) -> None:
         self._collections: dict[tuple[str, str], Collection] = {}
         self._seq = 0
+        #: Encoded responses of pure reads, keyed by the request and the versions of the collections
+        #: they were built from (see :func:`emulator.responses.cached_json`); a clone starts empty.
+        self.rendered: dict[tuple[object, ...], bytes] = {}
 
     def clone(self) -> Store:
         other = Store()

@@ -11,7 +11,7 @@ from ..domain import models as models_domain
 from ..errors import Conflict, NotFound, UnprocessableEntity
 from ..ids import uuid_id
 from ..pagination import paginate
-from ..responses import json_response, no_content
+from ..responses import cached_json, json_response, no_content
 from ..routing import route
 from .common import now_iso
 
@@ -24,15 +24,15 @@ async def list_models(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
     collections = [store.collection(models_domain.SYSTEM_ORG, models_domain.KIND),
                    store.collection(org_id, models_domain.KIND)]
-    page = paginate(collections, ctx.query, ctx.state.secret, identity=(org_id, "models"), render=_render)
-    return json_response(page)
+    return cached_json(store, ("models", org_id, ctx.raw_query), collections, lambda: paginate(
+        collections, ctx.query, ctx.state.secret, identity=(org_id, "models"), render=_render))
 
 
 async def list_catalog(ctx: RequestContext) -> Response:
     store = ctx.state.store
-    page = paginate(store.collection(models_domain.SYSTEM_ORG, models_domain.KIND), ctx.query, ctx.state.secret,
-                    identity=(models_domain.SYSTEM_ORG, "catalog"), render=_render)
-    return json_response(page)
+    catalog = store.collection(models_domain.SYSTEM_ORG, models_domain.KIND)
+    return cached_json(store, ("catalog", ctx.raw_query), [catalog], lambda: paginate(
+        catalog, ctx.query, ctx.state.secret, identity=(models_domain.SYSTEM_ORG, "catalog"), render=_render))
 
 
 async def create_model(ctx: RequestContext) -> Response:
