@@ -7,10 +7,11 @@ history gives the same reply whatever else happened before (request order, other
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from collections.abc import Sequence
+
+from ..responses import dumps
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _PIECE = re.compile(r"\s*\S+")
@@ -59,9 +60,7 @@ def split_pieces(text: str) -> list[str]:
 
 def conversation_rng(seed: int, model_id: str, history: Sequence[tuple[str, str | None]], salt: str = "") -> random.Random:
     """A ``random.Random`` determined by seed, model and conversation (never by global state)."""
-    digest = hashlib.sha256(
-        json.dumps([seed, model_id, salt, list(history)], ensure_ascii=False, separators=(",", ":")).encode()
-    ).digest()
+    digest = hashlib.sha256(dumps([seed, model_id, salt, list(history)])).digest()
     return random.Random(int.from_bytes(digest[:16], "big"))
 
 

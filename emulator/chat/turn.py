@@ -105,8 +105,9 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
     history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
     history += [(m["role"], m["content"]) for m in messages]
     reply = compose_reply(state.config.seed, model, history, body, lambda: prefixed_id(state.rng, "call"), scripted)
-    sources = pick_sources(candidate_files(state, org_id, model_id),
-                           conversation_rng(state.config.seed, model_id, history, salt="sources"))
+    candidates = candidate_files(state, org_id, model_id)
+    sources = pick_sources(candidates, conversation_rng(state.config.seed, model_id, history, salt="sources")) \
+        if candidates else []
 
     message_id = prefixed_id(state.rng, "msg")
     artifact = None
