@@ -266,3 +266,24 @@ def busy_warning() -> str:
 
 def which(tool: str) -> str | None:
     return shutil.which(tool)
+
+
+def rich_fixtures(directory: Path) -> Path:
+    """Copy the bundled fixtures into ``directory`` with credits no load run can exhaust.
+
+    A throughput run sends tens of thousands of chats; with the default 50,000 credits the emulator
+    would (correctly) start answering 402 halfway through a run.
+    """
+    import shutil
+
+    import yaml
+
+    from emulator.resources import bundled_dir
+
+    shutil.copytree(bundled_dir("fixtures"), directory, dirs_exist_ok=True)
+    orgs_file = directory / "organizations.yaml"
+    data = yaml.safe_load(orgs_file.read_text())
+    for org in data["organizations"]:
+        org["credits"] = {**org.get("credits", {}), "limit": 10**12, "used": 0}
+    orgs_file.write_text(yaml.safe_dump(data, sort_keys=False))
+    return directory

@@ -247,6 +247,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     help_text = c.serve_help()
     extra = ["--rate-limit", "off"] if "--rate-limit" in help_text and args.rate_limit == "off" else []
     extra += args.emulator_args.split()
+    fixtures_dir = tempfile.TemporaryDirectory(prefix="bench-fixtures-")
+    extra += ["--fixtures", str(c.rich_fixtures(Path(fixtures_dir.name)))]
     tool = "wrk" if args.wrk else "python"
     print(f"machine:   {c.machine()}")
     if c.busy_warning():
