@@ -14,6 +14,7 @@ emulator's protocol class would answer such a silent response with its own plain
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import struct
@@ -49,10 +50,8 @@ class Connection:
         """Abort with a TCP RST: ``SO_LINGER`` 0, then close without flushing."""
         sock = self.transport.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already gone: nothing left to reset
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:  # already gone: nothing left to reset
-                pass
         self.transport.abort()
 
     def close(self) -> None:

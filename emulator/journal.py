@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-
 #: Request bodies are reported by the journal up to this size (file uploads can be large).
 BODY_LIMIT = 64 * 1024
 

@@ -51,10 +51,8 @@ class Router:
         self._dynamic: list[tuple[re.Pattern[str], dict[str, Route]]] = []
         dynamic: dict[str, dict[str, Route]] = {}
         for item in self.routes:
-            if _PARAM.search(item.path):
-                table = dynamic.setdefault(item.path, {})
-            else:
-                table = self._static.setdefault(item.path, {})
+            tables = dynamic if _PARAM.search(item.path) else self._static
+            table = tables.setdefault(item.path, {})
             if item.method in table:
                 raise ValueError(f"duplicate route {item.method} {item.path}")
             table[item.method] = item

@@ -10,9 +10,9 @@ from starlette.testclient import TestClient
 from emulator import Config, create_app
 from tests import auth_helpers
 from tests.auth_helpers import bearer, mint, parts
+from tests.conftest import AUTH
 
 shared_app, jwt_app, web = auth_helpers.shared_app, auth_helpers.jwt_app, auth_helpers.web
-from tests.conftest import AUTH
 
 CATALOG_MODEL = "0b6c7a52-5d4e-4c1f-9a57-2f4b8e1d6a01"  # a system catalog model (fixtures/catalog.yaml)
 

@@ -104,7 +104,7 @@ def test_models_dataset_links_round_trip(client: TestClient) -> None:
     assert client.delete(f"{base}/ds_product_docs").status_code == 204
     assert client.delete(f"{base}/ds_product_docs").status_code == 404
     assert client.patch(f"{base}/ds_product_docs", json={"priority": 1}).status_code == 404
-    assert [l["datasetId"] for l in client.get(base).json()["items"]] == ["ds_support_faq"]
+    assert [link["datasetId"] for link in client.get(base).json()["items"]] == ["ds_support_faq"]
 
 
 def test_models_dataset_link_errors(client: TestClient) -> None:
@@ -128,7 +128,7 @@ def test_models_dataset_batch_creates_and_skips(client: TestClient) -> None:
         {"datasetId": "ds_support_faq"}]})
     assert response.status_code == 201
     body = response.json()
-    assert [(l["datasetId"], l["priority"]) for l in body["created"]] == [("ds_support_faq", 3)]
+    assert [(link["datasetId"], link["priority"]) for link in body["created"]] == [("ds_support_faq", 3)]
     assert body["skipped"] == [{"datasetId": "ds_product_docs", "reason": "Already associated with this model"},
                                {"datasetId": "ds_support_faq", "reason": "Already associated with this model"}]
     assert client.get(base).json()["totalCount"] == 2

@@ -9,8 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
-from emulator import EmulatorApp
-from emulator import openapi
+from emulator import EmulatorApp, openapi
 from emulator.routing import route
 
 

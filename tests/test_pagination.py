@@ -7,8 +7,8 @@ import base64
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.pagination import decode_cursor, encode_cursor, query_hash
 from emulator.errors import BadRequest
+from emulator.pagination import decode_cursor, encode_cursor, query_hash
 
 
 def walk(client: TestClient, path: str, limit: int, between=None) -> list[str]:

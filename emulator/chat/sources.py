@@ -62,7 +62,7 @@ def pick_sources(candidates: list[Candidate], rng: random.Random) -> list[dict[s
     chosen = [candidates[index][1:] for _, _, index in sorted(keyed)[:MAX_SOURCES]]
     scores = sorted((round(rng.uniform(0.55, 0.98), 4) for _ in chosen), reverse=True)
     sources = []
-    for (dataset_id, record), score in zip(chosen, scores):
+    for (dataset_id, record), score in zip(chosen, scores, strict=True):
         chunk = rng.randrange(max(1, int(record.get("sizeBytes") or 0) // 1000 + 1))
         sources.append({
             "sourceId": f"src_{record['id']}_{chunk}",

@@ -114,10 +114,8 @@ def fault_point(kinds: Sequence[EventKind], plan: StreamPlan) -> int | None:
     if fault is None:
         return None
     deltas = [i for i, kind in enumerate(kinds) if kind in DELTA_KINDS]
-    if deltas:
-        closing = deltas[-1] + 1
-    else:
-        closing = next((i for i, kind in enumerate(kinds) if kind != "meta"), len(kinds))
+    first_closing = next((i for i, kind in enumerate(kinds) if kind != "meta"), len(kinds))
+    closing = deltas[-1] + 1 if deltas else first_closing
     if fault == "cut_before_done":
         return closing
     if fault == "cut_in_tool_args":

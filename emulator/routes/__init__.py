@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import chats, datasets, health, models, oauth, usage
-from . import files
-from . import particles, system_prompts
-from . import channels, connectors, openapi
+from . import (
+    channels,
+    chats,
+    connectors,
+    datasets,
+    files,
+    health,
+    models,
+    oauth,
+    openapi,
+    particles,
+    system_prompts,
+    usage,
+)
 
 API_ROUTES: list[Route] = [
     *health.ROUTES,

@@ -28,16 +28,15 @@ async def list_datasets(ctx: RequestContext) -> Response:
     if ctx.query.get("cursor"):
         raise BadRequest("Use either cursor or offset, not both.")
     if not offset_text.isdigit():
-        raise UnprocessableEntity("offset: must be a non-negative integer",
-                                  extensions={"errors": [{"pointer": "#/query/offset", "detail": "must be a non-negative integer"}]})
+        detail = "must be a non-negative integer"
+        raise UnprocessableEntity(f"offset: {detail}", extensions={"errors": [{"pointer": "#/query/offset", "detail": detail}]})
     offset, limit = int(offset_text), parse_limit(ctx.query)
-    records = list(collection.values())
-    window = records[offset:offset + limit]
+    total = len(collection)
     return json_response({
-        "items": [datasets_domain.render(r) for r in window],
-        "hasMore": offset + limit < len(records),
+        "items": [datasets_domain.render(r) for r in collection.window(offset, limit)],
+        "hasMore": offset + limit < total,
         "nextCursor": None,
-        "totalCount": len(records),
+        "totalCount": total,
     })
 
 

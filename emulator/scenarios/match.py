@@ -70,10 +70,7 @@ def matches_without_body(match: Match, request: RequestView) -> bool:
     for name, expected in match.query:
         if not text_matches(expected, request.query.get(name)):
             return False
-    for name, expected in match.headers:
-        if not text_matches(expected, request.headers.get(name)):
-            return False
-    return True
+    return all(text_matches(expected, request.headers.get(name)) for name, expected in match.headers)
 
 
 def matches(match: Match, request: RequestView) -> bool:
