@@ -80,6 +80,7 @@ def paginate(
     render: Callable[[Record], dict[str, Any]],
     predicate: Callable[[Record], bool] | None = None,
     total_count: bool = False,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Build the ``{"items", "hasMore", "nextCursor"}`` envelope for one page of ``collection``.
 
@@ -97,7 +98,9 @@ def paginate(
         "hasMore": has_more,
         "nextCursor": encode_cursor(last_seq, qhash, secret) if has_more and last_seq is not None else None,
     }
-    if total_count:
+    if total is not None:  # a count the caller keeps up to date (O(1))
+        envelope["totalCount"] = total
+    elif total_count:
         envelope["totalCount"] = sum(col.count(predicate) for col in collections)
     return envelope
 

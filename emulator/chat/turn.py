@@ -137,6 +137,8 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
     chat = {**chat, "messages": messages, "updatedAt": now, "modelId": model_id}
     if is_new:
         store.insert(org_id, chats_domain.KIND, chat["id"], chat)
+        if chats_domain.is_listed(chat):
+            chats_domain.adjust_listed(store, org_id, user_id, +1)
     else:
         store.replace(org_id, chats_domain.KIND, chat["id"], chat)
     if artifact is not None:

@@ -86,3 +86,24 @@ def render_summary(chat: Record, model: Record | None = None) -> dict[str, Any]:
     if model is not None:
         out["model"] = model
     return out
+
+
+COUNT_KIND = "chat_counts"  # per user: how many chats GET /v1/chats lists (kept so totalCount is O(1))
+
+
+def is_listed(chat: Record) -> bool:
+    return not chat["ephemeral"]
+
+
+def listed_count(store: Store, org_id: str, user_id: str) -> int:
+    record = store.get(org_id, COUNT_KIND, user_id)
+    return 0 if record is None else int(record["count"])
+
+
+def adjust_listed(store: Store, org_id: str, user_id: str, delta: int) -> None:
+    """Keep the per-user count of listed chats in step with inserts and deletes."""
+    count = listed_count(store, org_id, user_id) + delta
+    if store.get(org_id, COUNT_KIND, user_id) is None:
+        store.insert(org_id, COUNT_KIND, user_id, {"count": count})
+    else:
+        store.replace(org_id, COUNT_KIND, user_id, {"count": count})

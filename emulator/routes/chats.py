@@ -56,8 +56,8 @@ async def list_chats(ctx: RequestContext) -> Response:
     page = paginate(
         store.collection(org_id, chats_domain.KIND), ctx.query, ctx.state.secret,
         identity=(org_id, "chats", user_id), render=render,
-        predicate=lambda chat: chat["createdBy"] == user_id and not chat["ephemeral"],
-        total_count=True,
+        predicate=lambda chat: chat["createdBy"] == user_id and chats_domain.is_listed(chat),
+        total=chats_domain.listed_count(store, org_id, user_id),
     )
     return json_response(page)
 
@@ -90,6 +90,8 @@ async def delete_chat(ctx: RequestContext) -> Response:
     store = ctx.state.store
     chat = chats_domain.require_chat(store, principal.org_id, principal.user_id, ctx.path_params["chat_id"])
     store.remove(principal.org_id, chats_domain.KIND, chat["id"])
+    if chats_domain.is_listed(chat):
+        chats_domain.adjust_listed(store, principal.org_id, principal.user_id, -1)
     artifacts_domain.drop_chat(store, principal.org_id, chat["id"])
     return no_content()
 
