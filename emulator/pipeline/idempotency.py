@@ -95,7 +95,10 @@ class RecordingStreamingResponse(StreamingResponse):
 
 
 def _faulted(ctx: RequestContext) -> bool:
-    """Whether a scenario asked for a stream fault (cut, stall, error event...) on this response."""
+    """Whether a scenario answered this request itself (error, literal response, connection fault) or
+    asked for a stream fault (cut, stall, error event...): such answers are never replayed."""
+    if ctx.directives.get("scripted_answer"):
+        return True
     plan = ctx.directives.get("stream_plan")
     return plan is not None and bool(getattr(plan, "fault", None))
 
@@ -136,7 +139,7 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
         raise
     status = response.status_code
     if not 200 <= status < 500 or _faulted(ctx):
-        # 5xx, a connection fault (status 0) or a stream with an injected fault: a retry executes again
+        # 5xx, a connection fault (status 0), a scripted answer or a faulted stream: a retry executes again
         cache.abandon(scope_key, entry)
         return response
     if isinstance(response, StreamingResponse):

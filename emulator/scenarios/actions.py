@@ -161,6 +161,9 @@ async def perform(decision: Decision, ctx: RequestContext, call_next: Next) -> R
     if delay is not None and not delay.after_handling:
         await ctx.state.clock.sleep(delay.seconds)
     action = rule.action
+    if isinstance(action, (ErrorAction, FaultAction)) or (isinstance(action, RespondAction) and action.merge is None):
+        # answered by the script, not by the API: an Idempotency-Key must not remember it
+        ctx.directives["scripted_answer"] = True
     if isinstance(action, ErrorAction):
         raise build_error(action, decision.rng)
     if isinstance(action, FaultAction):
