@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     EMULATOR_HOST=0.0.0.0 \
-    EMULATOR_PORT=8787
+    EMULATOR_PORT=8787 \
+    EMULATOR_SCENARIOS_DIR=/etc/cuadra/scenarios
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -17,6 +18,7 @@ RUN pip install --no-cache-dir . \
 
 USER 10001:10001
 EXPOSE 8787
+# /_emulator/health: scenarios never act on it, the journal does not record it, the admin token does not guard it
 HEALTHCHECK --interval=5s --timeout=2s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('EMULATOR_PORT', '8787') + '/v1/health/liveness', timeout=2)"]
-ENTRYPOINT ["cuadra-emulator", "serve", "--host", "0.0.0.0"]
+    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:' + os.environ.get('EMULATOR_PORT', '8787') + '/_emulator/health', timeout=2)"]
+ENTRYPOINT ["cuadra-emulator", "serve"]
