@@ -92,3 +92,35 @@ def test_next_one_is_clean(cuadra_emulator):
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: kaboom inside the emulator*"])
+
+
+def test_pytest_plugin_works_after_a_plain_pip_install(pytester: pytest.Pytester, tmp_path_factory) -> None:
+    """The acceptance path of a downstream project: a fresh virtualenv, `pip install <path>`, a test
+    file using the fixture and the marker, no conftest."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    venv = tmp_path_factory.mktemp("fresh-venv")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(repo), "pytest"],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    pytester.makepyfile(test_downstream='''
+import pytest
+
+
+@pytest.mark.cuadra(scenario="stream-cut")
+def test_scenario_from_the_marker(cuadra_emulator):
+    with cuadra_emulator.client() as client:
+        assert client.get("/v1/models").status_code == 200
+    import httpx
+
+    active = httpx.get(cuadra_emulator.url + "/_emulator/scenarios").json()["active"]
+    assert [s["name"] for s in active] == ["stream-cut"]
+''')
+    result = pytester.run(str(python), "-m", "pytest", "-p", "no:cacheprovider", "--strict-markers", "-q")
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*1 passed*"])
