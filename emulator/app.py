@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
+from starlette.responses import StreamingResponse
 
 from .config import Config
 from .context import RequestContext
@@ -128,12 +129,24 @@ class EmulatorApp:
 
         try:
             response = await chain(ctx)
-            await response(scope, receive, tracking_send)
         except Exception as exc:  # an emulator bug: never a traceback on the wire
-            self.state.server_errors.append(exc)
-            logger.exception("unhandled error serving %s %s", ctx.method, path)
+            self._report(exc, ctx)
+            await problem_response(InternalError())(scope, receive, send)
+            return
+        if not isinstance(response, StreamingResponse):
+            # A plain response is fully built: sending it can only fail if the client is gone.
+            await response(scope, receive, send)
+            return
+        try:
+            await response(scope, receive, tracking_send)
+        except Exception as exc:  # a bug in a stream body
+            self._report(exc, ctx)
             if not started:
                 await problem_response(InternalError())(scope, receive, send)
+
+    def _report(self, exc: Exception, ctx: RequestContext) -> None:
+        self.state.server_errors.append(exc)
+        logger.exception("unhandled error serving %s %s", ctx.method, ctx.path)
 
 
 def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = None) -> EmulatorApp:
