@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from ..errors import Conflict, NotFound, UnprocessableEntity
+from ..errors import Conflict, UnprocessableEntity
 from ..store import Record, Store
 from . import datasets as datasets_domain
+from . import found
 from . import models as models_domain
 
 KIND = "channels"
@@ -106,10 +107,7 @@ def transition(channel: Record, action: str, now: str) -> Record:
 
 def require_channel(store: Store, org_id: str, channel_id: str) -> Record:
     """The organisation's channel; another organisation's id is a 404 like a missing one."""
-    channel = store.get(org_id, KIND, channel_id)
-    if channel is None:
-        raise NotFound(f"Channel not found: {channel_id}")
-    return channel
+    return found(store.get(org_id, KIND, channel_id), "Channel", channel_id)
 
 
 def matches(channel: Record, status: str | None, channel_type: str | None) -> bool:

@@ -17,6 +17,7 @@ from ..errors import Conflict, NotFound, UnprocessableEntity
 from ..lifecycle import Lifecycle, parse_lifecycle, phase
 from ..store import Record, Store
 from . import datasets as datasets_domain
+from . import found
 
 KIND = "connections"
 CONFIG_KIND = "sync_configs"
@@ -97,10 +98,7 @@ def observe_connection(record: Record, lifecycle: Lifecycle, now: float, *, coun
 
 
 def require_connection(store: Store, org_id: str, connection_id: str) -> Record:
-    connection = store.get(org_id, KIND, connection_id)
-    if connection is None:
-        raise NotFound(f"Connection not found: {connection_id}")
-    return connection
+    return found(store.get(org_id, KIND, connection_id), "Connection", connection_id)
 
 
 def require_active(connection: Record) -> None:
@@ -217,10 +215,7 @@ def check_sync_target(store: Store, org_id: str, tree: dict[str, dict[str, Any]]
 
 
 def require_sync_config(store: Store, org_id: str, config_id: str) -> Record:
-    config = store.get(org_id, CONFIG_KIND, config_id)
-    if config is None:
-        raise NotFound(f"Sync configuration not found: {config_id}")
-    return config
+    return found(store.get(org_id, CONFIG_KIND, config_id), "Sync configuration", config_id)
 
 
 def _invalid(field: str, detail: str) -> NoReturn:

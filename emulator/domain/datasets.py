@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFound
 from ..store import Record, Store
+from . import found
 
 if TYPE_CHECKING:
     from ..state import EmulatorState
@@ -36,10 +36,7 @@ def render(record: Record, items: list[Any] | None = None, snapshots: list[Any] 
 
 def require_dataset(store: Store, org_id: str, dataset_id: str) -> Record:
     """The organisation's dataset; another organisation's is a 404, like a missing one."""
-    dataset = store.get(org_id, KIND, dataset_id)
-    if dataset is None:
-        raise NotFound(f"Dataset not found: {dataset_id}")
-    return dataset
+    return found(store.get(org_id, KIND, dataset_id), "Dataset", dataset_id)
 
 
 def ready_files(state: EmulatorState, org_id: str, dataset_id: str) -> list[Record]:

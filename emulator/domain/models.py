@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import Forbidden, NotFound, UnprocessableEntity
 from ..store import Record, Store
+from . import found
 
 SYSTEM_ORG = "__system__"
 KIND = "models"
@@ -79,10 +80,7 @@ def find_model(store: Store, org_id: str, model_id: str) -> Record | None:
 
 
 def require_model(store: Store, org_id: str, model_id: str) -> Record:
-    model = find_model(store, org_id, model_id)
-    if model is None:
-        raise NotFound(f"Model not found: {model_id}")
-    return model
+    return found(find_model(store, org_id, model_id), "Model", model_id)
 
 
 def require_parent(store: Store, parent_id: str) -> Record:

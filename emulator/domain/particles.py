@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..chat.generate import count_tokens
-from ..errors import Forbidden, NotFound, UnprocessableEntity
+from ..errors import Forbidden, UnprocessableEntity
 from ..store import Record, Store
+from . import found
 from .models import SYSTEM_ORG
 
 KIND = "particles"
@@ -113,10 +114,7 @@ def find(store: Store, org_id: str, particle_id: str) -> Record | None:
 
 
 def require(store: Store, org_id: str, particle_id: str) -> Record:
-    particle = find(store, org_id, particle_id)
-    if particle is None:
-        raise NotFound(f"Particle not found: {particle_id}")
-    return particle
+    return found(find(store, org_id, particle_id), "Particle", particle_id)
 
 
 def require_own(store: Store, org_id: str, particle_id: str) -> Record:

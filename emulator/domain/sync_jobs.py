@@ -14,11 +14,12 @@ import random
 from typing import Any
 
 from ..clock import isoformat
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from ..ids import prefixed_id
 from ..lifecycle import Lifecycle, parse_lifecycle, phase
 from ..store import Record, Store
 from . import files as files_domain
+from . import found
 from .connectors import UNSUPPORTED_MIME
 
 KIND = "sync_jobs"
@@ -185,10 +186,7 @@ def _sha256(content: bytes) -> str:
 
 
 def require_job(store: Store, org_id: str, job_id: str) -> Record:
-    job = store.get(org_id, KIND, job_id)
-    if job is None:
-        raise NotFound(f"Sync job not found: {job_id}")
-    return job
+    return found(store.get(org_id, KIND, job_id), "Sync job", job_id)
 
 
 def require_idle(store: Store, org_id: str, config_id: str) -> None:

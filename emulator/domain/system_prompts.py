@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from ..store import Record, Store
+from . import found
 from . import particles as particles_domain
 from .models import SYSTEM_ORG
 
@@ -178,10 +179,7 @@ def find(store: Store, org_id: str, prompt_id: str) -> Record | None:
 
 
 def require(store: Store, org_id: str, prompt_id: str) -> Record:
-    prompt = find(store, org_id, prompt_id)
-    if prompt is None:
-        raise NotFound(f"System prompt not found: {prompt_id}")
-    return prompt
+    return found(find(store, org_id, prompt_id), "System prompt", prompt_id)
 
 
 def require_own(store: Store, org_id: str, prompt_id: str) -> Record:
