@@ -123,8 +123,10 @@ def _build(sections: dict[str, list[tuple[Located, int, dict[str, Any]]]], rng: 
         _unique(users, item["id"], doc, ("users", i, "id"))
         need(doc, ("users", i, "organization"), orgs, item["organization"], "organization")
         user = {"role": "member", **item}
-        user.setdefault("name", faker.name())
-        user.setdefault("email", faker.email())
+        if "name" not in user:  # not setdefault: Faker is imported only when a value is missing
+            user["name"] = faker.name()
+        if "email" not in user:
+            user["email"] = faker.email()
         users[item["id"]] = user
 
     tokens: dict[str, dict[str, Any]] = {}
@@ -163,7 +165,8 @@ def _build(sections: dict[str, list[tuple[Located, int, dict[str, Any]]]], rng: 
         entry = {"id": prefixed_id(rng, "ds"), **item}
         _unique(dataset_ids, entry["id"], doc, ("datasets", i, "id"))
         need(doc, ("datasets", i, "organization"), orgs, entry["organization"], "organization")
-        entry.setdefault("description", faker.sentence(nb_words=8))
+        if "description" not in entry:
+            entry["description"] = faker.sentence(nb_words=8)
         dataset_ids[entry["id"]] = entry
         datasets.append(entry)
 

@@ -18,9 +18,25 @@ def test_fixtures_bundled_files_pass_the_schema() -> None:
     load_fixtures(bundled_dir("fixtures"), seed=0)
 
 
-def test_fixtures_same_seed_same_filled_values() -> None:
-    assert load_fixtures(None, 3) == load_fixtures(None, 3)
-    assert load_fixtures(None, 3).users["member_reader"]["email"] != load_fixtures(None, 4).users["member_reader"]["email"]
+def test_fixtures_same_seed_same_filled_values(tmp_path: Path) -> None:
+    (tmp_path / "people.yaml").write_text(
+        "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org_a\n"
+        "datasets:\n  - organization: org_a\n    name: KB\n")
+    first, again, other = load_fixtures(tmp_path, 3), load_fixtures(tmp_path, 3), load_fixtures(tmp_path, 4)
+    assert first == again
+    user = first.users["u1"]
+    assert "@" in user["email"] and user["name"] and first.organizations["org_a"]["name"]
+    assert first.datasets[0]["id"].startswith("ds_") and first.datasets[0]["description"]
+    assert user["email"] != other.users["u1"]["email"]
+    assert first.datasets[0]["id"] != other.datasets[0]["id"]
+
+
+def test_fixtures_bundled_files_need_no_faker() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from emulator.fixtures import load_fixtures; load_fixtures(None, 0); print('faker' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
 BASE = "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org_a\n"
