@@ -6,10 +6,11 @@ turns any of them into an ``application/problem+json`` response. Nothing else wr
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from starlette.responses import Response
+
+from .responses import dumps
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -144,7 +145,7 @@ class ServiceUnavailable(ApiError):
 
 def problem_response(error: ApiError) -> Response:
     """Render ``error`` as an RFC 7807 response (the only error renderer)."""
-    body = json.dumps(error.body(), ensure_ascii=False, separators=(",", ":")).encode()
+    body = dumps(error.body())
     return Response(body, status_code=error.status_code, headers=error.headers, media_type=PROBLEM_CONTENT_TYPE)
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .store import Collection, Store
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_encode_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 
 
 def dumps(data: Any) -> bytes:
@@ -21,7 +22,10 @@ def dumps(data: Any) -> bytes:
     try:
         return orjson.dumps(data)
     except (TypeError, orjson.JSONEncodeError):  # e.g. integers beyond 64 bits: the stdlib copes
-        return _encode(data).encode()
+        try:
+            return _encode(data).encode()
+        except UnicodeEncodeError:  # a lone surrogate (from a URL, say): escape it, stay valid JSON
+            return _encode_ascii(data).encode()
 
 
 RENDERED_LIMIT = 512

@@ -171,3 +171,23 @@ def test_errors_insufficient_credits_is_402_with_documented_title(make_app, tmp_
     assert problem["detail"].endswith(f"Available: {usage['credits']['available']} credits.")
     assert statuses[0] == 200 and 402 in statuses
     assert usage["credits"]["used"] <= 3
+
+
+@pytest.mark.parametrize("raw", [
+    pytest.param(b'{"\\ud800": 1}', id="surrogate-key"),
+    pytest.param(b'{"name": "\\ud800"}', id="surrogate-value"),
+    pytest.param(b'{"name": "x", "description": 1e400}', id="overflowing-number"),
+    pytest.param(b"\xef\xbb\xbf{}", id="byte-order-mark"),
+])
+def test_errors_json_the_emulator_cannot_store_is_400_and_stores_nothing(client: TestClient, raw: bytes) -> None:
+    before = client.get("/v1/datasets").json()["totalCount"]
+    response = client.post("/v1/datasets", content=raw, headers={"Content-Type": "application/json"})
+    assert_problem(response, 400, "Bad Request")
+    after = client.get("/v1/datasets")
+    assert after.status_code == 200 and after.json()["totalCount"] == before
+
+
+def test_errors_truncated_multipart_is_400(client: TestClient) -> None:
+    body = b'--X\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc'
+    response = client.post("/v1/files", content=body, headers={"Content-Type": "multipart/form-data; boundary=X"})
+    assert_problem(response, 400, "Bad Request")

@@ -51,6 +51,9 @@ async def read_upload(ctx: RequestContext) -> Upload:
     if media.split(";", 1)[0].strip().lower() != "multipart/form-data":
         raise UnsupportedMediaType(f"Content-Type must be multipart/form-data (got {media or 'none'}).")
     raw = await ctx.body(ctx.route.max_body)
+    boundary = _boundary(media)
+    if boundary and not raw.rstrip().endswith(b"--" + boundary + b"--"):
+        raise BadRequest("Malformed multipart body: the closing boundary is missing (truncated upload?).")
 
     async def once() -> Any:
         yield raw
@@ -179,3 +182,12 @@ def expand_archive(
                 continue
         skipped.append({"filename": info.filename, "reason": reason or "Unsupported file type"})
     return created, skipped
+
+
+def _boundary(content_type: str) -> bytes | None:
+    """The ``boundary`` parameter of a multipart Content-Type (quotes removed), if any."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "boundary" and value:
+            return value.strip().strip('"').encode("latin-1", "replace")
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -13,6 +12,7 @@ from ..domain import files as files_domain
 from ..domain.file_formats import MAX_UPLOAD_BODY, require_format
 from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
 from ..pagination import paginate
+from ..pipeline.body import parse_json
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import now_iso
@@ -123,10 +123,7 @@ async def _association_fields(ctx: RequestContext) -> tuple[str | None, str | No
         except UnicodeDecodeError:
             raise BadRequest("Malformed form body: not valid UTF-8.") from None
     elif media == "application/json" or media.endswith("+json"):
-        try:
-            fields = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise BadRequest("Malformed JSON body.") from None
+        fields = parse_json(raw)
         if not isinstance(fields, dict):
             raise UnprocessableEntity(
                 "body: must be an object",
