@@ -6,6 +6,8 @@ keeps a map from JSON path (tuple of keys/indices) to the 1-based line of the no
 
 from __future__ import annotations
 
+import datetime
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,25 +62,66 @@ class Located:
         return SourceError(self.filename, self.line_of(path), path, message)
 
 
-def _construct(
-    node: yaml.Node, path: Path, lines: dict[Path, int], filename: str, scalars: Any
-) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+#: Nodes one document may expand to (aliases included): a few KB of "billion laughs" YAML must not
+#: freeze the emulator.
+MAX_NODES = 100_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Builder:
+    """Turns a composed YAML node tree into JSON-compatible data, recording the line of every node."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.lines: dict[Path, int] = {}
+        self.scalars = _Loader("")
+        self.nodes = 0
+        self.active: set[int] = set()  # ids of the collection nodes being built (recursion guard)
+
+    def fail(self, node: yaml.Node, path: Path, message: str) -> SourceError:
+        return SourceError(self.filename, node.start_mark.line + 1, path, message)
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(node, path, f"the document expands to more than {MAX_NODES} nodes (aliases?)")
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self.active:
+            raise self.fail(node, path, "a recursive alias (a node that contains itself)")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE_TAG:
+                raise SourceError(self.filename, key_line, path, "YAML merge keys (<<) are not supported")
             if not isinstance(key_node, yaml.ScalarNode):
-                raise SourceError(filename, key_line, path, "mapping keys must be plain scalars")
-            key = str(scalars.construct_object(key_node))
+                raise SourceError(self.filename, key_line, path, "mapping keys must be plain scalars")
+            key = str(self.scalar(key_node, path))
             if key in result:
-                raise SourceError(filename, key_line, path + (key,), "duplicate key")
-            result[key] = _construct(value_node, path + (key,), lines, filename, scalars)
-            lines[path + (key,)] = key_line
+                raise SourceError(self.filename, key_line, path + (key,), "duplicate key")
+            result[key] = self.build(value_node, path + (key,))
+            self.lines[path + (key,)] = key_line
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), lines, filename, scalars) for i, item in enumerate(node.value)]
-    return scalars.construct_object(node)
+
+    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        value = self.scalars.construct_object(node)
+        if isinstance(value, datetime.datetime | datetime.date):
+            return value.isoformat()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(node, path, f"{node.value!r} is not a finite number")
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        raise self.fail(node, path, f"unsupported YAML type {node.tag!r} (only JSON-like values are allowed)")
 
 
 def load_located(text: str, filename: str) -> Located:
@@ -91,6 +134,6 @@ def load_located(text: str, filename: str) -> Located:
         raise SourceError(filename, line, (), f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise SourceError(filename, None, (), f"invalid YAML: {exc}") from None
-    lines: dict[Path, int] = {}
-    data = None if node is None else _construct(node, (), lines, filename, _Loader(""))
-    return Located(filename, data, lines)
+    builder = _Builder(filename)
+    data = None if node is None else builder.build(node, ())
+    return Located(filename, data, builder.lines)

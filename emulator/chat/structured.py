@@ -39,6 +39,14 @@ _FORMATS = {
     "ipv4": "192.0.2.1",
 }
 _MAX_DEPTH = 12
+#: Bounds on what a schema may ask the generator for: a request body must not buy minutes of CPU.
+MAX_ITEMS = 100
+MAX_LENGTH = 10_000
+MAX_PROPERTIES = 100
+
+
+class _TooLarge(Exception):
+    """A schema asks for more than the generator's bounds allow."""
 
 
 def instance_for(schema: Any, rng: random.Random, *, root: Any = None, name: str = "", depth: int = 0) -> Any:
@@ -90,15 +98,22 @@ def checked_instance(schema: Any, rng: random.Random, pointer: str) -> Any:
     """
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
+    from referencing.exceptions import Unresolvable
 
     if not isinstance(schema, (dict, bool)):
         _reject(pointer, "must be a JSON Schema object")
     try:
         Draft202012Validator.check_schema(schema)
+        value = instance_for(schema, rng)
+        error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
     except SchemaError as exc:
         _reject(pointer, f"invalid JSON Schema: {exc.message}")
-    value = instance_for(schema, rng)
-    error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+    except Unresolvable as exc:
+        _reject(pointer, f"unresolvable $ref: {exc}")
+    except RecursionError:
+        _reject(pointer, "the schema nests or refers to itself too deeply")
+    except _TooLarge as exc:
+        _reject(pointer, str(exc))
     if error is not None:
         _reject(pointer, f"the emulator cannot generate a value for this schema ({error.message})")
     return value
@@ -153,6 +168,8 @@ def _object(schema: dict[str, Any], rng: random.Random, root: Any, depth: int) -
     for key in required:
         out[key] = instance_for(properties.get(key, {}), rng, root=root, name=key, depth=depth + 1)
     minimum = schema.get("minProperties", 0) if isinstance(schema.get("minProperties"), int) else 0
+    if minimum > MAX_PROPERTIES:
+        raise _TooLarge(f"minProperties {minimum} is more than the emulator generates ({MAX_PROPERTIES})")
     for key, sub in properties.items():  # optional properties: include some, deterministically
         if key not in out and (len(out) < minimum or rng.random() < 0.5):
             out[key] = instance_for(sub, rng, root=root, name=key, depth=depth + 1)
@@ -166,6 +183,8 @@ def _object(schema: dict[str, Any], rng: random.Random, root: Any, depth: int) -
 
 def _array(schema: dict[str, Any], rng: random.Random, root: Any, name: str, depth: int) -> list[Any]:
     low = schema.get("minItems", 1) if isinstance(schema.get("minItems"), int) else 1
+    if low > MAX_ITEMS:
+        raise _TooLarge(f"minItems {low} is more than the emulator generates ({MAX_ITEMS})")
     high = schema.get("maxItems", max(low, 3)) if isinstance(schema.get("maxItems"), int) else max(low, 3)
     count = rng.randint(min(low, high), max(low, min(high, low + 2)))
     prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
@@ -201,6 +220,8 @@ def _string(schema: dict[str, Any], rng: random.Random, name: str) -> str:
     else:
         text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 3)))
     low = schema.get("minLength", 0) if isinstance(schema.get("minLength"), int) else 0
+    if low > MAX_LENGTH:
+        raise _TooLarge(f"minLength {low} is more than the emulator generates ({MAX_LENGTH})")
     high = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
     while len(text) < low:
         text += " " + rng.choice(_WORDS)

@@ -30,6 +30,10 @@ from .model import (
 KeyPath = tuple[str | int, ...]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
 _STREAM_DURATIONS = ("first_token_delay", "token_interval")
+MAX_DURATION = 7 * 24 * 3600.0  # a week of (virtual) time is more than any test needs
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")  # latin-1 text without CR, LF or other controls
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"})
 
 
 def parse_duration(value: Any) -> float:
@@ -42,7 +46,10 @@ def parse_duration(value: Any) -> float:
     if found is None:
         raise ValueError(value)
     number = float(found.group(1))
-    return number / 1000 if found.group(2) == "ms" else number
+    seconds = number / 1000 if found.group(2) == "ms" else number
+    if not math.isfinite(seconds):
+        raise ValueError(value)
+    return seconds
 
 
 class _Compiler:
@@ -54,10 +61,13 @@ class _Compiler:
 
     def duration(self, value: Any, path: KeyPath) -> float:
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except ValueError:
             raise self.fail(path, f"invalid duration {value!r}: use seconds (1.5) or a string such as "
                                   f"'800ms' or '1.5s'") from None
+        if seconds > MAX_DURATION:
+            raise self.fail(path, f"duration {value!r} is longer than a week ({MAX_DURATION:g} s)")
+        return seconds
 
     def regex(self, text: str, path: KeyPath) -> Regex:
         try:
@@ -111,8 +121,20 @@ class _Compiler:
             every=data.get("every"), probability=data.get("probability"), state=data.get("state"),
         )
 
-    def headers(self, data: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
-        return tuple((str(k), str(v)) for k, v in (data or {}).items())
+    def headers(self, data: dict[str, Any] | None, path: KeyPath) -> tuple[tuple[str, str], ...]:
+        """Response headers a rule sends: valid HTTP names and values, no framing headers."""
+        out = []
+        for name, raw in (data or {}).items():
+            value = str(raw)
+            where = path + ("headers", name)
+            if not _HEADER_NAME.match(name):
+                raise self.fail(where, f"{name!r} is not a valid HTTP header name")
+            if name.lower() in _FRAMING_HEADERS:
+                raise self.fail(where, f"{name} is set by the server from the body; a scenario cannot set it")
+            if not _HEADER_VALUE.match(value) or not _latin1(value):
+                raise self.fail(where, "header values must be single-line latin-1 text (no CR/LF)")
+            out.append((name, value))
+        return tuple(out)
 
     def action(self, key: str, value: Any, path: KeyPath) -> Action | DelayAction:
         if key == "error":
@@ -122,7 +144,7 @@ class _Compiler:
             return ErrorAction(
                 tuple(statuses), spec.get("title"), spec.get("detail"),
                 None if retry is None else math.ceil(self.duration(retry, path + ("retry_after",))),
-                self.headers(spec.get("headers")),
+                self.headers(spec.get("headers"), path),
             )
         if key == "respond":
             kinds = [k for k in ("body", "problem", "merge") if k in value]
@@ -130,8 +152,14 @@ class _Compiler:
                 raise self.fail(path + (kinds[1],), f"'{kinds[0]}' and '{kinds[1]}' cannot be combined in respond")
             if "merge" in value and "status" in value:
                 raise self.fail(path + ("status",), "'merge' keeps the normal status; remove 'status'")
-            return RespondAction(value.get("status", 200), self.headers(value.get("headers")), value.get("body"),
-                                 "body" in value, value.get("content_type"), value.get("problem"), value.get("merge"))
+            status = value.get("status", 200)
+            if status in (204, 304) and ("body" in value or "problem" in value):
+                raise self.fail(path + ("status",), f"a {status} response has no body; remove 'body'/'problem'")
+            content_type = value.get("content_type")
+            if content_type is not None and (not _HEADER_VALUE.match(content_type) or not _latin1(content_type)):
+                raise self.fail(path + ("content_type",), "must be single-line latin-1 text (no CR/LF)")
+            return RespondAction(status, self.headers(value.get("headers"), path), value.get("body"),
+                                 "body" in value, content_type, value.get("problem"), value.get("merge"))
         if key == "delay":
             timing: dict[str, Any] = value if isinstance(value, dict) else {"duration": value}
             seconds = self.duration(timing["duration"], path + (("duration",) if isinstance(value, dict) else ()))
@@ -208,3 +236,11 @@ class _Compiler:
 def build(located: Located, source: str, file: Path | None = None) -> Scenario:
     """Compile schema-valid data; raises :class:`~emulator.yamlsource.SourceError` on semantic errors."""
     return _Compiler(located).scenario(source, file)
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
