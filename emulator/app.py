@@ -11,7 +11,7 @@ from starlette.responses import StreamingResponse
 
 from .config import Config
 from .context import RequestContext
-from .errors import InternalError, problem_response
+from .errors import ApiError, InternalError, problem_response
 from .pipeline import Next, Step, compose, step_applies
 from .pipeline.auth import auth_step
 from .pipeline.body import make_body_step
@@ -129,6 +129,8 @@ class EmulatorApp:
 
         try:
             response = await chain(ctx)
+        except ApiError as error:  # raised by an unguarded outermost step (e.g. a refused CORS preflight)
+            response = problem_response(error)
         except Exception as exc:  # an emulator bug: never a traceback on the wire
             self._report(exc, ctx)
             await problem_response(InternalError())(scope, receive, send)

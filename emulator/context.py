@@ -34,7 +34,7 @@ class QueryParams(dict[str, str]):
         return list(self._multi.get(key, []))
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestContext:
     """What is known about one request as it travels through the pipeline."""
 
