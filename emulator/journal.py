@@ -11,7 +11,7 @@ from typing import Any
 BODY_LIMIT = 64 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class JournalEntry:
     """One request/response pair as the emulator saw it."""
 
