@@ -15,7 +15,8 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .errors import BadRequest, UnprocessableEntity
+from .errors import BadRequest
+from .queryparams import int_param
 from .store import Collection, Record
 
 DEFAULT_LIMIT = 20
@@ -55,21 +56,7 @@ def decode_cursor(cursor: str, qhash: str, secret: bytes) -> int:
 
 def parse_limit(query: Mapping[str, str], default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
     """Read ``?limit=``; a non-integer or out-of-range value is a 422 naming the parameter."""
-    text = query.get("limit")
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise UnprocessableEntity(
-            "limit: must be an integer", extensions={"errors": [{"pointer": "#/query/limit", "detail": "must be an integer"}]}
-        ) from None
-    if not 1 <= value <= maximum:
-        detail = f"must be between 1 and {maximum}"
-        raise UnprocessableEntity(
-            f"limit: {detail}", extensions={"errors": [{"pointer": "#/query/limit", "detail": detail}]}
-        )
-    return value
+    return int_param(query, "limit", default, 1, maximum)
 
 
 def paginate(

@@ -10,10 +10,10 @@ from starlette.responses import Response
 from ..context import RequestContext
 from ..domain import channels as channels_domain
 from ..ids import prefixed_id
+from ..queryparams import enum_param
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import now_iso
-from .queryparams import enum_param
 
 SCOPE = "org:admin"
 

@@ -14,11 +14,11 @@ from ..domain import files as files_domain
 from ..domain import sync_jobs as jobs_domain
 from ..errors import Conflict
 from ..ids import prefixed_id
+from ..queryparams import enum_param, int_param
 from ..responses import json_response, no_content
 from ..routing import route
 from ..store import Record
 from .common import now_iso
-from .queryparams import enum_param, int_param
 
 READ, WRITE = "connections:read", "connections:write"
 

@@ -8,9 +8,10 @@ from ..context import RequestContext
 from ..domain import datasets as datasets_domain
 from ..domain import files as files_domain
 from ..domain import model_datasets as links_domain
-from ..errors import BadRequest, UnprocessableEntity
+from ..errors import BadRequest
 from ..ids import prefixed_id
 from ..pagination import paginate, parse_limit
+from ..queryparams import int_param
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import expand, now_iso
@@ -27,10 +28,7 @@ async def list_datasets(ctx: RequestContext) -> Response:
     # The official client pages datasets with ?limit=&offset= (see docs/fidelity.md).
     if ctx.query.get("cursor"):
         raise BadRequest("Use either cursor or offset, not both.")
-    if not offset_text.isdigit():
-        detail = "must be a non-negative integer"
-        raise UnprocessableEntity(f"offset: {detail}", extensions={"errors": [{"pointer": "#/query/offset", "detail": detail}]})
-    offset, limit = int(offset_text), parse_limit(ctx.query)
+    offset, limit = int_param(ctx.query, "offset", 0, 0), parse_limit(ctx.query)
     total = len(collection)
     return json_response({
         "items": [datasets_domain.render(r) for r in collection.window(offset, limit)],

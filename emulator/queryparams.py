@@ -1,10 +1,10 @@
-"""Query-parameter readers shared by the channel and connector routes (bad values are 422 problems)."""
+"""Query-parameter readers (a bad value is a 422 problem naming `#/query/<name>`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..errors import UnprocessableEntity
+from .errors import UnprocessableEntity
 
 
 def _invalid(name: str, detail: str) -> UnprocessableEntity:
