@@ -149,36 +149,13 @@ def main() -> None:
     resets = asyncio.run(measure_reset(args.objects, args.resets))
     cold = measure_cold(args.cold)
 
-    rows = [
-        [
-            f"cold start -> first 200 ({name})",
-            c.fmt_ms(c.median(v), 1),
-            c.fmt_ms(min(v), 1),
-            c.fmt_ms(max(v), 1),
-            str(len(v)),
-        ]
-        for name, v in cold.items()
-    ]
-    rows += [
-        [
-            f"in-process {name}",
-            c.fmt_ms(c.median(v), 3),
-            c.fmt_ms(min(v), 3),
-            c.fmt_ms(max(v), 3),
-            str(len(v)),
-        ]
-        for name, v in inproc.items()
-    ]
-    rows += [
-        [
-            f"state.reset() ({name})",
-            c.fmt_ms(c.median(v), 3),
-            c.fmt_ms(min(v), 3),
-            c.fmt_ms(max(v), 3),
-            str(len(v)),
-        ]
-        for name, v in resets.items()
-    ]
+    def row(label: str, values: list[float], digits: int) -> list[str]:
+        stats = (c.median(values), min(values), max(values))
+        return [label, *(c.fmt_ms(v, digits) for v in stats), str(len(values))]
+
+    rows = [row(f"cold start -> first 200 ({name})", v, 1) for name, v in cold.items()]
+    rows += [row(f"in-process {name}", v, 3) for name, v in inproc.items()]
+    rows += [row(f"state.reset() ({name})", v, 3) for name, v in resets.items()]
     print(c.table(["measurement", "median ms", "min ms", "max ms", "n"], rows))
 
     cold_emu, cold_bare = c.median(cold["emulator"]), c.median(cold["bare"])

@@ -59,6 +59,11 @@ def parse_limit(query: Mapping[str, str], default: int = DEFAULT_LIMIT, maximum:
     return int_param(query, "limit", default, 1, maximum)
 
 
+def whole_list(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The envelope of a list the reference shows without paging (filters only): one page, all items."""
+    return {"items": items, "nextCursor": None, "hasMore": False}
+
+
 def paginate(
     collection: Collection | Sequence[Collection],
     query: Mapping[str, str],

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ..context import RequestContext
 from ..domain import channels as channels_domain
 from ..ids import prefixed_id
+from ..pagination import whole_list
 from ..queryparams import enum_param
 from ..responses import json_response, no_content
 from ..routing import route
@@ -33,7 +34,7 @@ async def list_channels(ctx: RequestContext) -> Response:
     channel_type = enum_param(ctx.query, "channelType", channels_domain.CHANNEL_TYPES)
     collection = ctx.state.store.collection(ctx.org_id, channels_domain.KIND)
     items = [channels_domain.render(c) for c in collection.values() if channels_domain.matches(c, status, channel_type)]
-    return json_response({"items": items, "nextCursor": None, "hasMore": False})
+    return json_response(whole_list(items))
 
 
 async def get_channel(ctx: RequestContext) -> Response:

@@ -14,6 +14,7 @@ from ..domain import files as files_domain
 from ..domain import sync_jobs as jobs_domain
 from ..errors import Conflict
 from ..ids import prefixed_id
+from ..pagination import whole_list
 from ..queryparams import enum_param, int_param
 from ..responses import json_response, no_content
 from ..routing import route
@@ -69,7 +70,7 @@ async def list_connections(ctx: RequestContext) -> Response:
     collection = ctx.state.store.collection(ctx.org_id, conn_domain.KIND)
     items = [conn_domain.render(_connection(ctx, count_poll=True, record=c)) for c in list(collection.values())
              if provider is None or c["connectorSlug"] == provider]
-    return json_response({"items": items, "nextCursor": None, "hasMore": False})
+    return json_response(whole_list(items))
 
 
 async def get_connection(ctx: RequestContext) -> Response:
@@ -90,7 +91,7 @@ async def browse_resources(ctx: RequestContext) -> Response:
     connection = _connection(ctx, count_poll=True)
     conn_domain.require_active(connection)
     items = conn_domain.children(_tree(ctx, connection), ctx.query.get("parentId") or None)
-    return json_response({"items": items, "nextCursor": None, "hasMore": False})
+    return json_response(whole_list(items))
 
 
 async def create_sync_config(ctx: RequestContext) -> Response:
@@ -108,7 +109,7 @@ async def list_sync_configs(ctx: RequestContext) -> Response:
     connection = conn_domain.require_connection(ctx.state.store, ctx.org_id, ctx.path_params["connection_id"])
     configs = ctx.state.store.collection(ctx.org_id, conn_domain.CONFIG_KIND).values()
     items = [conn_domain.render(c) for c in configs if c["connectionId"] == connection["id"]]
-    return json_response({"items": items, "nextCursor": None, "hasMore": False})
+    return json_response(whole_list(items))
 
 
 async def get_sync_config(ctx: RequestContext) -> Response:
