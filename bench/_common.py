@@ -34,9 +34,7 @@ LIVENESS = "/v1/health/liveness"
 def chat_body(stream: bool) -> bytes:
     """The request body every chat scenario sends (compact JSON, the same for emulator and bare)."""
     flag = "true" if stream else "false"
-    return (
-        f'{{"modelId":"{MODEL_ID}","stream":{flag},"messages":[{{"role":"user","content":"Hello!"}}]}}'
-    ).encode()
+    return (f'{{"modelId":"{MODEL_ID}","stream":{flag},"messages":[{{"role":"user","content":"Hello!"}}]}}').encode()
 
 
 # --------------------------------------------------------------------------- ports and servers
@@ -107,9 +105,7 @@ def bare_command(port: int) -> list[str]:
 
 def serve_help() -> str:
     """``cuadra-emulator serve --help`` as text (to discover optional flags such as ``--rate-limit``)."""
-    done = subprocess.run(
-        [*emulator_base(), "serve", "--help"], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = subprocess.run([*emulator_base(), "serve", "--help"], capture_output=True, text=True, timeout=60, check=False)
     return done.stdout
 
 
@@ -130,9 +126,7 @@ class Server:
             self.port = free_port()
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
             command = self.command_for_port(self.port)
-            self.proc = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=self._log, env={**os.environ, **self.env}
-            )
+            self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, env={**os.environ, **self.env})
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -201,8 +195,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) 
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            str(c).ljust(w) if i < left else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+            str(c).ljust(w) if i < left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]
@@ -223,9 +216,7 @@ class Budget:
     def render(self) -> str:
         out = ["", "budget (issue 7)"]
         width = max((len(label) for _, label, _ in self.lines), default=0)
-        out.extend(
-            f"  {verdict}  {label.ljust(width)}  {measured}" for verdict, label, measured in self.lines
-        )
+        out.extend(f"  {verdict}  {label.ljust(width)}  {measured}" for verdict, label, measured in self.lines)
         return "\n".join(out)
 
 
@@ -243,10 +234,7 @@ def machine() -> str:
         load = "load avg " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "load avg n/a"
-    return (
-        f"{os.cpu_count()} cores, {model}, Python {platform.python_version()} "
-        f"({platform.python_implementation()}), {load}"
-    )
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()} ({platform.python_implementation()}), {load}"
 
 
 def busy_warning() -> str:

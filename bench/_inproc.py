@@ -30,9 +30,7 @@ def bench_config(**changes: Any) -> Any:
 def client(app: Any, token: str | None = c.TOKEN) -> httpx.AsyncClient:
     """An async client talking to ``app`` in-process."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://emulator", headers=headers
-    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator", headers=headers)
 
 
 async def dataset_template(app: Any) -> tuple[str, str, dict[str, Any]]:
@@ -51,9 +49,7 @@ async def dataset_template(app: Any) -> tuple[str, str, dict[str, Any]]:
     return org_id, datasets_domain.KIND, record
 
 
-def insert_copies(
-    store: Any, org_id: str, kind: str, template: dict[str, Any], start: int, count: int
-) -> list[str]:
+def insert_copies(store: Any, org_id: str, kind: str, template: dict[str, Any], start: int, count: int) -> list[str]:
     """Insert ``count`` copies of ``template`` (ids ``ds_bench<n>``) into ``store``; return the ids."""
     ids = []
     for n in range(start, start + count):

@@ -190,9 +190,7 @@ class Client(asyncio.Protocol):
         self.events += count
 
     def on_message_complete(self) -> None:
-        self.run.record(
-            self.started, self.first_body, perf_counter(), self.parser.get_status_code(), self.events
-        )
+        self.run.record(self.started, self.first_body, perf_counter(), self.parser.get_status_code(), self.events)
         if self.parser.should_keep_alive():
             self.fire()
         elif self.transport is not None:

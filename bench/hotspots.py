@@ -144,9 +144,7 @@ def profile(app: Any, call: Call, n: int, top: int) -> str:
     stats.strip_dirs().sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     return "\n".join(
-        line
-        for line in out.getvalue().splitlines()
-        if line.strip() and not line.startswith(("   Ordered by", "   List reduced"))
+        line for line in out.getvalue().splitlines() if line.strip() and not line.startswith(("   Ordered by", "   List reduced"))
     )
 
 
@@ -186,10 +184,7 @@ def main() -> None:
             ]
         )
     print(c.table(["direct ASGI call", "emulator us", "bare us", "bare/emulator", "extra us"], rows))
-    print(
-        f"(n = {args.n} sequential calls each; "
-        f"a stream call includes all {len(samples['stream_events'])} events)"
-    )
+    print(f"(n = {args.n} sequential calls each; a stream call includes all {len(samples['stream_events'])} events)")
     for call in CALLS:
         if call.key in (args.only or ["models", "chat"]):
             print(f"\n=== cProfile: {call.label} x {args.n} ===")

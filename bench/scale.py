@@ -64,9 +64,7 @@ async def chat_template(app: Any, http: httpx.AsyncClient) -> tuple[str, dict[st
     """Create one chat through the API; return ``(kind, stored record)``."""
     from emulator.domain import chats as chats_domain
 
-    response = await http.post(
-        "/v1/chats", json={"modelId": c.MODEL_ID, "messages": [{"role": "user", "content": "Hello!"}]}
-    )
+    response = await http.post("/v1/chats", json={"modelId": c.MODEL_ID, "messages": [{"role": "user", "content": "Hello!"}]})
     if response.status_code != 200:
         raise RuntimeError(f"POST /v1/chats answered {response.status_code}: {response.text[:300]}")
     org_id = app.state.tokens[c.TOKEN].org_id
@@ -143,9 +141,7 @@ def main() -> None:
         for label in labels
     ]
     table_rows.append(["RSS MB"] + [f"{row['rss'] / 2**20:,.0f}" for row in rows] + [""])
-    headers = (
-        ["median ms per request"] + [f"{row['size']:,}" for row in rows] + [f"{sizes[-1]:,} / {sizes[0]:,}"]
-    )
+    headers = ["median ms per request"] + [f"{row['size']:,}" for row in rows] + [f"{sizes[-1]:,} / {sizes[0]:,}"]
     print()
     print(c.table(headers, table_rows))
     print(

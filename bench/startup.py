@@ -175,9 +175,7 @@ def main() -> None:
         if name == "fixtures only":
             continue
         value = c.median(values)
-        budget.check(
-            f"reset <= {RESET_BUDGET * 1000:g} ms ({name})", value <= RESET_BUDGET, f"{value * 1000:.3f} ms"
-        )
+        budget.check(f"reset <= {RESET_BUDGET * 1000:g} ms ({name})", value <= RESET_BUDGET, f"{value * 1000:.3f} ms")
     print(budget.render())
 
 

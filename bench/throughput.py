@@ -69,9 +69,7 @@ class Result:
 # --------------------------------------------------------------------------- load generators
 
 
-def run_python(
-    port: int, sc: Scenario, connections: int, warmup: float, duration: float, max_requests: int
-) -> dict[str, Any]:
+def run_python(port: int, sc: Scenario, connections: int, warmup: float, duration: float, max_requests: int) -> dict[str, Any]:
     """One ``_loadgen.py`` run in its own process; returns its JSON report."""
     cmd = [
         sys.executable,
@@ -174,9 +172,7 @@ def wrk_result(port: int, sc: Scenario, args: argparse.Namespace, events_per_str
     rps = r["requests"] / seconds
     errors = r["status"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
     events = rps * events_per_stream if sc.stream else math.nan
-    return Result(
-        int(r["requests"]), seconds, rps, r["p50_us"] / 1e6, r["p99_us"] / 1e6, events, int(errors), "wrk"
-    )
+    return Result(int(r["requests"]), seconds, rps, r["p50_us"] / 1e6, r["p99_us"] / 1e6, events, int(errors), "wrk")
 
 
 def _num(value: float | None) -> float:
@@ -230,9 +226,7 @@ def check_bare(port: int, samples: dict[str, Any]) -> None:
     for sc in SCENARIOS:
         status, _, body = request(port, sc.method, sc.path, sc.body)
         if status != 200 or body != expected[sc.key]:
-            raise RuntimeError(
-                f"the bare app's {sc.label} differs from the emulator's ({status}, {len(body)} bytes)"
-            )
+            raise RuntimeError(f"the bare app's {sc.label} differs from the emulator's ({status}, {len(body)} bytes)")
 
 
 def reset(port: int) -> None:
@@ -370,23 +364,17 @@ def budget(data: dict[str, Any], ratios: dict[str, float]) -> c.Budget:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per run (default 4)")
-    parser.add_argument(
-        "--warmup", type=float, default=1.0, help="warm-up seconds before each run (default 1)"
-    )
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each run (default 1)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every run; the median round is shown")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (32)")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="wrk threads (default 1: the server gets a core)"
-    )
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the server gets a core)")
     parser.add_argument(
         "--loadgen",
         choices=["auto", "wrk", "python"],
         default="auto",
         help="auto: wrk when installed, else bench/_loadgen.py",
     )
-    parser.add_argument(
-        "--max-requests", type=int, default=2_000_000, help="python load generator: cap per run"
-    )
+    parser.add_argument("--max-requests", type=int, default=2_000_000, help="python load generator: cap per run")
     parser.add_argument("--ttfb-seconds", type=float, default=1.5, help="sequential stream probe for TTFB")
     parser.add_argument(
         "--only",
@@ -418,11 +406,7 @@ def main() -> None:
     text, ratios = report(data)
     print()
     print(text)
-    how = (
-        " = streams/s x events per stream (wrk)"
-        if data["tool"] == "wrk"
-        else " counted by the load generator"
-    )
+    how = " = streams/s x events per stream (wrk)" if data["tool"] == "wrk" else " counted by the load generator"
     print(
         f"\nstream: {data['events_per_stream']} events per response; TTFB = first body byte of one stream at "
         f"a time (1 connection); events/s{how}"
@@ -436,9 +420,7 @@ def main() -> None:
     if args.json:
         raw = {
             **data,
-            "results": {
-                k: {n: [asdict(r) for r in v] for n, v in d.items()} for k, d in data["results"].items()
-            },
+            "results": {k: {n: [asdict(r) for r in v] for n, v in d.items()} for k, d in data["results"].items()},
             "ratios": ratios,
             "machine": c.machine(),
         }

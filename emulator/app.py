@@ -80,9 +80,11 @@ class EmulatorApp:
         index = next((i for i, s in enumerate(steps) if getattr(s, "is_router", False)), None)
         if index is None:
             return compose(steps, _dispatch)  # type: ignore[arg-type]
-        after = steps[index + 1:]
-        chains = {id(r): compose([s for s in after if step_applies(s, r)], _dispatch)  # type: ignore[arg-type]
-                  for r in router.routes}
+        after = steps[index + 1 :]
+        chains = {
+            id(r): compose([s for s in after if step_applies(s, r)], _dispatch)  # type: ignore[arg-type]
+            for r in router.routes
+        }
         return compose([*steps[:index], make_route_step(router, chains)], _dispatch)  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

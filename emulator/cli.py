@@ -52,47 +52,125 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="EMULATOR_HOST", help="Interface to bind.")
-@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), envvar="EMULATOR_PORT",
-              help="Port to listen on (0 = any free port).")
-@click.option("--seed", default=0, show_default=True, type=int, envvar="EMULATOR_SEED",
-              help="Seed for ids, generated data and replies: same seed, same bytes.")
-@click.option("--fixtures", type=click.Path(file_okay=False, path_type=str), envvar="EMULATOR_FIXTURES",
-              help="Directory of fixture YAML files (default: the bundled fixtures).")
-@click.option("--clock", type=click.Choice(["system", "manual"]), default="system", show_default=True,
-              envvar="EMULATOR_CLOCK", help="manual: virtual time that moves only when told.")
-@click.option("--auth", type=click.Choice(["strict", "off"]), default="strict", show_default=True,
-              envvar="EMULATOR_AUTH", help="off: accept any or no token as the default user.")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-              default="warning", show_default=True, envvar="EMULATOR_LOG_LEVEL")
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="EMULATOR_PORT",
+    help="Port to listen on (0 = any free port).",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    envvar="EMULATOR_SEED",
+    help="Seed for ids, generated data and replies: same seed, same bytes.",
+)
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar="EMULATOR_FIXTURES",
+    help="Directory of fixture YAML files (default: the bundled fixtures).",
+)
+@click.option(
+    "--clock",
+    type=click.Choice(["system", "manual"]),
+    default="system",
+    show_default=True,
+    envvar="EMULATOR_CLOCK",
+    help="manual: virtual time that moves only when told.",
+)
+@click.option(
+    "--auth",
+    type=click.Choice(["strict", "off"]),
+    default="strict",
+    show_default=True,
+    envvar="EMULATOR_AUTH",
+    help="off: accept any or no token as the default user.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="warning",
+    show_default=True,
+    envvar="EMULATOR_LOG_LEVEL",
+)
 # --- serve options: feature flags (one block per feature) ---
-@click.option("--scenario", "scenario", multiple=True, envvar="EMULATOR_SCENARIOS",
-              callback=lambda ctx, param, value: _split_commas(value),
-              help="Activate a scenario at start-up: a name or a YAML file (repeatable; env: comma-separated).")
-@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=str), envvar="EMULATOR_SCENARIOS_DIR",
-              help="Directory of scenario files, searched by name before the bundled ones.")
-@click.option("--admin-token", default=None, envvar="EMULATOR_ADMIN_TOKEN",
-              help="Protect /_emulator/* with 'Authorization: Bearer <token>' (default: open, a local test tool).")
-@click.option("--watch", is_flag=True, default=False, envvar="EMULATOR_WATCH",
-              help="Reload scenario files when they change.")
-@click.option("--connection-activation", default="polls:1", show_default=True, envvar="EMULATOR_CONNECTION_ACTIVATION",
-              callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
-              help="OAuth connections become active: immediate | polls:N (N reads) | seconds:T (of the clock).")
-@click.option("--sync-processing", default="polls:2", show_default=True, envvar="EMULATOR_SYNC_PROCESSING",
-              callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
-              help="Sync jobs go queued -> running -> completed: immediate | polls:N | seconds:T.")
-@click.option("--rate-limit", type=click.Choice(["on", "off"]), default="on", show_default=True,
-              envvar="EMULATOR_RATE_LIMIT", help="off: never answer 429 (no X-RateLimit-* headers).")
-@click.option("--rate-limit-per-user", type=click.IntRange(min=1), default=None,
-              envvar="EMULATOR_RATE_LIMIT_PER_USER",
-              help="Requests/minute per user (default: the documented 60; fixture rateLimits win).")
-@click.option("--rate-limit-per-org", type=click.IntRange(min=1), default=None,
-              envvar="EMULATOR_RATE_LIMIT_PER_ORG",
-              help="Requests/minute per organisation (default: the documented 300; fixture rateLimits win).")
-@click.option("--cors-origins", default="", envvar="EMULATOR_CORS_ORIGINS",
-              help="Comma-separated browser origins allowed by CORS ('*' = any; default: any localhost origin).")
-@click.option("--file-processing", default="immediate", show_default=True, envvar="EMULATOR_FILE_PROCESSING",
-              callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
-              help="Uploaded files become ready: immediate | polls:N (N GETs) | seconds:T (of the clock).")
+@click.option(
+    "--scenario",
+    "scenario",
+    multiple=True,
+    envvar="EMULATOR_SCENARIOS",
+    callback=lambda ctx, param, value: _split_commas(value),
+    help="Activate a scenario at start-up: a name or a YAML file (repeatable; env: comma-separated).",
+)
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar="EMULATOR_SCENARIOS_DIR",
+    help="Directory of scenario files, searched by name before the bundled ones.",
+)
+@click.option(
+    "--admin-token",
+    default=None,
+    envvar="EMULATOR_ADMIN_TOKEN",
+    help="Protect /_emulator/* with 'Authorization: Bearer <token>' (default: open, a local test tool).",
+)
+@click.option("--watch", is_flag=True, default=False, envvar="EMULATOR_WATCH", help="Reload scenario files when they change.")
+@click.option(
+    "--connection-activation",
+    default="polls:1",
+    show_default=True,
+    envvar="EMULATOR_CONNECTION_ACTIVATION",
+    callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
+    help="OAuth connections become active: immediate | polls:N (N reads) | seconds:T (of the clock).",
+)
+@click.option(
+    "--sync-processing",
+    default="polls:2",
+    show_default=True,
+    envvar="EMULATOR_SYNC_PROCESSING",
+    callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
+    help="Sync jobs go queued -> running -> completed: immediate | polls:N | seconds:T.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.Choice(["on", "off"]),
+    default="on",
+    show_default=True,
+    envvar="EMULATOR_RATE_LIMIT",
+    help="off: never answer 429 (no X-RateLimit-* headers).",
+)
+@click.option(
+    "--rate-limit-per-user",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="EMULATOR_RATE_LIMIT_PER_USER",
+    help="Requests/minute per user (default: the documented 60; fixture rateLimits win).",
+)
+@click.option(
+    "--rate-limit-per-org",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="EMULATOR_RATE_LIMIT_PER_ORG",
+    help="Requests/minute per organisation (default: the documented 300; fixture rateLimits win).",
+)
+@click.option(
+    "--cors-origins",
+    default="",
+    envvar="EMULATOR_CORS_ORIGINS",
+    help="Comma-separated browser origins allowed by CORS ('*' = any; default: any localhost origin).",
+)
+@click.option(
+    "--file-processing",
+    default="immediate",
+    show_default=True,
+    envvar="EMULATOR_FILE_PROCESSING",
+    callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
+    help="Uploaded files become ready: immediate | polls:N (N GETs) | seconds:T (of the clock).",
+)
 def serve(**options: Any) -> None:
     """Serve the emulated API (default http://127.0.0.1:8787)."""
     from .app import create_app
@@ -106,12 +184,16 @@ def serve(**options: Any) -> None:
         sys.exit(EXIT_CONFIG_ERROR)
     import uvicorn
 
-    click.echo(f"cuadra-emulator listening on http://{config.host}:{config.port} (seed {config.seed}, "
-               f"clock {config.clock}, auth {config.auth})", err=True)
+    click.echo(
+        f"cuadra-emulator listening on http://{config.host}:{config.port} (seed {config.seed}, "
+        f"clock {config.clock}, auth {config.auth})",
+        err=True,
+    )
     from .server import http_protocol  # connection faults (RST/FIN/garbage) need the socket
 
-    uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=False,
-                lifespan="on", http=http_protocol())
+    uvicorn.run(
+        app, host=config.host, port=config.port, log_level=config.log_level, access_log=False, lifespan="on", http=http_protocol()
+    )
 
 
 # --- scenarios feature: subcommands ---
@@ -140,8 +222,12 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @main.command("scenarios")
-@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=str), envvar="EMULATOR_SCENARIOS_DIR",
-              help="Also list the scenarios of this directory (they win over bundled ones of the same name).")
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar="EMULATOR_SCENARIOS_DIR",
+    help="Also list the scenarios of this directory (they win over bundled ones of the same name).",
+)
 def list_scenarios(scenarios_dir: str | None) -> None:
     """List the ready-made scenarios with their descriptions."""
     from .scenarios.loader import available, search_dirs

@@ -159,10 +159,8 @@ class OAuthError(ApiError):
     status = 400
     title = "Bad Request"
 
-    def __init__(self, error: str, description: str, *, status: int = 400,
-                 headers: dict[str, str] | None = None) -> None:
-        merged = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache",
-                  **(headers or {})}
+    def __init__(self, error: str, description: str, *, status: int = 400, headers: dict[str, str] | None = None) -> None:
+        merged = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})}
         super().__init__(description, headers=merged, status=status)
         self.error = error
 

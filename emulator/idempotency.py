@@ -111,8 +111,9 @@ class IdempotencyCache:
     so concurrent requests on one event loop can never both proceed.
     """
 
-    def __init__(self, retention: float = RETENTION_SECONDS, capacity: int = DEFAULT_CAPACITY,
-                 sweep_interval: float = SWEEP_INTERVAL) -> None:
+    def __init__(
+        self, retention: float = RETENTION_SECONDS, capacity: int = DEFAULT_CAPACITY, sweep_interval: float = SWEEP_INTERVAL
+    ) -> None:
         self.retention = retention
         self.capacity = max(1, capacity)
         self.sweep_interval = sweep_interval

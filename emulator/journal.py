@@ -71,8 +71,7 @@ class Journal:
         self._seq = 0
         self._enabled = size > 0
 
-    def begin(self, time: float, method: str, path: str, query: str,
-              headers: list[tuple[bytes, bytes]]) -> JournalEntry:
+    def begin(self, time: float, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]]) -> JournalEntry:
         self._seq += 1
         entry = JournalEntry(self._seq, time, method, path, query, headers)
         if self._enabled:

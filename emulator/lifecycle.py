@@ -59,9 +59,7 @@ class Phase:
     finished_at: float | None
 
 
-def phase(
-    lifecycle: Lifecycle, *, started_at: float, polls: int, now: float, finished_at: float | None = None
-) -> Phase:
+def phase(lifecycle: Lifecycle, *, started_at: float, polls: int, now: float, finished_at: float | None = None) -> Phase:
     """The phase after ``polls`` observations at time ``now`` of a resource started at ``started_at``.
 
     ``finished_at`` is a completion time already recorded (a poll-driven resource finishes at the

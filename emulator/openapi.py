@@ -26,12 +26,32 @@ CACHE_KEY = "openapi.document"
 ROUTES_KEY = "openapi.routes"
 PROBLEM_TYPE = "application/problem+json"
 _PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
-_TAGS = {"chats": "Chats", "models": "Models", "datasets": "Datasets", "files": "Files", "particles": "Particles",
-         "system-prompts": "System Prompts", "usage": "Usage", "health": "Health", "channels": "Channels",
-         "connections": "Connectors", "sync-configs": "Connectors", "sync-jobs": "Connectors", "oauth2": "Auth"}
-_ERRORS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-           413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
-           429: "Too Many Requests"}
+_TAGS = {
+    "chats": "Chats",
+    "models": "Models",
+    "datasets": "Datasets",
+    "files": "Files",
+    "particles": "Particles",
+    "system-prompts": "System Prompts",
+    "usage": "Usage",
+    "health": "Health",
+    "channels": "Channels",
+    "connections": "Connectors",
+    "sync-configs": "Connectors",
+    "sync-jobs": "Connectors",
+    "oauth2": "Auth",
+}
+_ERRORS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+}
 
 
 def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
@@ -51,23 +71,27 @@ QUERY: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("GET", "/v1/models"): [_LIMIT, _CURSOR],
     ("GET", "/v1/models/catalog"): [_LIMIT, _CURSOR],
     ("GET", "/v1/datasets"): [_LIMIT, _CURSOR, _OFFSET],
-    ("GET", "/v1/files"): [_LIMIT, _CURSOR, _query("resourceType", {"type": "string"}),
-                           _query("resourceId", {"type": "string"})],
+    ("GET", "/v1/files"): [_LIMIT, _CURSOR, _query("resourceType", {"type": "string"}), _query("resourceId", {"type": "string"})],
     ("GET", "/v1/particles"): [_LIMIT, _CURSOR, _query("category", {"type": "string"})],
     ("GET", "/v1/system-prompts"): [_LIMIT, _CURSOR],
-    ("GET", "/v1/channels"): [_query("status", {"enum": ["active", "paused", "error"]}),
-                              _query("channelType", {"enum": ["sms", "whatsapp", "telegram", "slack"]})],
+    ("GET", "/v1/channels"): [
+        _query("status", {"enum": ["active", "paused", "error"]}),
+        _query("channelType", {"enum": ["sms", "whatsapp", "telegram", "slack"]}),
+    ],
     ("GET", "/v1/connections"): [_query("provider", {"type": "string"}, "Filter by provider")],
     ("GET", "/v1/connections/{connection_id}/resources"): [
-        _query("parentId", {"type": "string"}, "Remote folder/database to list (default: the root)")],
+        _query("parentId", {"type": "string"}, "Remote folder/database to list (default: the root)")
+    ],
     ("GET", "/v1/sync-jobs"): [
         _query("syncConfigId", {"type": "string"}, "Filter by sync config"),
         _query("status", {"enum": ["queued", "running", "completed", "failed", "cancelled"]}, "Filter by status"),
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Maximum results")],
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Maximum results"),
+    ],
     ("GET", "/v1/sync-jobs/{job_id}/items"): [
         _query("status", {"enum": ["pending", "completed", "skipped", "failed"]}, "Filter by status"),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "Maximum results"),
-        _OFFSET],
+        _OFFSET,
+    ],
 }
 _PROBLEM = {
     "type": "object",
@@ -78,13 +102,19 @@ _PROBLEM = {
         "title": {"type": "string"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "pointer": {"type": "string"}, "detail": {"type": "string"}}}},
+        "errors": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}}},
+        },
     },
 }
 
-_OAUTH_ERROR = {"type": "object", "description": "RFC 6749 §5.2 error response.", "required": ["error"],
-                "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}}
+_OAUTH_ERROR = {
+    "type": "object",
+    "description": "RFC 6749 §5.2 error response.",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
 
 
 def _camel(name: str) -> str:
@@ -124,7 +154,7 @@ class _Components:
         ref = node.get("$ref")
         if isinstance(ref, str):
             if ref.startswith("#/$defs/"):
-                out["$ref"] = f"#/components/schemas/{component}.{ref[len('#/$defs/'):]}"
+                out["$ref"] = f"#/components/schemas/{component}.{ref[len('#/$defs/') :]}"
             elif ref.endswith(".json") and "#" not in ref:
                 out["$ref"] = self.ref(folder, ref[: -len(".json")])["$ref"]
         return out
@@ -153,27 +183,42 @@ def _operation(item: Route, components: _Components, operation_ids: set[str]) ->
     while operation_id in operation_ids:
         operation_id, counter = f"{base}_{counter}", counter + 1
     operation_ids.add(operation_id)
-    op: dict[str, Any] = {"operationId": operation_id, "summary": item.summary or operation_id,
-                          "tags": [_tag(item.path)]}
+    op: dict[str, Any] = {"operationId": operation_id, "summary": item.summary or operation_id, "tags": [_tag(item.path)]}
     if not item.documented:
         op["x-inferred"] = True
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-              for name in _PARAM.findall(item.path)]
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in _PARAM.findall(item.path)
+    ]
     params.extend(QUERY.get((item.method, item.path), []))
     if item.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                       "description": "Replays the first response for a repeated key.",
-                       "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Replays the first response for a repeated key.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        )
     is_chat = item.method == "POST" and item.path == "/v1/chats"
     if is_chat:
-        params.append({"name": "X-Stream-Format", "in": "header", "required": False,
-                       "description": "ai-sdk: Vercel AI SDK UI message stream instead of native SSE events.",
-                       "schema": {"enum": ["native", "ai-sdk"]}})
+        params.append(
+            {
+                "name": "X-Stream-Format",
+                "in": "header",
+                "required": False,
+                "description": "ai-sdk: Vercel AI SDK UI message stream instead of native SSE events.",
+                "schema": {"enum": ["native", "ai-sdk"]},
+            }
+        )
     if params:
         op["parameters"] = params
     if item.body is not None:
-        op["requestBody"] = {"required": not item.body_optional,
-                             "content": {"application/json": {"schema": components.ref("requests", item.body)}}}
+        op["requestBody"] = {
+            "required": not item.body_optional,
+            "content": {"application/json": {"schema": components.ref("requests", item.body)}},
+        }
     op["security"] = [] if not item.auth else [{"bearerAuth": []}, {"oauth2": [item.scope] if item.scope else []}]
     op["responses"] = _responses(item, components, is_chat)
     return op
@@ -190,8 +235,10 @@ def _responses(item: Route, components: _Components, is_chat: bool) -> dict[str,
             continue
         content: dict[str, Any] = {"application/json": {"schema": components.ref("responses", item.response)}}
         if is_chat:
-            content["text/event-stream"] = {"schema": {"type": "string"},
-                                            "description": "with stream: true (native or AI-SDK events)"}
+            content["text/event-stream"] = {
+                "schema": {"type": "string"},
+                "description": "with stream: true (native or AI-SDK events)",
+            }
         responses[str(status)] = {"description": "Successful Response", "content": content}
     wanted = {400, 404, 409, 422, 429}
     if item.auth:
@@ -200,7 +247,7 @@ def _responses(item: Route, components: _Components, is_chat: bool) -> dict[str,
         wanted |= {413, 415}
     if is_chat:
         wanted.add(402)
-    problem = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem: dict[str, Any] = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     if item.path.startswith("/v1/oauth2/"):  # the token endpoint answers RFC 6749 errors, not problems
         problem = {"application/json": {"schema": _OAUTH_ERROR}, **problem}
     for status in sorted(wanted):
@@ -225,9 +272,12 @@ def build_document(routes: Iterable[Route]) -> dict[str, Any]:
             tags.append(tag)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Cuadra AI API (emulated)", "version": "1.0.0",
-                 "description": "REST API for AI-powered chat, RAG, and multi-channel messaging, as served by "
-                                "cuadra-emulator. Operations marked x-inferred are not in Cuadra's reference."},
+        "info": {
+            "title": "Cuadra AI API (emulated)",
+            "version": "1.0.0",
+            "description": "REST API for AI-powered chat, RAG, and multi-channel messaging, as served by "
+            "cuadra-emulator. Operations marked x-inferred are not in Cuadra's reference.",
+        },
         "servers": [{"url": "/", "description": "this emulator"}],
         "tags": [{"name": tag} for tag in tags],
         "security": [{"bearerAuth": []}, {"oauth2": []}],
@@ -235,12 +285,23 @@ def build_document(routes: Iterable[Route]) -> dict[str, Any]:
         "components": {
             "schemas": components.schemas,
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                               "description": "JWT token from Stytch B2B authentication (magic link, SSO, or M2M); "
-                                              "the emulator also accepts its fixture tokens."},
-                "oauth2": {"type": "oauth2", "description": "M2M OAuth 2.0 client credentials.",
-                           "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth2/token",
-                                                           "scopes": {scope: scope for scope in sorted(scopes)}}}},
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "JWT token from Stytch B2B authentication (magic link, SSO, or M2M); "
+                    "the emulator also accepts its fixture tokens.",
+                },
+                "oauth2": {
+                    "type": "oauth2",
+                    "description": "M2M OAuth 2.0 client credentials.",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": "/v1/oauth2/token",
+                            "scopes": {scope: scope for scope in sorted(scopes)},
+                        }
+                    },
+                },
             },
         },
     }
@@ -256,11 +317,12 @@ def document(state: EmulatorState) -> dict[str, Any]:
     cached = state.extensions.get(CACHE_KEY)
     if cached is None:
         cached = state.extensions[CACHE_KEY] = build_document(state.extensions[ROUTES_KEY])
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
-def response_schema(doc: dict[str, Any], method: str, path: str, status: int,
-                    media_type: str = "application/json") -> dict[str, Any] | None:
+def response_schema(
+    doc: dict[str, Any], method: str, path: str, status: int, media_type: str = "application/json"
+) -> dict[str, Any] | None:
     """A self-contained JSON Schema for one documented response (None when it has no body schema)."""
     responses = doc["paths"][path][method.lower()]["responses"]
     response = responses.get(str(status)) or responses.get("default")

@@ -33,11 +33,16 @@ DEFAULT_TOKEN = "test-token"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cuadra", "Cuadra emulator")
-    group.addoption("--cuadra-url", default=os.environ.get("CUADRA_EMULATOR_URL"),
-                    help="use an already running emulator (e.g. a Docker sidecar) instead of starting one "
-                         "[env CUADRA_EMULATOR_URL]")
-    group.addoption("--cuadra-admin-token", default=os.environ.get("CUADRA_EMULATOR_ADMIN_TOKEN"),
-                    help="admin token for the remote emulator's control plane [env CUADRA_EMULATOR_ADMIN_TOKEN]")
+    group.addoption(
+        "--cuadra-url",
+        default=os.environ.get("CUADRA_EMULATOR_URL"),
+        help="use an already running emulator (e.g. a Docker sidecar) instead of starting one [env CUADRA_EMULATOR_URL]",
+    )
+    group.addoption(
+        "--cuadra-admin-token",
+        default=os.environ.get("CUADRA_EMULATOR_ADMIN_TOKEN"),
+        help="admin token for the remote emulator's control plane [env CUADRA_EMULATOR_ADMIN_TOKEN]",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,8 +84,9 @@ def _build_app(config: Config, cache: dict[tuple[Any, int], Any]) -> Any:
 
 
 @pytest.fixture(scope="session")
-def _cuadra_session_server(request: pytest.FixtureRequest, cuadra_config: Config,
-                           _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Iterator[Any]:
+def _cuadra_session_server(
+    request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: dict[tuple[Any, int], Any]
+) -> Iterator[Any]:
     if request.config.getoption("cuadra_url"):
         yield None
         return
@@ -92,8 +98,12 @@ def _cuadra_session_server(request: pytest.FixtureRequest, cuadra_config: Config
 
 
 @pytest.fixture
-def cuadra_emulator(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_session_server: Any,
-                    _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Iterator[Any]:
+def cuadra_emulator(
+    request: pytest.FixtureRequest,
+    cuadra_config: Config,
+    _cuadra_session_server: Any,
+    _cuadra_fixture_cache: dict[tuple[Any, int], Any],
+) -> Iterator[Any]:
     """A running emulator for this test: ``.url``, ``.token``, ``.mint_token()``, ``.use_scenario()``,
     ``.clock.advance()``, ``.requests``, ``.assert_called()``."""
     from .testing import EmulatorHandle
@@ -105,8 +115,9 @@ def cuadra_emulator(request: pytest.FixtureRequest, cuadra_config: Config, _cuad
     if remote_url:
         if overrides:
             raise pytest.UsageError("@pytest.mark.cuadra config overrides need a local emulator, not --cuadra-url")
-        handle = EmulatorHandle(remote_url, "", admin_token=request.config.getoption("cuadra_admin_token"),
-                                org=f"org_pytest_{secrets.token_hex(6)}")
+        handle = EmulatorHandle(
+            remote_url, "", admin_token=request.config.getoption("cuadra_admin_token"), org=f"org_pytest_{secrets.token_hex(6)}"
+        )
         handle.token = handle.mint_token()
     else:
         server = _cuadra_session_server
@@ -132,8 +143,7 @@ def cuadra_emulator(request: pytest.FixtureRequest, cuadra_config: Config, _cuad
 
 
 @pytest.fixture
-def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config,
-               _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Any:
+def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Any:
     """A fresh in-process emulator app (no socket) for fast content-only tests."""
     overrides = _config_overrides(_marker_options(request))
     return _build_app(cuadra_config.with_(**overrides) if overrides else cuadra_config, _cuadra_fixture_cache)
@@ -145,8 +155,9 @@ def cuadra_client(cuadra_app: Any) -> Iterator[httpx.Client]:
     from .testing import SyncASGITransport
 
     transport = SyncASGITransport(cuadra_app)
-    with httpx.Client(transport=transport, base_url="http://cuadra-emulator",
-                      headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as client:
+    with httpx.Client(
+        transport=transport, base_url="http://cuadra-emulator", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+    ) as client:
         yield client
     transport.close()
     if cuadra_app.state.server_errors:

@@ -8,8 +8,7 @@ from .errors import UnprocessableEntity
 
 
 def _invalid(name: str, detail: str) -> UnprocessableEntity:
-    return UnprocessableEntity(f"{name}: {detail}",
-                               extensions={"errors": [{"pointer": f"#/query/{name}", "detail": detail}]})
+    return UnprocessableEntity(f"{name}: {detail}", extensions={"errors": [{"pointer": f"#/query/{name}", "detail": detail}]})
 
 
 def enum_param(query: Mapping[str, str], name: str, allowed: Iterable[str]) -> str | None:

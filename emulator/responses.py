@@ -31,8 +31,7 @@ def dumps(data: Any) -> bytes:
 RENDERED_LIMIT = 512
 
 
-def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collection],
-                build: Callable[[], Any]) -> Response:
+def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collection], build: Callable[[], Any]) -> Response:
     """A JSON response for a read that depends only on ``sources``, encoded once per version of them.
 
     Only for reads that are a pure function of the store (not of the clock or of poll counts).

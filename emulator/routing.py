@@ -77,9 +77,7 @@ class Router:
         chosen = table.get(method) or (table.get("GET") if method == "HEAD" else None)
         if chosen is None:
             allowed = sorted(set(table) | ({"HEAD"} if "GET" in table else set()))
-            raise MethodNotAllowed(
-                f"Method {method} is not allowed for {path}.", headers={"Allow": ", ".join(allowed)}
-            )
+            raise MethodNotAllowed(f"Method {method} is not allowed for {path}.", headers={"Allow": ", ".join(allowed)})
         return chosen, params
 
     def allowed_methods(self, path: str) -> list[str]:

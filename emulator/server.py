@@ -90,8 +90,9 @@ class LiveServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio",
-                                http=http_protocol(http))
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", loop="asyncio", http=http_protocol(http)
+        )
         self._server = uvicorn.Server(config)
         # no signal handlers to remove: uvicorn only installs them in the main thread
         self._thread = threading.Thread(target=self._run, name="cuadra-emulator", daemon=True)
@@ -120,6 +121,5 @@ class LiveServer:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()

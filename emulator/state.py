@@ -28,8 +28,7 @@ def build_baseline(fixtures: FixtureSet) -> Store:
     for org_id, org in fixtures.organizations.items():
         store.insert(models_domain.SYSTEM_ORG, ORG_KIND, org_id, org)
     for entry in fixtures.catalog:
-        store.insert(models_domain.SYSTEM_ORG, models_domain.KIND, entry["id"],
-                     models_domain.catalog_record(entry, FIXTURE_TIME))
+        store.insert(models_domain.SYSTEM_ORG, models_domain.KIND, entry["id"], models_domain.catalog_record(entry, FIXTURE_TIME))
     for entry in fixtures.models:
         parent = store.get(models_domain.SYSTEM_ORG, models_domain.KIND, entry["parentModelId"])
         assert parent is not None  # checked when the fixtures were loaded

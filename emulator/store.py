@@ -97,7 +97,7 @@ class Collection:
 
     def window(self, offset: int, limit: int) -> list[Record]:
         """Records ``offset`` to ``offset + limit`` in creation order (offset paging, O(limit))."""
-        return [self._records[self._id_at[seq]] for seq in self._order[offset:offset + limit]]
+        return [self._records[self._id_at[seq]] for seq in self._order[offset : offset + limit]]
 
     def count(self, predicate: Callable[[Record], bool] | None = None) -> int:
         if predicate is None:

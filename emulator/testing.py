@@ -66,8 +66,10 @@ class Clock:
 
 def _ok(response: httpx.Response) -> httpx.Response:
     if response.status_code >= 400:
-        raise AssertionError(f"emulator control plane: {response.request.method} {response.request.url.path} "
-                             f"-> {response.status_code}: {response.text}")
+        raise AssertionError(
+            f"emulator control plane: {response.request.method} {response.request.url.path} "
+            f"-> {response.status_code}: {response.text}"
+        )
     return response
 
 
@@ -82,8 +84,9 @@ class EmulatorHandle:
     server); the journal helpers then only look at that organisation's requests.
     """
 
-    def __init__(self, url: str, token: str, *, admin_token: str | None = None, org: str | None = None,
-                 app: EmulatorApp | None = None) -> None:
+    def __init__(
+        self, url: str, token: str, *, admin_token: str | None = None, org: str | None = None, app: EmulatorApp | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.org = org
@@ -108,8 +111,9 @@ class EmulatorHandle:
     def reset(self) -> None:
         _ok(self._control.post("/_emulator/reset"))
 
-    def mint_token(self, scopes: list[str] | None = None, user: str | None = None, org: str | None = None,
-                   expires_in: float | None = None) -> str:
+    def mint_token(
+        self, scopes: list[str] | None = None, user: str | None = None, org: str | None = None, expires_in: float | None = None
+    ) -> str:
         """A new JWT (default: this test's organisation) with the given scopes and lifetime."""
         body: dict[str, Any] = {"org": org or self.org} if (org or self.org) else {}
         if scopes is not None:
@@ -148,8 +152,7 @@ class EmulatorHandle:
         if times is None and not found:
             raise AssertionError(f"{method} {path} was never called; journal: {self._summary()}")
         if times is not None and len(found) != times:
-            raise AssertionError(f"{method} {path} was called {len(found)} times, expected {times}; "
-                                 f"journal: {self._summary()}")
+            raise AssertionError(f"{method} {path} was called {len(found)} times, expected {times}; journal: {self._summary()}")
         return found
 
     def _summary(self) -> list[str]:

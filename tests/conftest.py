@@ -63,4 +63,4 @@ def chat_body(text: str = "Hello!", **extra: Any) -> dict[str, Any]:
 
 def sse_events(text: str) -> list[str]:
     """The ``data:`` payloads of an SSE body, in order."""
-    return [block[len("data: "):] for block in text.split("\n\n") if block.startswith("data: ")]
+    return [block[len("data: ") :] for block in text.split("\n\n") if block.startswith("data: ")]

@@ -69,13 +69,15 @@ class StreamRead:
 
 def read_stream(url: str, headers: dict[str, str] | None = None, timeout: float = 5.0) -> StreamRead:
     """POST a streamed chat to ``url`` and read until the stream ends or fails (the error is kept)."""
-    with (httpx.Client(base_url=url, headers=AUTH, timeout=timeout) as http,
-          http.stream("POST", "/v1/chats", json=chat_body(stream=True), headers=headers) as response):
+    with (
+        httpx.Client(base_url=url, headers=AUTH, timeout=timeout) as http,
+        http.stream("POST", "/v1/chats", json=chat_body(stream=True), headers=headers) as response,
+    ):
         read = StreamRead(response.status_code, response.headers)
         try:
             for line in response.iter_lines():
                 if line.startswith("data: "):
-                    read.payloads.append(line[len("data: "):])
+                    read.payloads.append(line[len("data: ") :])
         except httpx.HTTPError as exc:
             read.error = exc
     return read
@@ -97,6 +99,11 @@ def raw_exchange(port: int, request: bytes, timeout: float = 5.0) -> tuple[bytes
 def chat_request(body: dict[str, Any] | None = None) -> bytes:
     """A raw HTTP/1.1 ``POST /v1/chats`` request."""
     payload = json.dumps(body or chat_body(stream=True)).encode()
-    return (b"POST /v1/chats HTTP/1.1\r\nHost: emulator\r\nAuthorization: " + AUTH["Authorization"].encode()
-            + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(payload)).encode()
-            + b"\r\n\r\n" + payload)
+    return (
+        b"POST /v1/chats HTTP/1.1\r\nHost: emulator\r\nAuthorization: "
+        + AUTH["Authorization"].encode()
+        + b"\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(payload)).encode()
+        + b"\r\n\r\n"
+        + payload
+    )

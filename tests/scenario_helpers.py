@@ -24,7 +24,7 @@ def native_chunks(text: str) -> tuple[list[dict[str, Any]], bool]:
     for block in text.split("\n\n"):
         if not block.startswith("data: "):
             continue
-        payload = block[len("data: "):]
+        payload = block[len("data: ") :]
         if payload == "[DONE]":
             done = True
         else:

@@ -15,12 +15,22 @@ CLAUDE_SONNET = "2a3b4c5d-7e8f-4a9b-8c0d-e1f2a3b4c503"  # catalog: tools and rea
 MISTRAL_SMALL = "6b7c8d9e-1f2a-4b3c-8d4e-5f6a7b8c9d07"  # catalog: no tools, no reasoning
 OTHER = {"Authorization": "Bearer other-org-token"}
 
-WEATHER_TOOL = {"type": "function", "function": {
-    "name": "get_weather", "description": "Get current weather for a city",
-    "parameters": {"type": "object", "properties": {
-        "location": {"type": "string"}, "unit": {"enum": ["celsius", "fahrenheit"]},
-        "days": {"type": "integer", "minimum": 1, "maximum": 7}},
-        "required": ["location", "unit", "days"]}}}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "location": {"type": "string"},
+                "unit": {"enum": ["celsius", "fahrenheit"]},
+                "days": {"type": "integer", "minimum": 1, "maximum": 7},
+            },
+            "required": ["location", "unit", "days"],
+        },
+    },
+}
 
 
 def stream(client: TestClient, body: dict[str, Any], *, ai_sdk: bool = False) -> list[dict[str, Any]]:
@@ -33,12 +43,19 @@ def stream(client: TestClient, body: dict[str, Any], *, ai_sdk: bool = False) ->
     return [json.loads(e) for e in events[:-1]]
 
 
-def upload(client: TestClient, dataset_id: str, filename: str = "refund-policy.md",
-           content: bytes = b"# Refunds\n\nRefunds are issued within 14 days.\n",
-           content_type: str = "text/markdown") -> dict[str, Any]:
+def upload(
+    client: TestClient,
+    dataset_id: str,
+    filename: str = "refund-policy.md",
+    content: bytes = b"# Refunds\n\nRefunds are issued within 14 days.\n",
+    content_type: str = "text/markdown",
+) -> dict[str, Any]:
     """Upload a file into a dataset through the files API (processing is immediate by default)."""
-    response = client.post("/v1/files", files={"file": (filename, content, content_type)},
-                           data={"resource_type": "dataset", "resource_id": dataset_id})
+    response = client.post(
+        "/v1/files",
+        files={"file": (filename, content, content_type)},
+        data={"resource_type": "dataset", "resource_id": dataset_id},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -64,5 +81,6 @@ def assert_schema(name: str, body: Any) -> None:
 
     folder = PACKAGE_DIR / "schemas" / "responses"
     registry: Registry = Registry().with_resources(
-        (path.name, Resource.from_contents(load_schema(f"responses/{path.name}"))) for path in folder.glob("*.json"))
+        (path.name, Resource.from_contents(load_schema(f"responses/{path.name}"))) for path in folder.glob("*.json")
+    )
     Draft202012Validator(load_schema(f"responses/{name}.json"), registry=registry).validate(body)

@@ -17,8 +17,11 @@ def test_acceptance_upload_poll_link_chat_cites_file_and_usage_counts(make_app) 
         line = b"Refunds are accepted within 30 days of purchase.\n"
         content = (line * (MEGABYTE // len(line) + 1))[:MEGABYTE]
         assert len(content) == MEGABYTE
-        uploaded = client.post("/v1/files", files={"file": ("handbook.txt", content, "text/plain")},
-                               data={"resource_type": "dataset", "resource_id": dataset_id})
+        uploaded = client.post(
+            "/v1/files",
+            files={"file": ("handbook.txt", content, "text/plain")},
+            data={"resource_type": "dataset", "resource_id": dataset_id},
+        )
         assert uploaded.status_code == 201, uploaded.text
         file_id = uploaded.json()["id"]
         statuses = []

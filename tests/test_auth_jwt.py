@@ -27,11 +27,18 @@ def signing_key(app: EmulatorApp) -> Any:
     return app.state.extensions["auth"].key
 
 
-@pytest.mark.parametrize("n, prime", [
-    pytest.param(2, True, id="two"), pytest.param(97, True, id="97"), pytest.param(561, False, id="carmichael-561"),
-    pytest.param(2**61 - 1, True, id="mersenne-61"), pytest.param((2**61 - 1) * (2**31 - 1), False, id="semiprime"),
-    pytest.param(1, False, id="one"), pytest.param(10**18, False, id="even"),
-])
+@pytest.mark.parametrize(
+    "n, prime",
+    [
+        pytest.param(2, True, id="two"),
+        pytest.param(97, True, id="97"),
+        pytest.param(561, False, id="carmichael-561"),
+        pytest.param(2**61 - 1, True, id="mersenne-61"),
+        pytest.param((2**61 - 1) * (2**31 - 1), False, id="semiprime"),
+        pytest.param(1, False, id="one"),
+        pytest.param(10**18, False, id="even"),
+    ],
+)
 def test_keys_miller_rabin_classifies(n: int, prime: bool) -> None:
     assert is_probable_prime(n, random.Random(0)) is prime
 
@@ -53,8 +60,14 @@ def test_jwt_minted_token_carries_documented_claims(web: TestClient, jwt_app: Em
     header, payload = parts(token)
     assert token.startswith("eyJhbGciOiJSUzI1NiIs")  # the documented RS256 prefix
     assert header == {"alg": "RS256", "kid": signing_key(jwt_app).kid, "typ": "JWT"}
-    assert payload == {"iss": ISSUER, "sub": "member_x", "org": "org_x", "scope": "chat:read usage:read",
-                       "iat": START, "exp": START + 600}
+    assert payload == {
+        "iss": ISSUER,
+        "sub": "member_x",
+        "org": "org_x",
+        "scope": "chat:read usage:read",
+        "iat": START,
+        "exp": START + 600,
+    }
 
 
 def test_jwt_accepted_until_expiry_plus_leeway(web: TestClient, jwt_app: EmulatorApp) -> None:
@@ -99,9 +112,23 @@ def _forgeries(token: str, app: EmulatorApp) -> dict[str, str]:
     }
 
 
-FORGERIES = ["tampered-payload", "bad-signature", "alg-none", "alg-none-keeping-signature", "hs256-with-public-key",
-             "wrong-key", "wrong-key-our-kid", "foreign-kid", "expired", "issued-in-the-future", "other-issuer",
-             "missing-org", "string-exp", "not-a-jwt", "two-segments"]
+FORGERIES = [
+    "tampered-payload",
+    "bad-signature",
+    "alg-none",
+    "alg-none-keeping-signature",
+    "hs256-with-public-key",
+    "wrong-key",
+    "wrong-key-our-kid",
+    "foreign-kid",
+    "expired",
+    "issued-in-the-future",
+    "other-issuer",
+    "missing-org",
+    "string-exp",
+    "not-a-jwt",
+    "two-segments",
+]
 
 
 @pytest.mark.parametrize("kind", FORGERIES)
@@ -128,10 +155,13 @@ def test_jwt_verify_is_pure_and_judges_time_by_the_given_now(jwt_app: EmulatorAp
     assert verify(key, token, now=START + 1000, leeway=900).org_id == "o1"
 
 
-@pytest.mark.parametrize("token, org", [
-    pytest.param("test-token", "org_default", id="test-token"),
-    pytest.param("other-org-token", "org_other", id="other-org-token"),
-])
+@pytest.mark.parametrize(
+    "token, org",
+    [
+        pytest.param("test-token", "org_default", id="test-token"),
+        pytest.param("other-org-token", "org_other", id="other-org-token"),
+    ],
+)
 def test_jwt_static_fixture_tokens_keep_working(web: TestClient, token: str, org: str) -> None:
     response = web.get("/v1/usage", headers=bearer(token))
     assert response.status_code == 200

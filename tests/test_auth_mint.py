@@ -34,18 +34,26 @@ def test_mint_without_body_uses_defaults(web: TestClient) -> None:
 
 
 def test_mint_echoes_what_was_asked(web: TestClient) -> None:
-    response = web.post("/_emulator/tokens", json={"user": "user_alice", "org": "org_wonderland",
-                                                  "scopes": ["chat:read", "chat:read", "usage:read"],
-                                                  "expiresIn": 90})
-    assert response.json() | {"token": None} == {"token": None, "expiresAt": "2025-01-01T00:01:30Z",
-                                                 "user": "user_alice", "org": "org_wonderland",
-                                                 "scopes": ["chat:read", "usage:read"]}
+    response = web.post(
+        "/_emulator/tokens",
+        json={"user": "user_alice", "org": "org_wonderland", "scopes": ["chat:read", "chat:read", "usage:read"], "expiresIn": 90},
+    )
+    assert response.json() | {"token": None} == {
+        "token": None,
+        "expiresAt": "2025-01-01T00:01:30Z",
+        "user": "user_alice",
+        "org": "org_wonderland",
+        "scopes": ["chat:read", "usage:read"],
+    }
 
 
-@pytest.mark.parametrize("body, org", [
-    pytest.param({"user": "member_other"}, "org_other", id="fixture-user-keeps-its-org"),
-    pytest.param({"user": "member_other", "org": "org_default"}, "org_default", id="explicit-org-wins"),
-])
+@pytest.mark.parametrize(
+    "body, org",
+    [
+        pytest.param({"user": "member_other"}, "org_other", id="fixture-user-keeps-its-org"),
+        pytest.param({"user": "member_other", "org": "org_default"}, "org_default", id="explicit-org-wins"),
+    ],
+)
 def test_mint_fixture_user_organisation(web: TestClient, body: dict[str, Any], org: str) -> None:
     assert web.post("/_emulator/tokens", json=body).json()["org"] == org
 
@@ -69,8 +77,7 @@ def test_mint_new_org_sees_an_empty_store_and_working_usage(web: TestClient) -> 
 
 def test_mint_new_org_cannot_see_other_orgs_ids(web: TestClient) -> None:
     dataset_id = web.get("/v1/datasets", headers=AUTH).json()["items"][0]["id"]
-    chat = web.post("/v1/chats", json={"modelId": CATALOG_MODEL, "messages": [{"role": "user", "content": "hi"}]},
-                    headers=AUTH)
+    chat = web.post("/v1/chats", json={"modelId": CATALOG_MODEL, "messages": [{"role": "user", "content": "hi"}]}, headers=AUTH)
     assert chat.status_code in (200, 201), chat.text
     token = mint(web)
     for path in (f"/v1/datasets/{dataset_id}", f"/v1/chats/{chat.json()['id']}"):
@@ -86,8 +93,9 @@ def test_mint_new_org_can_chat_and_create(web: TestClient) -> None:
     assert created.status_code == 201
     assert [d["name"] for d in web.get("/v1/datasets", headers=bearer(token)).json()["items"]] == ["Mine"]
     assert created.json()["id"] not in {d["id"] for d in web.get("/v1/datasets", headers=AUTH).json()["items"]}
-    chat = web.post("/v1/chats", json={"modelId": CATALOG_MODEL, "messages": [{"role": "user", "content": "hi"}]},
-                    headers=bearer(token))
+    chat = web.post(
+        "/v1/chats", json={"modelId": CATALOG_MODEL, "messages": [{"role": "user", "content": "hi"}]}, headers=bearer(token)
+    )
     assert chat.status_code in (200, 201), chat.text
     assert web.get("/v1/usage", headers=bearer(token)).json()["credits"]["used"] > 0
 
@@ -108,17 +116,20 @@ def test_mint_token_survives_reset_with_an_empty_org(web: TestClient, jwt_app: A
     assert web.get("/v1/usage", headers=bearer(token)).json()["credits"]["available"] == 50000
 
 
-@pytest.mark.parametrize("body, pointer", [
-    pytest.param({"expiresIn": 0}, "/expiresIn", id="zero-expiry"),
-    pytest.param({"expiresIn": -5}, "/expiresIn", id="negative-expiry"),
-    pytest.param({"expiresIn": 1.5}, "/expiresIn", id="fractional-expiry"),
-    pytest.param({"expiresIn": 10**9}, "/expiresIn", id="absurd-expiry"),
-    pytest.param({"scopes": "chat:read"}, "/scopes", id="scopes-not-a-list"),
-    pytest.param({"scopes": ["chat:read usage:read"]}, "/scopes/0", id="scope-with-space"),
-    pytest.param({"user": ""}, "/user", id="empty-user"),
-    pytest.param({"org": "org with spaces"}, "/org", id="org-with-spaces"),
-    pytest.param({"tenant": "x"}, "/tenant", id="unknown-field"),
-])
+@pytest.mark.parametrize(
+    "body, pointer",
+    [
+        pytest.param({"expiresIn": 0}, "/expiresIn", id="zero-expiry"),
+        pytest.param({"expiresIn": -5}, "/expiresIn", id="negative-expiry"),
+        pytest.param({"expiresIn": 1.5}, "/expiresIn", id="fractional-expiry"),
+        pytest.param({"expiresIn": 10**9}, "/expiresIn", id="absurd-expiry"),
+        pytest.param({"scopes": "chat:read"}, "/scopes", id="scopes-not-a-list"),
+        pytest.param({"scopes": ["chat:read usage:read"]}, "/scopes/0", id="scope-with-space"),
+        pytest.param({"user": ""}, "/user", id="empty-user"),
+        pytest.param({"org": "org with spaces"}, "/org", id="org-with-spaces"),
+        pytest.param({"tenant": "x"}, "/tenant", id="unknown-field"),
+    ],
+)
 def test_mint_rejects_bad_bodies_with_422(web: TestClient, body: dict[str, Any], pointer: str) -> None:
     response = web.post("/_emulator/tokens", json=body)
     assert response.status_code == 422, response.text

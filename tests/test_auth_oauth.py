@@ -16,10 +16,11 @@ shared_app, jwt_app, web = auth_helpers.shared_app, auth_helpers.jwt_app, auth_h
 
 TOKEN_URL = "/v1/oauth2/token"
 CLIENT = {"client_id": "m2m-test-client", "client_secret": "m2m-test-secret", "grant_type": "client_credentials"}
-READONLY = {"client_id": "m2m-readonly-client", "client_secret": "m2m-readonly-secret",
-            "grant_type": "client_credentials"}
-ALL_SCOPES = ("chat:invoke chat:read chat:write models:read models:write datasets:read datasets:write files:read "
-              "files:write particles:read particles:write system-prompts:read system-prompts:write usage:read org:admin")
+READONLY = {"client_id": "m2m-readonly-client", "client_secret": "m2m-readonly-secret", "grant_type": "client_credentials"}
+ALL_SCOPES = (
+    "chat:invoke chat:read chat:write models:read models:write datasets:read datasets:write files:read "
+    "files:write particles:read particles:write system-prompts:read system-prompts:write usage:read org:admin"
+)
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:
@@ -46,25 +47,49 @@ def test_oauth_json_body_issues_a_working_token(web: TestClient) -> None:
     assert usage.status_code == 200 and usage.json()["plan"]["tier"] == "pro"
 
 
-@pytest.mark.parametrize("send", [
-    pytest.param(lambda c: c.post(TOKEN_URL, data=READONLY), id="form"),
-    pytest.param(lambda c: c.post(TOKEN_URL, content=b"grant_type=client_credentials&client_id=m2m-readonly-client"
-                                  b"&client_secret=m2m-readonly-secret",
-                                  headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}),
-                 id="form-charset"),
-    pytest.param(lambda c: c.post(TOKEN_URL, data={"grant_type": "client_credentials"},
-                                  headers=basic("m2m-readonly-client", "m2m-readonly-secret")), id="basic-form"),
-    pytest.param(lambda c: c.post(TOKEN_URL, json={"grant_type": "client_credentials"},
-                                  headers=basic("m2m-readonly-client", "m2m-readonly-secret")), id="basic-json"),
-    pytest.param(lambda c: c.post(TOKEN_URL, json={**READONLY, "audience": "ignored"}), id="json-unknown-param"),
-    pytest.param(lambda c: c.post(TOKEN_URL, data={"grant_type": "client_credentials",
-                                                   "client_id": "m2m-readonly-client"},
-                                  headers=basic("m2m-readonly-client", "m2m-readonly-secret")),
-                 id="basic-with-same-client-id-in-body"),
-    pytest.param(lambda c: c.post(TOKEN_URL, data={"grant_type": "client_credentials"},
-                                  headers=basic("m2m%2Dreadonly%2Dclient", "m2m-readonly-secret")),
-                 id="basic-form-urlencoded-credentials"),
-])
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param(lambda c: c.post(TOKEN_URL, data=READONLY), id="form"),
+        pytest.param(
+            lambda c: c.post(
+                TOKEN_URL,
+                content=b"grant_type=client_credentials&client_id=m2m-readonly-client&client_secret=m2m-readonly-secret",
+                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+            ),
+            id="form-charset",
+        ),
+        pytest.param(
+            lambda c: c.post(
+                TOKEN_URL, data={"grant_type": "client_credentials"}, headers=basic("m2m-readonly-client", "m2m-readonly-secret")
+            ),
+            id="basic-form",
+        ),
+        pytest.param(
+            lambda c: c.post(
+                TOKEN_URL, json={"grant_type": "client_credentials"}, headers=basic("m2m-readonly-client", "m2m-readonly-secret")
+            ),
+            id="basic-json",
+        ),
+        pytest.param(lambda c: c.post(TOKEN_URL, json={**READONLY, "audience": "ignored"}), id="json-unknown-param"),
+        pytest.param(
+            lambda c: c.post(
+                TOKEN_URL,
+                data={"grant_type": "client_credentials", "client_id": "m2m-readonly-client"},
+                headers=basic("m2m-readonly-client", "m2m-readonly-secret"),
+            ),
+            id="basic-with-same-client-id-in-body",
+        ),
+        pytest.param(
+            lambda c: c.post(
+                TOKEN_URL,
+                data={"grant_type": "client_credentials"},
+                headers=basic("m2m%2Dreadonly%2Dclient", "m2m-readonly-secret"),
+            ),
+            id="basic-form-urlencoded-credentials",
+        ),
+    ],
+)
 def test_oauth_accepts_form_json_and_basic_client_auth(web: TestClient, send: Any) -> None:
     token = assert_token_response(send(web), "chat:read models:read datasets:read usage:read")
     payload = parts(token)[1]
@@ -76,8 +101,9 @@ def test_oauth_accepts_form_json_and_basic_client_auth(web: TestClient, send: An
 
 
 def test_oauth_scope_parameter_narrows_the_token(web: TestClient) -> None:
-    token = assert_token_response(web.post(TOKEN_URL, json={**CLIENT, "scope": "models:read usage:read"}),
-                                  "models:read usage:read")
+    token = assert_token_response(
+        web.post(TOKEN_URL, json={**CLIENT, "scope": "models:read usage:read"}), "models:read usage:read"
+    )
     assert web.get("/v1/usage", headers=bearer(token)).status_code == 200
     response = web.post("/v1/chats", json={"modelId": "x", "messages": []}, headers=bearer(token))
     assert response.status_code == 403
@@ -99,42 +125,79 @@ def test_oauth_token_expires_after_an_hour_of_clock_time(web: TestClient, jwt_ap
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-@pytest.mark.parametrize("kwargs, status, error", [
-    pytest.param({"json": {**CLIENT, "client_id": "nobody"}}, 401, "invalid_client", id="unknown-client"),
-    pytest.param({"json": {**CLIENT, "client_secret": "wrong"}}, 401, "invalid_client", id="wrong-secret"),
-    pytest.param({"json": {"grant_type": "client_credentials", "client_id": "m2m-test-client"}}, 401,
-                 "invalid_client", id="missing-secret"),
-    pytest.param({"json": {"grant_type": "client_credentials"}}, 401, "invalid_client", id="no-credentials"),
-    pytest.param({"json": {**CLIENT, "client_secret": ""}}, 401, "invalid_client", id="empty-secret"),
-    pytest.param({"data": {"grant_type": "client_credentials"}, "headers": basic("m2m-test-client", "nope")}, 401,
-                 "invalid_client", id="basic-wrong-secret"),
-    pytest.param({"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": "Basic %%%"}}, 401,
-                 "invalid_client", id="basic-undecodable"),
-    pytest.param({"json": {**CLIENT, "grant_type": "password"}}, 400, "unsupported_grant_type", id="password-grant"),
-    pytest.param({"data": {**CLIENT, "grant_type": "authorization_code"}}, 400, "unsupported_grant_type",
-                 id="code-grant-form"),
-    pytest.param({"json": {k: v for k, v in CLIENT.items() if k != "grant_type"}}, 400, "invalid_request",
-                 id="missing-grant-type"),
-    pytest.param({"content": b"", "headers": {"Content-Type": "application/json"}}, 400, "invalid_request",
-                 id="empty-body"),
-    pytest.param({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400,
-                 "invalid_request", id="malformed-json"),
-    pytest.param({"json": [CLIENT]}, 400, "invalid_request", id="json-array"),
-    pytest.param({"json": {**CLIENT, "client_secret": 42}}, 400, "invalid_request", id="non-string-value"),
-    pytest.param({"content": b"grant_type=client_credentials&grant_type=client_credentials", "headers": FORM}, 400,
-                 "invalid_request", id="repeated-parameter"),
-    pytest.param({"content": b"\xff\xfe", "headers": FORM}, 400, "invalid_request", id="form-not-utf8"),
-    pytest.param({"content": b"grant_type client_credentials", "headers": {"Content-Type": "text/plain"}}, 400,
-                 "invalid_request", id="unsupported-media-type"),
-    pytest.param({"json": CLIENT, "headers": basic("m2m-test-client", "m2m-test-secret")}, 400, "invalid_request",
-                 id="two-client-auth-methods"),
-    pytest.param({"json": {"grant_type": "client_credentials", "client_id": "m2m-readonly-client"},
-                  "headers": basic("m2m-test-client", "m2m-test-secret")}, 400, "invalid_request",
-                 id="basic-and-body-name-different-clients"),
-    pytest.param({"json": {**READONLY, "scope": "chat:invoke"}}, 400, "invalid_scope", id="scope-not-granted"),
-    pytest.param({"json": {**CLIENT, "scope": "models:read bogus:scope"}}, 400, "invalid_scope",
-                 id="unknown-scope"),
-])
+@pytest.mark.parametrize(
+    "kwargs, status, error",
+    [
+        pytest.param({"json": {**CLIENT, "client_id": "nobody"}}, 401, "invalid_client", id="unknown-client"),
+        pytest.param({"json": {**CLIENT, "client_secret": "wrong"}}, 401, "invalid_client", id="wrong-secret"),
+        pytest.param(
+            {"json": {"grant_type": "client_credentials", "client_id": "m2m-test-client"}},
+            401,
+            "invalid_client",
+            id="missing-secret",
+        ),
+        pytest.param({"json": {"grant_type": "client_credentials"}}, 401, "invalid_client", id="no-credentials"),
+        pytest.param({"json": {**CLIENT, "client_secret": ""}}, 401, "invalid_client", id="empty-secret"),
+        pytest.param(
+            {"data": {"grant_type": "client_credentials"}, "headers": basic("m2m-test-client", "nope")},
+            401,
+            "invalid_client",
+            id="basic-wrong-secret",
+        ),
+        pytest.param(
+            {"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": "Basic %%%"}},
+            401,
+            "invalid_client",
+            id="basic-undecodable",
+        ),
+        pytest.param({"json": {**CLIENT, "grant_type": "password"}}, 400, "unsupported_grant_type", id="password-grant"),
+        pytest.param(
+            {"data": {**CLIENT, "grant_type": "authorization_code"}}, 400, "unsupported_grant_type", id="code-grant-form"
+        ),
+        pytest.param(
+            {"json": {k: v for k, v in CLIENT.items() if k != "grant_type"}}, 400, "invalid_request", id="missing-grant-type"
+        ),
+        pytest.param({"content": b"", "headers": {"Content-Type": "application/json"}}, 400, "invalid_request", id="empty-body"),
+        pytest.param(
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+            400,
+            "invalid_request",
+            id="malformed-json",
+        ),
+        pytest.param({"json": [CLIENT]}, 400, "invalid_request", id="json-array"),
+        pytest.param({"json": {**CLIENT, "client_secret": 42}}, 400, "invalid_request", id="non-string-value"),
+        pytest.param(
+            {"content": b"grant_type=client_credentials&grant_type=client_credentials", "headers": FORM},
+            400,
+            "invalid_request",
+            id="repeated-parameter",
+        ),
+        pytest.param({"content": b"\xff\xfe", "headers": FORM}, 400, "invalid_request", id="form-not-utf8"),
+        pytest.param(
+            {"content": b"grant_type client_credentials", "headers": {"Content-Type": "text/plain"}},
+            400,
+            "invalid_request",
+            id="unsupported-media-type",
+        ),
+        pytest.param(
+            {"json": CLIENT, "headers": basic("m2m-test-client", "m2m-test-secret")},
+            400,
+            "invalid_request",
+            id="two-client-auth-methods",
+        ),
+        pytest.param(
+            {
+                "json": {"grant_type": "client_credentials", "client_id": "m2m-readonly-client"},
+                "headers": basic("m2m-test-client", "m2m-test-secret"),
+            },
+            400,
+            "invalid_request",
+            id="basic-and-body-name-different-clients",
+        ),
+        pytest.param({"json": {**READONLY, "scope": "chat:invoke"}}, 400, "invalid_scope", id="scope-not-granted"),
+        pytest.param({"json": {**CLIENT, "scope": "models:read bogus:scope"}}, 400, "invalid_scope", id="unknown-scope"),
+    ],
+)
 def test_oauth_errors_follow_rfc6749(web: TestClient, kwargs: dict[str, Any], status: int, error: str) -> None:
     response = web.post(TOKEN_URL, **kwargs)
     assert response.status_code == status, response.text

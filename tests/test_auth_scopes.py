@@ -16,34 +16,39 @@ from tests.auth_helpers import INVALID_TOKEN, UNAUTHORIZED, bearer, mint
 shared_app, jwt_app, web = auth_helpers.shared_app, auth_helpers.jwt_app, auth_helpers.web
 
 
-@pytest.mark.parametrize("method, path, scope", [
-    pytest.param("POST", "/v1/chats", "chat:invoke", id="create-chat-is-billable"),
-    pytest.param("GET", "/v1/chats", "chat:read", id="list-chats"),
-    pytest.param("GET", "/v1/chats/c1", "chat:read", id="get-chat"),
-    pytest.param("PATCH", "/v1/chats/c1", "chat:write", id="update-chat"),
-    pytest.param("DELETE", "/v1/chats/c1", "chat:write", id="delete-chat"),
-    pytest.param("GET", "/v1/models", "models:read", id="list-models"),
-    pytest.param("GET", "/v1/models/catalog", "models:read", id="model-catalog"),
-    pytest.param("POST", "/v1/models", "models:write", id="create-model"),
-    pytest.param("GET", "/v1/datasets", "datasets:read", id="list-datasets"),
-    pytest.param("POST", "/v1/datasets", "datasets:write", id="create-dataset"),
-    pytest.param("GET", "/v1/files", "files:read", id="list-files"),
-    pytest.param("POST", "/v1/files", "files:write", id="upload-file"),
-    pytest.param("DELETE", "/v1/files/f1", "files:write", id="delete-file"),
-    pytest.param("GET", "/v1/files/f1/content", "files:read", id="download-file"),
-    pytest.param("GET", "/v1/usage", "usage:read", id="usage"),
-])
-def test_scopes_routes_declare_the_documented_scope(jwt_app: EmulatorApp, method: str, path: str,
-                                                    scope: str) -> None:
+@pytest.mark.parametrize(
+    "method, path, scope",
+    [
+        pytest.param("POST", "/v1/chats", "chat:invoke", id="create-chat-is-billable"),
+        pytest.param("GET", "/v1/chats", "chat:read", id="list-chats"),
+        pytest.param("GET", "/v1/chats/c1", "chat:read", id="get-chat"),
+        pytest.param("PATCH", "/v1/chats/c1", "chat:write", id="update-chat"),
+        pytest.param("DELETE", "/v1/chats/c1", "chat:write", id="delete-chat"),
+        pytest.param("GET", "/v1/models", "models:read", id="list-models"),
+        pytest.param("GET", "/v1/models/catalog", "models:read", id="model-catalog"),
+        pytest.param("POST", "/v1/models", "models:write", id="create-model"),
+        pytest.param("GET", "/v1/datasets", "datasets:read", id="list-datasets"),
+        pytest.param("POST", "/v1/datasets", "datasets:write", id="create-dataset"),
+        pytest.param("GET", "/v1/files", "files:read", id="list-files"),
+        pytest.param("POST", "/v1/files", "files:write", id="upload-file"),
+        pytest.param("DELETE", "/v1/files/f1", "files:write", id="delete-file"),
+        pytest.param("GET", "/v1/files/f1/content", "files:read", id="download-file"),
+        pytest.param("GET", "/v1/usage", "usage:read", id="usage"),
+    ],
+)
+def test_scopes_routes_declare_the_documented_scope(jwt_app: EmulatorApp, method: str, path: str, scope: str) -> None:
     route, _ = jwt_app.api_router.match(method, path)
     assert route.scope == scope
 
 
-@pytest.mark.parametrize("method, path", [
-    pytest.param("GET", "/v1/health/liveness", id="liveness"),
-    pytest.param("POST", "/v1/oauth2/token", id="oauth-token"),
-    pytest.param("GET", "/.well-known/jwks.json", id="jwks"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        pytest.param("GET", "/v1/health/liveness", id="liveness"),
+        pytest.param("POST", "/v1/oauth2/token", id="oauth-token"),
+        pytest.param("GET", "/.well-known/jwks.json", id="jwks"),
+    ],
+)
 def test_scopes_public_routes_need_no_token(jwt_app: EmulatorApp, method: str, path: str) -> None:
     route, _ = jwt_app.api_router.match(method, path)
     assert route.auth is False
@@ -74,10 +79,13 @@ def test_scopes_missing_scope_is_403_with_documented_detail(web: TestClient, rou
     token = mint(web, scopes=[s for s in DOCUMENTED_SCOPES if s not in (route.scope, "org:admin")])  # type: ignore[attr-defined]
     response = web.request(route.method, _concrete(route.path), headers=bearer(token))  # type: ignore[attr-defined]
     assert response.status_code == 403, response.text
-    assert response.json() == {"type": "about:blank", "title": "Forbidden", "status": 403,
-                               "detail": f"Missing required scope: {route.scope}"}  # type: ignore[attr-defined]
-    assert response.headers["www-authenticate"] == (
-        f'Bearer error="insufficient_scope", scope="{route.scope}"')  # type: ignore[attr-defined]
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": f"Missing required scope: {route.scope}",
+    }  # type: ignore[attr-defined]
+    assert response.headers["www-authenticate"] == (f'Bearer error="insufficient_scope", scope="{route.scope}"')  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("route", SCOPED)
@@ -101,24 +109,30 @@ def test_scopes_missing_scope_checked_before_the_body(web: TestClient) -> None:
     assert response.json()["detail"] == "Missing required scope: chat:invoke"
 
 
-@pytest.mark.parametrize("client_scopes, requested, refused", [
-    pytest.param(["chat:read"], ["chat:read"], [], id="own-scope"),
-    pytest.param(["chat:read"], ["chat:write"], ["chat:write"], id="not-held"),
-    pytest.param(["*"], ["usage:read", "files:write"], [], id="star-narrows-to-known"),
-    pytest.param(["org:admin"], ["usage:read"], [], id="admin-narrows-to-known"),
-    pytest.param(["*"], ["made:up"], ["made:up"], id="unknown-refused"),
-])
+@pytest.mark.parametrize(
+    "client_scopes, requested, refused",
+    [
+        pytest.param(["chat:read"], ["chat:read"], [], id="own-scope"),
+        pytest.param(["chat:read"], ["chat:write"], ["chat:write"], id="not-held"),
+        pytest.param(["*"], ["usage:read", "files:write"], [], id="star-narrows-to-known"),
+        pytest.param(["org:admin"], ["usage:read"], [], id="admin-narrows-to-known"),
+        pytest.param(["*"], ["made:up"], ["made:up"], id="unknown-refused"),
+    ],
+)
 def test_scopes_refused_scopes(client_scopes: list[str], requested: list[str], refused: list[str]) -> None:
     assert refused_scopes(client_scopes, requested, known_scopes()) == refused
 
 
-@pytest.mark.parametrize("headers", [
-    pytest.param({}, id="no-header"),
-    pytest.param({"Authorization": "Bearer"}, id="empty-bearer"),
-    pytest.param({"Authorization": "Basic dGVzdDp0ZXN0"}, id="basic-scheme"),
-    pytest.param({"Authorization": "Bearer unknown-token"}, id="unknown-static-token"),
-    pytest.param({"Authorization": "test-token"}, id="no-scheme"),
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="no-header"),
+        pytest.param({"Authorization": "Bearer"}, id="empty-bearer"),
+        pytest.param({"Authorization": "Basic dGVzdDp0ZXN0"}, id="basic-scheme"),
+        pytest.param({"Authorization": "Bearer unknown-token"}, id="unknown-static-token"),
+        pytest.param({"Authorization": "test-token"}, id="no-scheme"),
+    ],
+)
 def test_auth_strict_rejects_missing_or_unknown_tokens(web: TestClient, headers: dict[str, str]) -> None:
     response = web.get("/v1/usage", headers=headers)
     assert response.status_code == 401
@@ -136,12 +150,15 @@ def off(make_app: object) -> TestClient:
     return TestClient(app, base_url="http://emulator")
 
 
-@pytest.mark.parametrize("headers", [
-    pytest.param({}, id="no-token"),
-    pytest.param({"Authorization": "Bearer whatever"}, id="unknown-token"),
-    pytest.param({"Authorization": "Bearer a.b.c"}, id="bad-jwt"),
-    pytest.param({"Authorization": "Basic Zm9vOmJhcg=="}, id="other-scheme"),
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="no-token"),
+        pytest.param({"Authorization": "Bearer whatever"}, id="unknown-token"),
+        pytest.param({"Authorization": "Bearer a.b.c"}, id="bad-jwt"),
+        pytest.param({"Authorization": "Basic Zm9vOmJhcg=="}, id="other-scheme"),
+    ],
+)
 def test_auth_off_accepts_anything_as_the_default_user(off: TestClient, headers: dict[str, str]) -> None:
     usage = off.get("/v1/usage", headers=headers)
     assert usage.status_code == 200

@@ -31,16 +31,19 @@ def test_channels_create_returns_active_channel_without_bot_token(client: TestCl
     assert "botToken" not in channel and "_botToken" not in channel
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    pytest.param({"name": "x", "channelType": "sms"}, "/phoneNumber", id="sms-needs-phone"),
-    pytest.param({"name": "x", "channelType": "whatsapp", "phoneNumber": None}, "/phoneNumber", id="whatsapp-null-phone"),
-    pytest.param({"name": "x", "channelType": "telegram"}, "/botToken", id="telegram-needs-token"),
-    pytest.param({**SMS, "phoneNumber": "555-1234"}, "/phoneNumber", id="not-e164"),
-    pytest.param({**SMS, "channelType": "fax"}, "/channelType", id="unknown-type"),
-    pytest.param({**SMS, "name": ""}, "/name", id="empty-name"),
-    pytest.param({**SMS, "modelId": "no-such-model"}, "/modelId", id="unknown-model"),
-    pytest.param({**SMS, "datasetIds": ["ds_missing"]}, "/datasetIds/0", id="unknown-dataset"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        pytest.param({"name": "x", "channelType": "sms"}, "/phoneNumber", id="sms-needs-phone"),
+        pytest.param({"name": "x", "channelType": "whatsapp", "phoneNumber": None}, "/phoneNumber", id="whatsapp-null-phone"),
+        pytest.param({"name": "x", "channelType": "telegram"}, "/botToken", id="telegram-needs-token"),
+        pytest.param({**SMS, "phoneNumber": "555-1234"}, "/phoneNumber", id="not-e164"),
+        pytest.param({**SMS, "channelType": "fax"}, "/channelType", id="unknown-type"),
+        pytest.param({**SMS, "name": ""}, "/name", id="empty-name"),
+        pytest.param({**SMS, "modelId": "no-such-model"}, "/modelId", id="unknown-model"),
+        pytest.param({**SMS, "datasetIds": ["ds_missing"]}, "/datasetIds/0", id="unknown-dataset"),
+    ],
+)
 def test_channels_create_rejects_invalid_body(client: TestClient, body: dict[str, Any], pointer: str) -> None:
     response = client.post("/v1/channels", json=body)
 
@@ -69,11 +72,14 @@ def test_channels_round_trip(client: TestClient) -> None:
     assert client.delete(path).status_code == 404
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    pytest.param({"phoneNumber": None}, "/phoneNumber", id="clearing-required-phone"),
-    pytest.param({"channelType": "slack"}, "/channelType", id="type-is-fixed"),
-    pytest.param({"datasetIds": ["ds_missing"]}, "/datasetIds/0", id="unknown-dataset"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        pytest.param({"phoneNumber": None}, "/phoneNumber", id="clearing-required-phone"),
+        pytest.param({"channelType": "slack"}, "/channelType", id="type-is-fixed"),
+        pytest.param({"datasetIds": ["ds_missing"]}, "/datasetIds/0", id="unknown-dataset"),
+    ],
+)
 def test_channels_update_rejects_invalid_changes(client: TestClient, body: dict[str, Any], pointer: str) -> None:
     channel = create(client)
 

@@ -17,6 +17,7 @@ def _chat(client: TestClient, text: str = "How do I reset my password quickly?",
 
 # --- title ---------------------------------------------------------------------------------------
 
+
 def test_chats_title_is_generated_saved_and_billed(client: TestClient) -> None:
     chat = _chat(client)
     before = {m["modelId"]: m for m in client.get("/v1/usage").json()["models"]}[SUPPORT_BOT]
@@ -31,11 +32,14 @@ def test_chats_title_is_generated_saved_and_billed(client: TestClient) -> None:
     assert after["totalTokens"] - before["totalTokens"] == body["usage"]["totalTokens"]
 
 
-@pytest.mark.parametrize(("context", "expected"), [
-    pytest.param("auto", "Reset Password Quickly", id="auto"),
-    pytest.param("last_exchange", "Billing Invoices", id="last-exchange"),
-    pytest.param("full_conversation", "Reset Password Quickly Billing Invoices", id="full"),
-])
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        pytest.param("auto", "Reset Password Quickly", id="auto"),
+        pytest.param("last_exchange", "Billing Invoices", id="last-exchange"),
+        pytest.param("full_conversation", "Reset Password Quickly Billing Invoices", id="full"),
+    ],
+)
 def test_chats_title_context_chooses_the_messages(client: TestClient, context: str, expected: str) -> None:
     chat = _chat(client)
     client.post("/v1/chats", json={"chatId": chat["id"], "messages": [{"role": "user", "content": "billing invoices"}]})
@@ -57,6 +61,7 @@ def test_chats_title_bad_context_is_422_and_unknown_chat_404(client: TestClient)
 
 # --- feedback ------------------------------------------------------------------------------------
 
+
 def test_chats_feedback_upserts_per_message_and_user(client: TestClient) -> None:
     chat = _chat(client)
     url = f"/v1/chats/{chat['id']}/messages/{chat['message']['id']}/feedback"
@@ -69,11 +74,14 @@ def test_chats_feedback_upserts_per_message_and_user(client: TestClient) -> None
     assert len(list(client.app.state.store.collection("org_default", "message_feedback").values())) == 1
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    pytest.param({"rating": "meh"}, 422, id="bad-rating"),
-    pytest.param({}, 422, id="missing-rating"),
-    pytest.param({"rating": "positive", "extra": 1}, 422, id="unknown-field"),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        pytest.param({"rating": "meh"}, 422, id="bad-rating"),
+        pytest.param({}, 422, id="missing-rating"),
+        pytest.param({"rating": "positive", "extra": 1}, 422, id="unknown-field"),
+    ],
+)
 def test_chats_feedback_validation(client: TestClient, body: dict, status: int) -> None:
     chat = _chat(client)
     assert client.post(f"/v1/chats/{chat['id']}/messages/{chat['message']['id']}/feedback", json=body).status_code == status
@@ -85,8 +93,7 @@ def test_chats_feedback_on_unknown_or_user_message(client: TestClient) -> None:
     base = f"/v1/chats/{chat['id']}/messages"
     assert client.post(f"{base}/msg_nope/feedback", json={"rating": "positive"}).status_code == 404
     assert client.post(f"{base}/{user_message['id']}/feedback", json={"rating": "positive"}).status_code == 422
-    assert client.post(f"{base}/{chat['message']['id']}/feedback", json={"rating": "positive"},
-                       headers=OTHER).status_code == 404
+    assert client.post(f"{base}/{chat['message']['id']}/feedback", json={"rating": "positive"}, headers=OTHER).status_code == 404
 
 
 def test_chats_source_feedback_rates_a_cited_chunk(client: TestClient) -> None:
@@ -105,6 +112,7 @@ def test_chats_source_feedback_rates_a_cited_chunk(client: TestClient) -> None:
 
 
 # --- artifacts -----------------------------------------------------------------------------------
+
 
 def test_chats_artifacts_round_trip(client: TestClient) -> None:
     parts = stream(client, chat_body("Write a launch checklist", enableArtifacts=True), ai_sdk=True)
@@ -130,8 +138,9 @@ def test_chats_artifacts_round_trip(client: TestClient) -> None:
 
 def test_chats_artifacts_new_version_replaces_the_listed_one(client: TestClient) -> None:
     first = _chat(client, "Write a launch checklist", enableArtifacts=True)
-    client.post("/v1/chats", json={"chatId": first["id"], "enableArtifacts": True,
-                                   "messages": [{"role": "user", "content": "again"}]})
+    client.post(
+        "/v1/chats", json={"chatId": first["id"], "enableArtifacts": True, "messages": [{"role": "user", "content": "again"}]}
+    )
     listed = client.get(f"/v1/chats/{first['id']}/artifacts").json()
     assert listed["totalCount"] == 1 and listed["items"][0]["version"] == 2
 

@@ -36,8 +36,9 @@ def test_chats_sources_native_first_chunk_and_ai_sdk_source_document(client: Tes
     assert "".join(c["delta"] for c in chunks) == client.get(f"/v1/chats/{chunks[0]['id']}").json()["messages"][-1]["content"]
     parts = stream(client, chat_body("question"), ai_sdk=True)
     documents = [p for p in parts if p["type"] == "source-document"]
-    assert documents == [{"type": "source-document", "sourceId": chunks[0]["sources"][0]["sourceId"],
-                          "mediaType": "file", "title": "guide.csv"}]
+    assert documents == [
+        {"type": "source-document", "sourceId": chunks[0]["sources"][0]["sourceId"], "mediaType": "file", "title": "guide.csv"}
+    ]
     types = [p["type"] for p in parts]
     assert types.index("source-document") < types.index("text-start")
 

@@ -12,9 +12,16 @@ from emulator.chat.turn import run_turn
 from tests.conftest import SUPPORT_BOT, chat_body
 from tests.surface1_helpers import MISTRAL_SMALL, WEATHER_TOOL, stream
 
-SEARCH_TOOL = {"name": "search_docs", "description": "Search the product documentation",
-               "parameters": {"type": "object", "properties": {"query": {"type": "string", "minLength": 3}},
-                              "required": ["query"], "additionalProperties": False}}
+SEARCH_TOOL = {
+    "name": "search_docs",
+    "description": "Search the product documentation",
+    "parameters": {
+        "type": "object",
+        "properties": {"query": {"type": "string", "minLength": 3}},
+        "required": ["query"],
+        "additionalProperties": False,
+    },
+}
 
 
 def _assert_valid_call(call: dict, tool: dict) -> dict:
@@ -38,13 +45,17 @@ def test_chats_tools_reply_carries_a_valid_tool_call(client: TestClient) -> None
     assert stored["toolCalls"] == message["toolCalls"]
 
 
-@pytest.mark.parametrize(("text", "choice", "expected"), [
-    pytest.param("Please search the docs for refunds", None, "search_docs", id="name-word-in-message"),
-    pytest.param("Is it going to rain in Berlin?", None, "get_weather", id="falls-back-to-first-tool"),
-    pytest.param("documentation please", None, "search_docs", id="description-word-in-message"),
-    pytest.param("search for x", {"type": "function", "function": {"name": "get_weather"}}, "get_weather",
-                 id="forced-by-toolChoice"),
-])
+@pytest.mark.parametrize(
+    ("text", "choice", "expected"),
+    [
+        pytest.param("Please search the docs for refunds", None, "search_docs", id="name-word-in-message"),
+        pytest.param("Is it going to rain in Berlin?", None, "get_weather", id="falls-back-to-first-tool"),
+        pytest.param("documentation please", None, "search_docs", id="description-word-in-message"),
+        pytest.param(
+            "search for x", {"type": "function", "function": {"name": "get_weather"}}, "get_weather", id="forced-by-toolChoice"
+        ),
+    ],
+)
 def test_chats_tools_choice_is_deterministic(client: TestClient, text: str, choice: object, expected: str) -> None:
     body = chat_body(text, tools=[WEATHER_TOOL, SEARCH_TOOL])  # SEARCH_TOOL in the flattened form
     if choice is not None:
@@ -64,7 +75,9 @@ def test_chats_tools_same_conversation_same_arguments(make_app) -> None:
 
     def arguments(app) -> str:
         with TestClient(app, headers=AUTH) as c:
-            return c.post("/v1/chats", json=chat_body("Weather?", tools=[WEATHER_TOOL])).json()["message"]["toolCalls"][0]["function"]["arguments"]
+            return c.post("/v1/chats", json=chat_body("Weather?", tools=[WEATHER_TOOL])).json()["message"]["toolCalls"][0][
+                "function"
+            ]["arguments"]
 
     assert arguments(make_app()) == arguments(make_app())
 
@@ -72,9 +85,15 @@ def test_chats_tools_same_conversation_same_arguments(make_app) -> None:
 def test_chats_tools_continuation_with_tool_result_gives_text(client: TestClient) -> None:
     first = client.post("/v1/chats", json=chat_body("Weather in Paris?", tools=[WEATHER_TOOL])).json()
     call_id = first["message"]["toolCalls"][0]["id"]
-    second = client.post("/v1/chats", json={
-        "chatId": first["id"], "tools": [WEATHER_TOOL], "stream": False,
-        "messages": [{"role": "tool", "toolCallId": call_id, "content": "{\"temp\": 21}"}]})
+    second = client.post(
+        "/v1/chats",
+        json={
+            "chatId": first["id"],
+            "tools": [WEATHER_TOOL],
+            "stream": False,
+            "messages": [{"role": "tool", "toolCallId": call_id, "content": '{"temp": 21}'}],
+        },
+    )
     assert second.status_code == 200, second.text
     reply = second.json()["message"]
     assert reply["content"] and reply["toolCalls"] is None
@@ -84,17 +103,27 @@ def test_chats_tools_continuation_with_tool_result_gives_text(client: TestClient
 
 def test_chats_tools_history_in_one_request_is_accepted(client: TestClient) -> None:
     call = {"id": "call_client1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
-    response = client.post("/v1/chats", json=chat_body("Weather?", tools=[WEATHER_TOOL]) | {"messages": [
-        {"role": "user", "content": "Weather?"},
-        {"role": "assistant", "content": None, "toolCalls": [call]},
-        {"role": "tool", "toolCallId": "call_client1", "content": "sunny"}]})
+    response = client.post(
+        "/v1/chats",
+        json=chat_body("Weather?", tools=[WEATHER_TOOL])
+        | {
+            "messages": [
+                {"role": "user", "content": "Weather?"},
+                {"role": "assistant", "content": None, "toolCalls": [call]},
+                {"role": "tool", "toolCallId": "call_client1", "content": "sunny"},
+            ]
+        },
+    )
     assert response.status_code == 200 and response.json()["message"]["content"]
 
 
-@pytest.mark.parametrize("message", [
-    pytest.param({"role": "tool", "toolCallId": "call_unknown", "content": "x"}, id="unknown-call"),
-    pytest.param({"role": "tool", "content": "x"}, id="missing-toolCallId"),
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param({"role": "tool", "toolCallId": "call_unknown", "content": "x"}, id="unknown-call"),
+        pytest.param({"role": "tool", "content": "x"}, id="missing-toolCallId"),
+    ],
+)
 def test_chats_tools_result_must_answer_a_call_of_the_chat(client: TestClient, message: dict) -> None:
     chat_id = client.post("/v1/chats", json=chat_body("Weather?", tools=[WEATHER_TOOL])).json()["id"]
     response = client.post("/v1/chats", json={"chatId": chat_id, "messages": [message]})
@@ -105,18 +134,25 @@ def test_chats_tools_result_must_answer_a_call_of_the_chat(client: TestClient, m
 def test_chats_tools_result_cannot_answer_another_chats_call(client: TestClient) -> None:
     call_id = client.post("/v1/chats", json=chat_body("Weather?", tools=[WEATHER_TOOL])).json()["message"]["toolCalls"][0]["id"]
     other_chat = client.post("/v1/chats", json=chat_body("hi")).json()["id"]
-    response = client.post("/v1/chats", json={"chatId": other_chat,
-                                              "messages": [{"role": "tool", "toolCallId": call_id, "content": "x"}]})
+    response = client.post(
+        "/v1/chats", json={"chatId": other_chat, "messages": [{"role": "tool", "toolCallId": call_id, "content": "x"}]}
+    )
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize(("tools", "pointer"), [
-    pytest.param([{"type": "function", "function": {"description": "no name"}}], "/tools/0/function/name", id="no-name"),
-    pytest.param([{"type": "retrieval"}], "/tools/0/type", id="wrong-type"),
-    pytest.param([{"type": "function", "function": {"name": "f", "parameters": {"type": "nope"}}}],
-                 "/tools/0/function/parameters", id="invalid-schema"),
-    pytest.param([SEARCH_TOOL, SEARCH_TOOL], "/tools/1/function/name", id="duplicate"),
-])
+@pytest.mark.parametrize(
+    ("tools", "pointer"),
+    [
+        pytest.param([{"type": "function", "function": {"description": "no name"}}], "/tools/0/function/name", id="no-name"),
+        pytest.param([{"type": "retrieval"}], "/tools/0/type", id="wrong-type"),
+        pytest.param(
+            [{"type": "function", "function": {"name": "f", "parameters": {"type": "nope"}}}],
+            "/tools/0/function/parameters",
+            id="invalid-schema",
+        ),
+        pytest.param([SEARCH_TOOL, SEARCH_TOOL], "/tools/1/function/name", id="duplicate"),
+    ],
+)
 def test_chats_tools_bad_definitions_are_422(client: TestClient, tools: list, pointer: str) -> None:
     response = client.post("/v1/chats", json=chat_body("x", tools=tools))
     assert response.status_code == 422
@@ -124,8 +160,9 @@ def test_chats_tools_bad_definitions_are_422(client: TestClient, tools: list, po
 
 
 def test_chats_tools_on_model_without_tool_support_is_422(client: TestClient) -> None:
-    response = client.post("/v1/chats", json={"modelId": MISTRAL_SMALL, "tools": [WEATHER_TOOL],
-                                              "messages": [{"role": "user", "content": "x"}]})
+    response = client.post(
+        "/v1/chats", json={"modelId": MISTRAL_SMALL, "tools": [WEATHER_TOOL], "messages": [{"role": "user", "content": "x"}]}
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/tools"
 
 
@@ -167,7 +204,7 @@ def test_chats_tools_scripted_reply_replaces_generation(app) -> None:
     turn = run_turn(app.state, principal, chat_body("anything"), scripted=scripted)
     assert turn.finish_reason == "tool-calls" and turn.message["content"] is None
     call = turn.message["toolCalls"][0]
-    assert call["function"] == {"name": "lookup", "arguments": "{\"id\": 7}"} and call["id"].startswith("call_")
+    assert call["function"] == {"name": "lookup", "arguments": '{"id": 7}'} and call["id"].startswith("call_")
     text = run_turn(app.state, principal, chat_body("anything"), scripted={"content": "Scripted hello."})
     assert text.message["content"] == "Scripted hello." and "".join(text.pieces) == "Scripted hello."
     stored = app.state.store.get(principal.org_id, "chats", text.chat_id)

@@ -65,8 +65,9 @@ def test_cli_serve_answers_liveness_on_the_configured_port() -> None:
     port = _free_port()
     env = {**os.environ, "EMULATOR_PORT": str(port)}
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = started + 10
         while True:

@@ -39,9 +39,20 @@ def test_cli_scenarios_lists_ready_made_with_descriptions() -> None:
     result = CliRunner().invoke(cli.main, ["scenarios"])
     assert result.exit_code == 0
     lines = {line.split()[0]: line for line in result.output.splitlines()}
-    assert {"happy-path", "rate-limited", "flaky-5xx", "slow-first-token", "stream-cut", "stream-stall",
-            "in-band-error", "expired-token", "insufficient-credits", "file-processing-failure",
-            "idempotent-retry", "maintenance"} == set(lines)
+    assert {
+        "happy-path",
+        "rate-limited",
+        "flaky-5xx",
+        "slow-first-token",
+        "stream-cut",
+        "stream-stall",
+        "in-band-error",
+        "expired-token",
+        "insufficient-credits",
+        "file-processing-failure",
+        "idempotent-retry",
+        "maintenance",
+    } == set(lines)
     assert "503" in lines["maintenance"]
 
 
@@ -69,8 +80,9 @@ def test_cli_serve_scenario_options_reach_config(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     env = {"EMULATOR_SCENARIOS": "maintenance,stream-cut", "EMULATOR_ADMIN_TOKEN": "tok"}
-    result = CliRunner().invoke(cli.main, ["serve", "--scenario", "flaky-5xx", "--scenarios-dir", str(tmp_path),
-                                           "--watch"], env=env)
+    result = CliRunner().invoke(
+        cli.main, ["serve", "--scenario", "flaky-5xx", "--scenarios-dir", str(tmp_path), "--watch"], env=env
+    )
     assert result.exit_code == 0, result.output
     config = seen["config"]
     assert config.scenarios == ("flaky-5xx",)  # the flag wins over the environment

@@ -32,33 +32,38 @@ def test_clock_advance_moves_time_forward(control: TestClient, app: EmulatorApp)
     assert control.get("/_emulator/clock").json()["epoch"] == START + 90.5
 
 
-@pytest.mark.parametrize("value, epoch", [
-    pytest.param("2025-06-01T12:00:00Z", 1748779200.0, id="zulu"),
-    pytest.param("2025-06-01T14:00:00+02:00", 1748779200.0, id="offset"),
-    pytest.param("2025-06-01T12:00:00.250Z", 1748779200.25, id="fraction"),
-    pytest.param("2024-12-31T00:00:00Z", 1735603200.0, id="backwards"),
-])
+@pytest.mark.parametrize(
+    "value, epoch",
+    [
+        pytest.param("2025-06-01T12:00:00Z", 1748779200.0, id="zulu"),
+        pytest.param("2025-06-01T14:00:00+02:00", 1748779200.0, id="offset"),
+        pytest.param("2025-06-01T12:00:00.250Z", 1748779200.25, id="fraction"),
+        pytest.param("2024-12-31T00:00:00Z", 1735603200.0, id="backwards"),
+    ],
+)
 def test_clock_set_jumps_to_an_instant(control: TestClient, value: str, epoch: float) -> None:
     response = control.post("/_emulator/clock", json={"set": value})
     assert response.status_code == 200
     assert response.json()["epoch"] == epoch and response.json()["mode"] == "manual"
 
 
-@pytest.mark.parametrize("body, pointer", [
-    pytest.param({"advance": -1}, "/advance", id="negative-advance"),
-    pytest.param({"advance": "60"}, "/advance", id="string-advance"),
-    pytest.param({"advance": True}, "/advance", id="boolean-advance"),
-    pytest.param({"advance": 1e300}, "/advance", id="past-year-9999"),
-    pytest.param({"set": "yesterday"}, "/set", id="bad-date"),
-    pytest.param({"set": "2025-13-01T00:00:00Z"}, "/set", id="month-13"),
-    pytest.param({"set": "1969-12-31T23:59:59Z"}, "/set", id="before-epoch"),
-    pytest.param({"set": 1735689600}, "/set", id="set-number"),
-    pytest.param({"rewind": 5}, "/rewind", id="unknown-field"),
-    pytest.param({}, None, id="neither"),
-    pytest.param({"advance": 1, "set": "2025-06-01T00:00:00Z"}, None, id="both"),
-])
-def test_clock_bad_requests_are_422(control: TestClient, app: EmulatorApp, body: dict[str, Any],
-                                    pointer: str | None) -> None:
+@pytest.mark.parametrize(
+    "body, pointer",
+    [
+        pytest.param({"advance": -1}, "/advance", id="negative-advance"),
+        pytest.param({"advance": "60"}, "/advance", id="string-advance"),
+        pytest.param({"advance": True}, "/advance", id="boolean-advance"),
+        pytest.param({"advance": 1e300}, "/advance", id="past-year-9999"),
+        pytest.param({"set": "yesterday"}, "/set", id="bad-date"),
+        pytest.param({"set": "2025-13-01T00:00:00Z"}, "/set", id="month-13"),
+        pytest.param({"set": "1969-12-31T23:59:59Z"}, "/set", id="before-epoch"),
+        pytest.param({"set": 1735689600}, "/set", id="set-number"),
+        pytest.param({"rewind": 5}, "/rewind", id="unknown-field"),
+        pytest.param({}, None, id="neither"),
+        pytest.param({"advance": 1, "set": "2025-06-01T00:00:00Z"}, None, id="both"),
+    ],
+)
+def test_clock_bad_requests_are_422(control: TestClient, app: EmulatorApp, body: dict[str, Any], pointer: str | None) -> None:
     response = control.post("/_emulator/clock", json=body)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -48,8 +48,13 @@ def first_folder(client: TestClient, connection_id: str) -> dict[str, Any]:
 
 def sync_config(client: TestClient, connection_id: str, **overrides: Any) -> dict[str, Any]:
     folder = first_folder(client, connection_id)
-    body = {"name": "Docs", "remoteResourceId": folder["id"], "remoteResourceType": folder["type"],
-            "targetDatasetId": "ds_product_docs", **overrides}
+    body = {
+        "name": "Docs",
+        "remoteResourceId": folder["id"],
+        "remoteResourceType": folder["type"],
+        "targetDatasetId": "ds_product_docs",
+        **overrides,
+    }
     response = client.post(f"/v1/connections/{connection_id}/sync-configs", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -71,11 +76,14 @@ def test_connections_initiate_returns_pending_with_authorization_url(client: Tes
     assert query["state"][0]
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    pytest.param({"connectorSlug": "dropbox", "redirectUrl": "https://a.test"}, "/connectorSlug", id="unknown-connector"),
-    pytest.param({"connectorSlug": "notion"}, "/redirectUrl", id="missing-redirect"),
-    pytest.param({"connectorSlug": "notion", "redirectUrl": "not a url"}, "/redirectUrl", id="bad-redirect"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        pytest.param({"connectorSlug": "dropbox", "redirectUrl": "https://a.test"}, "/connectorSlug", id="unknown-connector"),
+        pytest.param({"connectorSlug": "notion"}, "/redirectUrl", id="missing-redirect"),
+        pytest.param({"connectorSlug": "notion", "redirectUrl": "not a url"}, "/redirectUrl", id="bad-redirect"),
+    ],
+)
 def test_connections_initiate_rejects_invalid_body(client: TestClient, body: dict[str, Any], pointer: str) -> None:
     response = client.post("/v1/connections", json=body)
 
@@ -91,16 +99,28 @@ def test_connections_become_active_on_first_read_by_default(client: TestClient) 
     assert connection["status"] == "active"
     assert connection["accountEmail"].endswith("@example.com")
     assert connection["accountName"]
-    assert set(connection) == {"id", "connectorSlug", "status", "createdAt", "updatedAt", "accountEmail",
-                               "accountName", "lastError"}
+    assert set(connection) == {
+        "id",
+        "connectorSlug",
+        "status",
+        "createdAt",
+        "updatedAt",
+        "accountEmail",
+        "accountName",
+        "lastError",
+    }
 
 
-@pytest.mark.parametrize(("mode", "advance", "reads_pending"), [
-    pytest.param("polls:3", 0, 2, id="after-3-reads"),
-    pytest.param("seconds:30", 30, 0, id="after-30-seconds"),
-])
-def test_connections_activation_is_configurable(open_client: Callable[..., TestClient], mode: str, advance: float,
-                                                reads_pending: int) -> None:
+@pytest.mark.parametrize(
+    ("mode", "advance", "reads_pending"),
+    [
+        pytest.param("polls:3", 0, 2, id="after-3-reads"),
+        pytest.param("seconds:30", 30, 0, id="after-30-seconds"),
+    ],
+)
+def test_connections_activation_is_configurable(
+    open_client: Callable[..., TestClient], mode: str, advance: float, reads_pending: int
+) -> None:
     client = open_client(connection_activation=mode)
     connection_id = connect(client)
     path = f"/v1/connections/{connection_id}"
@@ -196,17 +216,25 @@ def test_sync_configs_round_trip(client: TestClient) -> None:
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize(("overrides", "pointer"), [
-    pytest.param({"remoteResourceId": "folder_missing"}, "/remoteResourceId", id="unknown-remote"),
-    pytest.param({"remoteResourceType": "file"}, "/remoteResourceType", id="wrong-type"),
-    pytest.param({"targetDatasetId": "ds_missing"}, "/targetDatasetId", id="unknown-dataset"),
-    pytest.param({"syncFrequency": "hourly"}, "/syncFrequency", id="unknown-frequency"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "pointer"),
+    [
+        pytest.param({"remoteResourceId": "folder_missing"}, "/remoteResourceId", id="unknown-remote"),
+        pytest.param({"remoteResourceType": "file"}, "/remoteResourceType", id="wrong-type"),
+        pytest.param({"targetDatasetId": "ds_missing"}, "/targetDatasetId", id="unknown-dataset"),
+        pytest.param({"syncFrequency": "hourly"}, "/syncFrequency", id="unknown-frequency"),
+    ],
+)
 def test_sync_configs_create_rejects_bad_targets(client: TestClient, overrides: dict[str, Any], pointer: str) -> None:
     connection_id = connect(client)
     folder = first_folder(client, connection_id)
-    body = {"name": "Docs", "remoteResourceId": folder["id"], "remoteResourceType": "folder",
-            "targetDatasetId": "ds_product_docs", **overrides}
+    body = {
+        "name": "Docs",
+        "remoteResourceId": folder["id"],
+        "remoteResourceType": "folder",
+        "targetDatasetId": "ds_product_docs",
+        **overrides,
+    }
 
     response = client.post(f"/v1/connections/{connection_id}/sync-configs", json=body)
 
@@ -322,11 +350,14 @@ def test_sync_jobs_list_newest_first_with_filters_and_limit(open_client: Callabl
     assert client.get("/v1/sync-jobs", params={"status": "running"}).json()["items"] == []
 
 
-@pytest.mark.parametrize(("path", "query"), [
-    pytest.param("/v1/sync-jobs", "limit=0", id="jobs-limit-0"),
-    pytest.param("/v1/sync-jobs", "limit=101", id="jobs-limit-101"),
-    pytest.param("/v1/sync-jobs", "status=exploded", id="jobs-bad-status"),
-])
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        pytest.param("/v1/sync-jobs", "limit=0", id="jobs-limit-0"),
+        pytest.param("/v1/sync-jobs", "limit=101", id="jobs-limit-101"),
+        pytest.param("/v1/sync-jobs", "status=exploded", id="jobs-bad-status"),
+    ],
+)
 def test_sync_jobs_list_rejects_bad_query(client: TestClient, path: str, query: str) -> None:
     assert client.get(f"{path}?{query}").status_code == 422
 

@@ -20,15 +20,19 @@ def traffic(client: TestClient) -> TestClient:
     return client
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    pytest.param({}, ["GET /v1/models", "POST /v1/chats", "POST /v1/chats", "GET /v1/usage",
-                      "GET /v1/chats/chat_missing"], id="all"),
-    pytest.param({"method": "post"}, ["POST /v1/chats", "POST /v1/chats"], id="method"),
-    pytest.param({"path": "/v1/chats/{id}"}, ["GET /v1/chats/chat_missing"], id="template"),
-    pytest.param({"path": "regex:^/v1/(usage|models)"}, ["GET /v1/models", "GET /v1/usage"], id="regex"),
-    pytest.param({"status": "404"}, ["GET /v1/chats/chat_missing"], id="status"),
-    pytest.param({"method": "GET", "status": "200"}, ["GET /v1/models"], id="combined"),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param(
+            {}, ["GET /v1/models", "POST /v1/chats", "POST /v1/chats", "GET /v1/usage", "GET /v1/chats/chat_missing"], id="all"
+        ),
+        pytest.param({"method": "post"}, ["POST /v1/chats", "POST /v1/chats"], id="method"),
+        pytest.param({"path": "/v1/chats/{id}"}, ["GET /v1/chats/chat_missing"], id="template"),
+        pytest.param({"path": "regex:^/v1/(usage|models)"}, ["GET /v1/models", "GET /v1/usage"], id="regex"),
+        pytest.param({"status": "404"}, ["GET /v1/chats/chat_missing"], id="status"),
+        pytest.param({"method": "GET", "status": "200"}, ["GET /v1/models"], id="combined"),
+    ],
+)
 def test_control_journal_filters(traffic: TestClient, params: dict[str, str], expected: list[str]) -> None:
     items = traffic.get("/_emulator/requests", params=params).json()["items"]
     assert [f"{i['method']} {i['path']}" for i in items] == expected
@@ -76,13 +80,16 @@ def test_control_verify_never_called(client: TestClient) -> None:
     assert response.status_code == 417 and response.json()["nearMisses"] == []
 
 
-@pytest.mark.parametrize(("body", "detail"), [
-    pytest.param({"count": -1}, "count: expected a non-negative integer", id="negative-count"),
-    pytest.param({"count": "3"}, "count: expected a non-negative integer", id="count-string"),
-    pytest.param({"method": 1}, "method: expected a string", id="method-int"),
-    pytest.param({"paht": "/v1"}, "paht: unknown field", id="unknown-field"),
-    pytest.param([], "expected an object", id="not-object"),
-])
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        pytest.param({"count": -1}, "count: expected a non-negative integer", id="negative-count"),
+        pytest.param({"count": "3"}, "count: expected a non-negative integer", id="count-string"),
+        pytest.param({"method": 1}, "method: expected a string", id="method-int"),
+        pytest.param({"paht": "/v1"}, "paht: unknown field", id="unknown-field"),
+        pytest.param([], "expected an object", id="not-object"),
+    ],
+)
 def test_control_verify_rejects_bad_bodies(client: TestClient, body: object, detail: str) -> None:
     response = client.post("/_emulator/requests/verify", json=body)
     assert response.status_code == 422 and detail in response.json()["detail"]
@@ -90,5 +97,7 @@ def test_control_verify_rejects_bad_bodies(client: TestClient, body: object, det
 
 def test_control_verify_requires_json(client: TestClient) -> None:
     assert client.post("/_emulator/requests/verify").status_code == 400
-    assert client.post("/_emulator/requests/verify", content=b"{oops",
-                       headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        client.post("/_emulator/requests/verify", content=b"{oops", headers={"content-type": "application/json"}).status_code
+        == 400
+    )

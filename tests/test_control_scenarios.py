@@ -36,8 +36,7 @@ def test_control_scenarios_activate_by_name_returns_summary(client: TestClient) 
 
 def test_control_scenarios_activate_raw_yaml_body(client: TestClient) -> None:
     text = "name: raw\nrules:\n  - match: {path: /v1/models}\n    error: 500\n"
-    response = client.post("/_emulator/scenarios", content=text.encode(),
-                           headers={"Content-Type": "application/yaml"})
+    response = client.post("/_emulator/scenarios", content=text.encode(), headers={"Content-Type": "application/yaml"})
     assert response.status_code == 201 and response.json()["source"] == "<upload>"
     assert client.get("/v1/models").status_code == 500
 
@@ -53,23 +52,26 @@ def test_control_scenarios_bad_upload_is_422_and_keeps_active(client: TestClient
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["detail"].startswith("<upload>:4: rules[0].when.times:")
-    assert problem["errors"] == [{"file": "<upload>", "line": 4, "path": "rules[0].when.times",
-                                  "detail": "expected integer, got a string"}]
+    assert problem["errors"] == [
+        {"file": "<upload>", "line": 4, "path": "rules[0].when.times", "detail": "expected integer, got a string"}
+    ]
     assert [a["name"] for a in client.get("/_emulator/scenarios").json()["active"]] == ["keep"]
     assert client.get("/v1/models").status_code == 502
 
 
-@pytest.mark.parametrize(("body", "status", "detail"), [
-    pytest.param({"name": "no-such-scenario"}, 404, "No scenario named 'no-such-scenario'", id="unknown-name"),
-    pytest.param({}, 422, "exactly one of 'name'", id="empty"),
-    pytest.param({"name": "a", "yaml": "b"}, 422, "exactly one of", id="both"),
-    pytest.param({"name": 3}, 422, "name: expected a non-empty string", id="name-not-string"),
-    pytest.param({"nme": "x"}, 422, "nme: unknown field", id="unknown-field"),
-    pytest.param([1], 422, "expected an object", id="not-object"),
-    pytest.param({"yaml": "name: [\n"}, 422, "invalid YAML", id="yaml-syntax"),
-])
-def test_control_scenarios_activate_rejects_bad_requests(client: TestClient, body: object, status: int,
-                                                         detail: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        pytest.param({"name": "no-such-scenario"}, 404, "No scenario named 'no-such-scenario'", id="unknown-name"),
+        pytest.param({}, 422, "exactly one of 'name'", id="empty"),
+        pytest.param({"name": "a", "yaml": "b"}, 422, "exactly one of", id="both"),
+        pytest.param({"name": 3}, 422, "name: expected a non-empty string", id="name-not-string"),
+        pytest.param({"nme": "x"}, 422, "nme: unknown field", id="unknown-field"),
+        pytest.param([1], 422, "expected an object", id="not-object"),
+        pytest.param({"yaml": "name: [\n"}, 422, "invalid YAML", id="yaml-syntax"),
+    ],
+)
+def test_control_scenarios_activate_rejects_bad_requests(client: TestClient, body: object, status: int, detail: str) -> None:
     response = client.post("/_emulator/scenarios", json=body)
     assert response.status_code == status
     assert detail in response.json()["detail"]
@@ -95,8 +97,7 @@ def test_control_scenarios_org_scoped_activation(client: TestClient) -> None:
     assert client.get("/v1/models", headers=OTHER_ORG).status_code == 200
 
 
-def test_control_scenarios_scenarios_dir_wins_over_bundled(make_app: Callable[..., EmulatorApp],
-                                                           tmp_path: Path) -> None:
+def test_control_scenarios_scenarios_dir_wins_over_bundled(make_app: Callable[..., EmulatorApp], tmp_path: Path) -> None:
     (tmp_path / "maintenance.yaml").write_text("name: maintenance\ndescription: mine\nrules:\n  - error: 418\n")
     app = make_app(scenarios_dir=tmp_path)
     with TestClient(app, base_url="http://emulator", headers=AUTH) as client:
@@ -106,14 +107,18 @@ def test_control_scenarios_scenarios_dir_wins_over_bundled(make_app: Callable[..
         assert client.get("/v1/models").status_code == 418
 
 
-@pytest.mark.parametrize(("headers", "status"), [
-    pytest.param({}, 401, id="missing"),
-    pytest.param({"Authorization": "Bearer wrong"}, 401, id="wrong"),
-    pytest.param({"Authorization": "Bearer s3cret"}, 200, id="right"),
-])
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        pytest.param({}, 401, id="missing"),
+        pytest.param({"Authorization": "Bearer wrong"}, 401, id="wrong"),
+        pytest.param({"Authorization": "Bearer s3cret"}, 200, id="right"),
+    ],
+)
 @pytest.mark.parametrize("path", ["/_emulator/scenarios", "/_emulator/requests", "/_emulator/clock"])
-def test_control_admin_token_protects_control_plane(make_app: Callable[..., EmulatorApp], path: str,
-                                                    headers: dict[str, str], status: int) -> None:
+def test_control_admin_token_protects_control_plane(
+    make_app: Callable[..., EmulatorApp], path: str, headers: dict[str, str], status: int
+) -> None:
     app = make_app(admin_token="s3cret")
     with TestClient(app, base_url="http://emulator") as client:
         response = client.get(path, headers=headers)

@@ -17,14 +17,15 @@ def _session(seed: int) -> list[bytes]:
         first = c.post("/v1/chats", json=chat_body("Hello"))
         out.append(first.content)
         chat_id = first.json()["id"]
-        with c.stream("POST", "/v1/chats", json={"chatId": chat_id, "stream": True,
-                                                  "messages": [{"role": "user", "content": "more"}]}) as r:
+        with c.stream(
+            "POST", "/v1/chats", json={"chatId": chat_id, "stream": True, "messages": [{"role": "user", "content": "more"}]}
+        ) as r:
             out.append(r.read())
-        with c.stream("POST", "/v1/chats", headers={"X-Stream-Format": "ai-sdk"},
-                      json=chat_body("sdk", stream=True)) as r:
+        with c.stream("POST", "/v1/chats", headers={"X-Stream-Format": "ai-sdk"}, json=chat_body("sdk", stream=True)) as r:
             out.append(r.read())
-        out.append(c.post("/v1/models", json={"parentModelId": "0b6c7a52-5d4e-4c1f-9a57-2f4b8e1d6a01",
-                                              "displayName": "M"}).content)
+        out.append(
+            c.post("/v1/models", json={"parentModelId": "0b6c7a52-5d4e-4c1f-9a57-2f4b8e1d6a01", "displayName": "M"}).content
+        )
         out.append(c.get(f"/v1/chats/{chat_id}").content)
         out.append(c.get("/v1/chats", params={"limit": 1}).content)
         out.append(c.get("/v1/usage").content)

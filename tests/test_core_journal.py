@@ -13,7 +13,10 @@ def test_core_journal_records_requests_with_status_and_caller(client: TestClient
     client.post("/v1/datasets", json={"name": "x"})
     entries = list(app.state.journal)
     assert [(e.method, e.path, e.status) for e in entries] == [
-        ("GET", "/v1/models", 200), ("GET", "/v1/nope", 404), ("POST", "/v1/datasets", 201)]
+        ("GET", "/v1/models", 200),
+        ("GET", "/v1/nope", 404),
+        ("POST", "/v1/datasets", 201),
+    ]
     assert entries[0].org_id == "org_default" and entries[0].user_id == "member_default"
     assert entries[2].request_body == b'{"name":"x"}'
 

@@ -14,8 +14,11 @@ from tests.conftest import AUTH
 LOCAL = "http://localhost:5173"
 
 
-def preflight(origin: str, method: str = "POST", headers: str = "authorization, content-type, idempotency-key",
-              ) -> dict[str, str]:
+def preflight(
+    origin: str,
+    method: str = "POST",
+    headers: str = "authorization, content-type, idempotency-key",
+) -> dict[str, str]:
     return {"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": headers}
 
 
@@ -24,12 +27,15 @@ def browser(app: Any) -> TestClient:
     return TestClient(app, base_url="http://emulator")
 
 
-@pytest.mark.parametrize("origin", [
-    pytest.param("http://localhost:5173", id="localhost"),
-    pytest.param("http://127.0.0.1:8080", id="ipv4-loopback"),
-    pytest.param("http://[::1]:3000", id="ipv6-loopback"),
-    pytest.param("https://localhost", id="https-no-port"),
-])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param("http://localhost:5173", id="localhost"),
+        pytest.param("http://127.0.0.1:8080", id="ipv4-loopback"),
+        pytest.param("http://[::1]:3000", id="ipv6-loopback"),
+        pytest.param("https://localhost", id="https-no-port"),
+    ],
+)
 def test_cors_preflight_from_localhost_is_answered_before_auth(browser: TestClient, origin: str) -> None:
     response = browser.options("/v1/chats", headers=preflight(origin))
     assert response.status_code == 204
@@ -66,31 +72,42 @@ def test_cors_plain_options_is_not_a_preflight(browser: TestClient) -> None:
     assert response.headers["access-control-allow-origin"] == LOCAL
 
 
-@pytest.mark.parametrize("method, path, headers, status", [
-    pytest.param("GET", "/v1/usage", AUTH, 200, id="success"),
-    pytest.param("GET", "/v1/usage", {}, 401, id="unauthorized-problem"),
-    pytest.param("GET", "/v1/nowhere", AUTH, 404, id="not-found-problem"),
-    pytest.param("POST", "/v1/datasets", AUTH, 422, id="validation-problem"),
-    pytest.param("POST", "/v1/oauth2/token", {}, 400, id="oauth-error"),
-    pytest.param("GET", "/_emulator/clock", {}, 200, id="control-plane"),
-])
-def test_cors_responses_expose_headers_to_allowed_origins(browser: TestClient, method: str, path: str,
-                                                          headers: dict[str, str], status: int) -> None:
-    response = browser.request(method, path, headers={**headers, "Origin": LOCAL},
-                               json={} if method == "POST" else None)
+@pytest.mark.parametrize(
+    "method, path, headers, status",
+    [
+        pytest.param("GET", "/v1/usage", AUTH, 200, id="success"),
+        pytest.param("GET", "/v1/usage", {}, 401, id="unauthorized-problem"),
+        pytest.param("GET", "/v1/nowhere", AUTH, 404, id="not-found-problem"),
+        pytest.param("POST", "/v1/datasets", AUTH, 422, id="validation-problem"),
+        pytest.param("POST", "/v1/oauth2/token", {}, 400, id="oauth-error"),
+        pytest.param("GET", "/_emulator/clock", {}, 200, id="control-plane"),
+    ],
+)
+def test_cors_responses_expose_headers_to_allowed_origins(
+    browser: TestClient, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    response = browser.request(method, path, headers={**headers, "Origin": LOCAL}, json={} if method == "POST" else None)
     assert response.status_code == status
     assert response.headers["access-control-allow-origin"] == LOCAL
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
-    assert exposed >= {"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset",
-                       "idempotent-replayed", "x-chat-id", "x-vercel-ai-ui-message-stream"}
+    assert exposed >= {
+        "retry-after",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "idempotent-replayed",
+        "x-chat-id",
+        "x-vercel-ai-ui-message-stream",
+    }
     assert "Origin" in [v.strip() for v in response.headers["vary"].split(",")]
 
 
 def test_cors_streamed_chat_carries_cors_headers(browser: TestClient) -> None:
     from tests.conftest import chat_body
 
-    response = browser.post("/v1/chats", json=chat_body(stream=True),
-                            headers={**AUTH, "Origin": LOCAL, "X-Stream-Format": "ai-sdk"})
+    response = browser.post(
+        "/v1/chats", json=chat_body(stream=True), headers={**AUTH, "Origin": LOCAL, "X-Stream-Format": "ai-sdk"}
+    )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == LOCAL
     assert response.headers["access-control-expose-headers"] == EXPOSED_HEADERS
@@ -109,24 +126,26 @@ def test_cors_no_origin_no_cors_headers(browser: TestClient) -> None:
     assert "vary" not in response.headers
 
 
-@pytest.mark.parametrize("configured, origin, allowed", [
-    pytest.param((), "http://localhost:3000", True, id="default-localhost"),
-    pytest.param((), "http://LOCALHOST:3000", True, id="default-case-insensitive"),
-    pytest.param((), "http://localhost.evil.example", False, id="default-lookalike"),
-    pytest.param((), "http://127.0.0.2:3000", False, id="default-other-loopback-ip"),
-    pytest.param((), "null", False, id="default-null-origin"),
-    pytest.param(("https://app.example",), "https://app.example", True, id="listed"),
-    pytest.param(("https://app.example/",), "https://app.example", True, id="listed-trailing-slash"),
-    pytest.param(("https://app.example",), "http://localhost:3000", False, id="list-replaces-default"),
-    pytest.param(("*",), "https://anything.example", True, id="star"),
-])
+@pytest.mark.parametrize(
+    "configured, origin, allowed",
+    [
+        pytest.param((), "http://localhost:3000", True, id="default-localhost"),
+        pytest.param((), "http://LOCALHOST:3000", True, id="default-case-insensitive"),
+        pytest.param((), "http://localhost.evil.example", False, id="default-lookalike"),
+        pytest.param((), "http://127.0.0.2:3000", False, id="default-other-loopback-ip"),
+        pytest.param((), "null", False, id="default-null-origin"),
+        pytest.param(("https://app.example",), "https://app.example", True, id="listed"),
+        pytest.param(("https://app.example/",), "https://app.example", True, id="listed-trailing-slash"),
+        pytest.param(("https://app.example",), "http://localhost:3000", False, id="list-replaces-default"),
+        pytest.param(("*",), "https://anything.example", True, id="star"),
+    ],
+)
 def test_cors_origin_matcher(configured: tuple[str, ...], origin: str, allowed: bool) -> None:
     assert origin_matcher(configured)(origin) is allowed
 
 
 def test_cors_configured_origins_apply_to_preflight_and_responses(make_app: Any) -> None:
-    client = TestClient(make_app(cors_origins=("https://app.example", "https://admin.example")),
-                        base_url="http://emulator")
+    client = TestClient(make_app(cors_origins=("https://app.example", "https://admin.example")), base_url="http://emulator")
     assert client.options("/v1/usage", headers=preflight("https://admin.example", "GET")).status_code == 204
     assert client.options("/v1/usage", headers=preflight(LOCAL, "GET")).status_code == 403
     response = client.get("/v1/usage", headers={**AUTH, "Origin": "https://app.example"})
@@ -140,11 +159,14 @@ def test_cors_star_allows_any_origin(make_app: Any) -> None:
     assert response.headers["access-control-allow-origin"] == "https://x.example"
 
 
-@pytest.mark.parametrize("option, expected", [
-    pytest.param("", (), id="unset"),
-    pytest.param("*", ("*",), id="star"),
-    pytest.param("https://a.example, https://b.example,", ("https://a.example", "https://b.example"), id="list"),
-])
+@pytest.mark.parametrize(
+    "option, expected",
+    [
+        pytest.param("", (), id="unset"),
+        pytest.param("*", ("*",), id="star"),
+        pytest.param("https://a.example, https://b.example,", ("https://a.example", "https://b.example"), id="list"),
+    ],
+)
 def test_cors_cli_option_builds_config(option: str, expected: tuple[str, ...]) -> None:
     assert build_config(cors_origins=option).cors_origins == expected
 

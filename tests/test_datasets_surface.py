@@ -78,8 +78,9 @@ def test_datasets_delete_drops_links_and_snapshots(client: TestClient) -> None:
 
 def test_datasets_are_private_to_their_organisation(client: TestClient) -> None:
     for method, path in [("GET", ""), ("PATCH", ""), ("DELETE", ""), ("GET", "/snapshots"), ("POST", "/snapshots")]:
-        response = client.request(method, f"/v1/datasets/ds_product_docs{path}", headers=OTHER,
-                                  json={} if method in ("PATCH", "POST") else None)
+        response = client.request(
+            method, f"/v1/datasets/ds_product_docs{path}", headers=OTHER, json={} if method in ("PATCH", "POST") else None
+        )
         assert response.status_code == 404, (method, path)
     theirs = client.get("/v1/datasets", headers=OTHER).json()["items"]
     assert [d["name"] for d in theirs] == ["Globex Handbook"]

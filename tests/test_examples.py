@@ -21,8 +21,7 @@ RUNS = 3
 
 def _environment() -> dict[str, str]:
     """The current environment minus anything that would change how the nested pytest behaves."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("PYTEST_", "CUADRA_EMULATOR_")) and k != "PYTHONPATH"}
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "CUADRA_EMULATOR_")) and k != "PYTHONPATH"}
 
 
 def _expected() -> tuple[int, int]:
@@ -37,15 +36,25 @@ def _expected() -> tuple[int, int]:
 def test_examples_support_bot_suite_passes_under_xdist(run: int) -> None:
     # schemathesis and hypothesis come with this repository's test extra, not with the example; they
     # cost ~1 s of start-up in each of the three processes of a run, so keep them out.
-    command = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-rfE", "-p", "no:schemathesis",
-               "-p", "no:hypothesispytest", str(EXAMPLE)]
-    result = subprocess.run(command, cwd=EXAMPLE, env=_environment(), capture_output=True, text=True, check=False,
-                            timeout=600)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-n",
+        "2",
+        "-q",
+        "-rfE",
+        "-p",
+        "no:schemathesis",
+        "-p",
+        "no:hypothesispytest",
+        str(EXAMPLE),
+    ]
+    result = subprocess.run(command, cwd=EXAMPLE, env=_environment(), capture_output=True, text=True, check=False, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     summary = output.strip().splitlines()[-1]
-    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)",
-                                                      summary)}
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)", summary)}
     tests, xfails = _expected()
     assert tests >= 10
     # every test ran: none skipped, none lost; the known emulator bugs are still xfail (strict in the example)

@@ -18,8 +18,11 @@ from tests.conftest import AUTH
 from tests.faults_helpers import inject_response, raw_exchange
 
 BASES = {"h11": H11Protocol, "httptools": HttpToolsProtocol}
-GET_MODELS = (b"GET /v1/models HTTP/1.1\r\nHost: emulator\r\nAuthorization: " + AUTH["Authorization"].encode()
-              + b"\r\nConnection: close\r\n\r\n")
+GET_MODELS = (
+    b"GET /v1/models HTTP/1.1\r\nHost: emulator\r\nAuthorization: "
+    + AUTH["Authorization"].encode()
+    + b"\r\nConnection: close\r\n\r\n"
+)
 
 
 class Records(logging.Handler):
@@ -47,26 +50,34 @@ def server(request: pytest.FixtureRequest, app: EmulatorApp) -> Iterator[LiveSer
     assert [r.getMessage() for r in records.records if r.levelno >= logging.WARNING] == []
 
 
-@pytest.mark.parametrize(("kind", "received", "error"), [
-    pytest.param("reset", b"", ConnectionResetError, id="reset-is-econnreset"),
-    pytest.param("close", b"", None, id="close-is-a-clean-eof-without-bytes"),
-    pytest.param("garbage", GARBAGE, None, id="garbage-then-eof"),
-])
-def test_fault_response_at_the_socket_level(app: EmulatorApp, server: LiveServer, kind: str, received: bytes,
-                                            error: type[BaseException] | None) -> None:
+@pytest.mark.parametrize(
+    ("kind", "received", "error"),
+    [
+        pytest.param("reset", b"", ConnectionResetError, id="reset-is-econnreset"),
+        pytest.param("close", b"", None, id="close-is-a-clean-eof-without-bytes"),
+        pytest.param("garbage", GARBAGE, None, id="garbage-then-eof"),
+    ],
+)
+def test_fault_response_at_the_socket_level(
+    app: EmulatorApp, server: LiveServer, kind: str, received: bytes, error: type[BaseException] | None
+) -> None:
     inject_response(app, fault_response(kind))  # type: ignore[arg-type]
     data, exc = raw_exchange(server.port, GET_MODELS)
     assert data == received
     assert (type(exc) if exc else None) is error
 
 
-@pytest.mark.parametrize(("kind", "error", "message"), [
-    pytest.param("reset", httpx.ReadError, "Connection reset by peer", id="reset"),
-    pytest.param("close", httpx.RemoteProtocolError, "Server disconnected without sending a response", id="close"),
-    pytest.param("garbage", httpx.RemoteProtocolError, "illegal status line", id="garbage"),
-])
-def test_fault_response_as_an_http_client_sees_it(app: EmulatorApp, server: LiveServer, kind: str,
-                                                  error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "error", "message"),
+    [
+        pytest.param("reset", httpx.ReadError, "Connection reset by peer", id="reset"),
+        pytest.param("close", httpx.RemoteProtocolError, "Server disconnected without sending a response", id="close"),
+        pytest.param("garbage", httpx.RemoteProtocolError, "illegal status line", id="garbage"),
+    ],
+)
+def test_fault_response_as_an_http_client_sees_it(
+    app: EmulatorApp, server: LiveServer, kind: str, error: type[Exception], message: str
+) -> None:
     inject_response(app, fault_response(kind))  # type: ignore[arg-type]
     with pytest.raises(error, match=message):
         httpx.get(f"{server.url}/v1/models", headers=AUTH)
@@ -95,8 +106,10 @@ def test_fault_response_server_keeps_serving_after_a_fault(app: EmulatorApp, ser
 
 def test_fault_response_in_process_sends_nothing_and_is_no_500(app: EmulatorApp) -> None:
     inject_response(app, fault_response("reset"))
-    with (TestClient(app, base_url="http://emulator", headers=AUTH) as client,
-          pytest.raises(AssertionError, match="did not receive any response")):
+    with (
+        TestClient(app, base_url="http://emulator", headers=AUTH) as client,
+        pytest.raises(AssertionError, match="did not receive any response"),
+    ):
         client.get("/v1/models")
     assert app.state.server_errors == []
     assert [entry.status for entry in app.state.journal] == [0]

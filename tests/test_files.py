@@ -51,10 +51,9 @@ def test_files_round_trip(client: TestClient) -> None:
         data={"resource_type": "dataset", "resource_id": "ds_product_docs"},
     )
     assert linked.status_code == 200
-    assert [
-        (a["resourceType"], a["resourceId"])
-        for a in client.get(f"/v1/files/{file_id}").json()["associations"]
-    ] == [("dataset", "ds_product_docs")]
+    assert [(a["resourceType"], a["resourceId"]) for a in client.get(f"/v1/files/{file_id}").json()["associations"]] == [
+        ("dataset", "ds_product_docs")
+    ]
 
     deleted = client.delete(f"/v1/files/{file_id}")
     assert deleted.status_code == 204 and deleted.content == b""
@@ -67,12 +66,8 @@ def test_files_round_trip(client: TestClient) -> None:
     ("name", "content", "declared", "stored"),
     [
         pytest.param("image.png", PNG, "image/png", "image/png", id="binary"),
-        pytest.param(
-            "data.json", b'{"a": [1, 2]}', "application/octet-stream", "application/json", id="typed-by-ext"
-        ),
-        pytest.param(
-            "r\u00e9sum\u00e9.txt", "caf\u00e9".encode(), "text/plain", "text/plain", id="non-ascii-name"
-        ),
+        pytest.param("data.json", b'{"a": [1, 2]}', "application/octet-stream", "application/json", id="typed-by-ext"),
+        pytest.param("r\u00e9sum\u00e9.txt", "caf\u00e9".encode(), "text/plain", "text/plain", id="non-ascii-name"),
     ],
 )
 def test_files_content_returns_the_uploaded_bytes(
@@ -101,9 +96,7 @@ def test_files_content_returns_the_uploaded_bytes(
 def test_files_one_megabyte_upload_becomes_ready(make_app: Any, mode: str, step: float | None) -> None:
     app = make_app(file_processing=mode)
     content = (b"The quick brown fox jumps over the lazy dog.\n" * (MB // 45 + 1))[:MB]
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}
-    ) as client:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}) as client:
         created = upload(client, "big.txt", content)
         assert created.status_code == 201 and created.json()["sizeBytes"] == MB
         statuses = [created.json()["status"]]
@@ -132,9 +125,7 @@ def body_of(client: TestClient, file_id: str) -> dict[str, Any]:
 
 def test_files_seconds_mode_sets_processed_at_to_the_deadline(make_app: Any) -> None:
     app = make_app(file_processing="seconds:5")
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}
-    ) as client:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}) as client:
         file_id = upload(client).json()["id"]
         app.state.clock.advance(60)
         body = body_of(client, file_id)
@@ -144,16 +135,12 @@ def test_files_seconds_mode_sets_processed_at_to_the_deadline(make_app: Any) -> 
 
 def test_files_list_does_not_count_as_a_poll(make_app: Any) -> None:
     app = make_app(file_processing="polls:1")
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}
-    ) as client:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}) as client:
         file_id = upload(client).json()["id"]
         assert client.get("/v1/files").json()["items"][0]["status"] == "processing"
         assert client.get("/v1/files", params={"statusFilter": "ready"}).json()["items"] == []
         assert body_of(client, file_id)["status"] == "ready"
-        assert [f["id"] for f in client.get("/v1/files", params={"status": "ready"}).json()["items"]] == [
-            file_id
-        ]
+        assert [f["id"] for f in client.get("/v1/files", params={"status": "ready"}).json()["items"]] == [file_id]
 
 
 @pytest.mark.parametrize(
@@ -162,17 +149,11 @@ def test_files_list_does_not_count_as_a_poll(make_app: Any) -> None:
         pytest.param("empty.txt", b"", "File is empty", id="empty"),
         pytest.param("fake.pdf", b"not a pdf", "Failed to extract text from PDF", id="bad-pdf"),
         pytest.param("broken.json", b"{nope", "Failed to parse JSON", id="bad-json"),
-        pytest.param(
-            "latin.csv", b"caf\xe9", "Failed to decode text: the file is not valid UTF-8", id="not-utf8"
-        ),
-        pytest.param(
-            "photo.png", b"GIF89a....", "Failed to decode image: not a valid .png file", id="bad-image"
-        ),
+        pytest.param("latin.csv", b"caf\xe9", "Failed to decode text: the file is not valid UTF-8", id="not-utf8"),
+        pytest.param("photo.png", b"GIF89a....", "Failed to decode image: not a valid .png file", id="bad-image"),
     ],
 )
-def test_files_unreadable_upload_fails_processing(
-    client: TestClient, name: str, content: bytes, error: str
-) -> None:
+def test_files_unreadable_upload_fails_processing(client: TestClient, name: str, content: bytes, error: str) -> None:
     body = upload(client, name, content, "application/octet-stream").json()
     assert body["status"] == "failed"
     assert body["processingStatus"]["error"] == error and body["processedAt"] is None
@@ -241,9 +222,7 @@ def test_files_request_over_the_route_limit_is_413(client: TestClient) -> None:
         ),
     ],
 )
-def test_files_upload_bad_request(
-    client: TestClient, kwargs: dict[str, Any], status: int, pointer: str | None
-) -> None:
+def test_files_upload_bad_request(client: TestClient, kwargs: dict[str, Any], status: int, pointer: str | None) -> None:
     response = client.post("/v1/files", **kwargs)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -281,9 +260,7 @@ def test_files_associate_accepts_form_and_json(client: TestClient, kwargs: dict[
     assert response.json()["associations"][0]["resourceId"] == "ds_support_faq"
     again = client.post(f"/v1/files/{file_id}/associations", **kwargs)
     assert len(again.json()["associations"]) == 1
-    listed = client.get(
-        "/v1/files", params={"resourceType": "dataset", "resourceId": "ds_support_faq"}
-    ).json()
+    listed = client.get("/v1/files", params={"resourceType": "dataset", "resourceId": "ds_support_faq"}).json()
     assert [f["id"] for f in listed["items"]] == [file_id]
 
 
@@ -312,15 +289,11 @@ def test_files_remove_association(client: TestClient) -> None:
 
 def test_files_list_filters_and_cursor_binding(client: TestClient) -> None:
     in_docs = [
-        upload(
-            client, f"d{i}.txt", f"doc {i}".encode(), resource_type="dataset", resource_id="ds_product_docs"
-        ).json()["id"]
+        upload(client, f"d{i}.txt", f"doc {i}".encode(), resource_type="dataset", resource_id="ds_product_docs").json()["id"]
         for i in range(3)
     ]
     upload(client, "other.txt", b"other")
-    page = client.get(
-        "/v1/files", params={"resourceType": "dataset", "resourceId": "ds_product_docs", "limit": 2}
-    ).json()
+    page = client.get("/v1/files", params={"resourceType": "dataset", "resourceId": "ds_product_docs", "limit": 2}).json()
     assert [f["id"] for f in page["items"]] == in_docs[:2] and page["hasMore"]
     rest = client.get(
         "/v1/files",
@@ -338,9 +311,7 @@ def test_files_list_filters_and_cursor_binding(client: TestClient) -> None:
 
 
 def test_files_in_dataset_returns_associated_records(app: Any, client: TestClient) -> None:
-    wanted = upload(
-        client, "kb.md", b"# KB", "text/markdown", resource_type="dataset", resource_id="ds_support_faq"
-    )
+    wanted = upload(client, "kb.md", b"# KB", "text/markdown", resource_type="dataset", resource_id="ds_support_faq")
     upload(client, "loose.txt", b"loose")
     records = files_domain.files_in_dataset(app.state.store, "org_default", "ds_support_faq")
     assert [(r["id"], r["filename"], r["contentType"], r["sizeBytes"], r["status"]) for r in records] == [
@@ -351,9 +322,7 @@ def test_files_in_dataset_returns_associated_records(app: Any, client: TestClien
 
 def test_files_are_tenant_scoped(app: Any, client: TestClient) -> None:
     file_id = upload(client).json()["id"]
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer other-org-token"}
-    ) as other:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer other-org-token"}) as other:
         for method, path in [
             ("GET", f"/v1/files/{file_id}"),
             ("GET", f"/v1/files/{file_id}/content"),
@@ -366,24 +335,18 @@ def test_files_are_tenant_scoped(app: Any, client: TestClient) -> None:
 
 
 def test_files_scopes(app: Any) -> None:
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer read-only-token"}
-    ) as reader:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer read-only-token"}) as reader:
         assert reader.get("/v1/files").status_code == 200
         denied = upload(reader)
         assert denied.status_code == 403 and "files:write" in denied.json()["detail"]
 
 
 def test_files_responses_match_their_schemas(client: TestClient) -> None:
-    created = upload(
-        client, "kb.md", b"# KB", "text/markdown", resource_type="dataset", resource_id="ds_product_docs"
-    )
+    created = upload(client, "kb.md", b"# KB", "text/markdown", resource_type="dataset", resource_id="ds_product_docs")
     assert_matches("file", created.json())
     failed = upload(client, "empty.txt", b"")
     assert_matches("file", failed.json())
     assert_matches("file", client.get(f"/v1/files/{created.json()['id']}").json())
     assert_matches("file_list", client.get("/v1/files").json())
-    linked = client.post(
-        f"/v1/files/{failed.json()['id']}/associations", json={"datasetId": "ds_support_faq"}
-    )
+    linked = client.post(f"/v1/files/{failed.json()['id']}/associations", json={"datasetId": "ds_support_faq"})
     assert_matches("file", linked.json())

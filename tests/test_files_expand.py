@@ -50,16 +50,12 @@ def test_files_expand_creates_one_file_per_supported_entry(client: TestClient) -
     }
     guide_id = body["files"][0]["id"]
     assert client.get(f"/v1/files/{guide_id}/content").content == b"# Guide"
-    listed = client.get(
-        "/v1/files", params={"resourceType": "dataset", "resourceId": "ds_product_docs"}
-    ).json()
+    listed = client.get("/v1/files", params={"resourceType": "dataset", "resourceId": "ds_product_docs"}).json()
     assert len(listed["items"]) == 3
 
 
 def test_files_expand_fully_skipped_is_200(client: TestClient) -> None:
-    response = client.post(
-        "/v1/files/expand", files={"file": ("x.zip", make_zip({"a.exe": b"MZ"}), "application/zip")}
-    )
+    response = client.post("/v1/files/expand", files={"file": ("x.zip", make_zip({"a.exe": b"MZ"}), "application/zip")})
     assert response.status_code == 200
     assert response.json() == {
         "files": [],
@@ -74,9 +70,7 @@ def test_files_expand_fully_skipped_is_200(client: TestClient) -> None:
         pytest.param("notes.txt", b"hello", "text/plain", 415, id="not-a-zip"),
     ],
 )
-def test_files_expand_rejects_bad_archives(
-    client: TestClient, name: str, content: bytes, content_type: str, status: int
-) -> None:
+def test_files_expand_rejects_bad_archives(client: TestClient, name: str, content: bytes, content_type: str, status: int) -> None:
     response = client.post("/v1/files/expand", files={"file": (name, content, content_type)})
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"

@@ -22,9 +22,7 @@ def test_lifecycle_parse(text: str, expected: Lifecycle) -> None:
     assert parse_lifecycle(str(expected)) == expected
 
 
-@pytest.mark.parametrize(
-    "text", ["", "later", "polls", "polls:x", "polls:1.5", "seconds:-1", "seconds:nan", "minutes:3"]
-)
+@pytest.mark.parametrize("text", ["", "later", "polls", "polls:x", "polls:1.5", "seconds:-1", "seconds:nan", "minutes:3"])
 def test_lifecycle_parse_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="immediate"):
         parse_lifecycle(text)

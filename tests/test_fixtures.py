@@ -21,7 +21,8 @@ def test_fixtures_bundled_files_pass_the_schema() -> None:
 def test_fixtures_same_seed_same_filled_values(tmp_path: Path) -> None:
     (tmp_path / "people.yaml").write_text(
         "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org_a\n"
-        "datasets:\n  - organization: org_a\n    name: KB\n")
+        "datasets:\n  - organization: org_a\n    name: KB\n"
+    )
     first, again, other = load_fixtures(tmp_path, 3), load_fixtures(tmp_path, 3), load_fixtures(tmp_path, 4)
     assert first == again
     user = first.users["u1"]
@@ -42,19 +43,26 @@ def test_fixtures_bundled_files_need_no_faker() -> None:
 BASE = "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org_a\n"
 
 
-@pytest.mark.parametrize(("text", "line", "key"), [
-    pytest.param("organizations:\n  - id: org_a\n    colour: red\n", 3, "organizations[0].colour", id="unknown-key"),
-    pytest.param("organizations:\n  - name: X\n", 2, "organizations[0]", id="missing-id"),
-    pytest.param("organizations:\n  - id: 12\n", 2, "organizations[0].id", id="wrong-type"),
-    pytest.param("organizations: [\n", 2, "", id="yaml-syntax"),
-    pytest.param(BASE + "tokens:\n  - token: t\n    user: ghost\n", 8, "tokens[0].user", id="unknown-user"),
-    pytest.param(BASE + "  - id: u1\n    organization: org_a\n", 6, "users[1].id", id="duplicate-id"),
-    pytest.param("organizations:\n  - id: a\n  - id: a\n", 3, "organizations[1].id", id="duplicate-org"),
-    pytest.param("catalog:\n  - displayName: X\n    provider: p\n    modelName: m\n    contextWindow: 0\n", 5,
-                 "catalog[0].contextWindow", id="out-of-range"),
-    pytest.param("- a\n- b\n", 1, "", id="not-a-mapping"),
-    pytest.param("organizations:\n  - id: a\n    credits: {limit: -1}\n", 3, "organizations[0].credits.limit", id="negative"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        pytest.param("organizations:\n  - id: org_a\n    colour: red\n", 3, "organizations[0].colour", id="unknown-key"),
+        pytest.param("organizations:\n  - name: X\n", 2, "organizations[0]", id="missing-id"),
+        pytest.param("organizations:\n  - id: 12\n", 2, "organizations[0].id", id="wrong-type"),
+        pytest.param("organizations: [\n", 2, "", id="yaml-syntax"),
+        pytest.param(BASE + "tokens:\n  - token: t\n    user: ghost\n", 8, "tokens[0].user", id="unknown-user"),
+        pytest.param(BASE + "  - id: u1\n    organization: org_a\n", 6, "users[1].id", id="duplicate-id"),
+        pytest.param("organizations:\n  - id: a\n  - id: a\n", 3, "organizations[1].id", id="duplicate-org"),
+        pytest.param(
+            "catalog:\n  - displayName: X\n    provider: p\n    modelName: m\n    contextWindow: 0\n",
+            5,
+            "catalog[0].contextWindow",
+            id="out-of-range",
+        ),
+        pytest.param("- a\n- b\n", 1, "", id="not-a-mapping"),
+        pytest.param("organizations:\n  - id: a\n    credits: {limit: -1}\n", 3, "organizations[0].credits.limit", id="negative"),
+    ],
+)
 def test_fixtures_bad_file_names_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     (tmp_path / "bad.yaml").write_text(text)
     with pytest.raises(SourceError) as info:

@@ -93,12 +93,14 @@ def test_idempotency_streamed_chat_is_replayed_as_the_same_bytes(client: TestCli
     assert (credits_used(client), chat_count(client)) == (used, chats)
 
 
-@pytest.mark.parametrize("method, path, body", [
-    pytest.param("POST", "/v1/datasets", {"name": "Other"}, id="different-body"),
-    pytest.param("POST", "/v1/models", {"name": "Docs"}, id="different-path"),
-])
-def test_idempotency_same_key_different_request_is_422(client: TestClient, method: str, path: str,
-                                                       body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        pytest.param("POST", "/v1/datasets", {"name": "Other"}, id="different-body"),
+        pytest.param("POST", "/v1/models", {"name": "Docs"}, id="different-path"),
+    ],
+)
+def test_idempotency_same_key_different_request_is_422(client: TestClient, method: str, path: str, body: dict[str, Any]) -> None:
     assert client.post("/v1/datasets", json={"name": "Docs"}, headers=key("reused")).status_code == 201
     response = client.request(method, path, json=body, headers=key("reused"))
     problem = assert_problem(response, 422, "Unprocessable Entity")
@@ -106,11 +108,14 @@ def test_idempotency_same_key_different_request_is_422(client: TestClient, metho
     assert REPLAYED not in response.headers
 
 
-@pytest.mark.parametrize("value, status", [
-    pytest.param("k" * 255, 201, id="255-chars-ok"),
-    pytest.param("k" * 256, 400, id="256-chars"),
-    pytest.param("", 400, id="empty"),
-])
+@pytest.mark.parametrize(
+    "value, status",
+    [
+        pytest.param("k" * 255, 201, id="255-chars-ok"),
+        pytest.param("k" * 256, 400, id="256-chars"),
+        pytest.param("", 400, id="empty"),
+    ],
+)
 def test_idempotency_key_length_is_checked(client: TestClient, value: str, status: int) -> None:
     before = dataset_count(client)
     response = client.post("/v1/datasets", json={"name": "Docs"}, headers=key(value))
@@ -122,8 +127,9 @@ def test_idempotency_key_length_is_checked(client: TestClient, value: str, statu
 
 def test_idempotency_keys_are_scoped_per_organisation(client: TestClient) -> None:
     ours = client.post("/v1/datasets", json={"name": "Docs"}, headers=key("shared-key"))
-    theirs = client.post("/v1/datasets", json={"name": "Docs"},
-                         headers={**key("shared-key"), "Authorization": "Bearer other-org-token"})
+    theirs = client.post(
+        "/v1/datasets", json={"name": "Docs"}, headers={**key("shared-key"), "Authorization": "Bearer other-org-token"}
+    )
     assert ours.status_code == theirs.status_code == 201
     assert REPLAYED not in theirs.headers
     assert theirs.json()["id"] != ours.json()["id"]
@@ -146,10 +152,13 @@ def test_idempotency_client_errors_are_stored_and_replayed(client: TestClient) -
     assert again.content == first.content and again.headers[REPLAYED] == "true"
 
 
-@pytest.mark.parametrize("failure", [
-    pytest.param(lambda: ServiceUnavailable(), id="503-problem"),
-    pytest.param(lambda: RuntimeError("emulator bug"), id="unhandled-500"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(lambda: ServiceUnavailable(), id="503-problem"),
+        pytest.param(lambda: RuntimeError("emulator bug"), id="unhandled-500"),
+    ],
+)
 def test_idempotency_server_errors_are_not_stored(app: EmulatorApp, failure: Callable[[], Exception]) -> None:
     insert_after_idempotency(app, failing_once(failure))
     with TestClient(app, base_url="http://emulator", headers=AUTH) as client:
@@ -170,8 +179,7 @@ def test_idempotency_multipart_retry_with_new_boundary_is_replayed(client: TestC
     again = client.post("/v1/files", files=upload, headers=key("upload-001"))  # httpx draws a new boundary
     assert first.request.headers["content-type"] != again.request.headers["content-type"]
     assert first.status_code < 300 and again.headers[REPLAYED] == "true" and again.content == first.content
-    changed = client.post("/v1/files", files={"file": ("notes.txt", b"other", "text/plain")},
-                          headers=key("upload-001"))
+    changed = client.post("/v1/files", files={"file": ("notes.txt", b"other", "text/plain")}, headers=key("upload-001"))
     assert_problem(changed, 422, "Unprocessable Entity")
 
 
@@ -273,7 +281,8 @@ def test_idempotency_interrupted_stream_is_not_stored(app: EmulatorApp, client: 
 
 
 def test_idempotency_concurrent_posts_on_a_real_socket_create_one_dataset(
-        app: EmulatorApp, live: LiveServer, client: TestClient) -> None:
+    app: EmulatorApp, live: LiveServer, client: TestClient
+) -> None:
     async def scripted_delay(ctx: Any, call_next: Any) -> Any:
         for _ in range(5):  # like a scenario delay: yields to the event loop between lookup and handler
             await ctx.state.clock.sleep(0.1)

@@ -23,29 +23,36 @@ SIG = request_signature("POST", "/v1/datasets", b'{"name":"a"}')
 OK = StoredResponse(201, ((b"content-type", b"application/json"),), b'{"id":"ds_1"}')
 
 
-def started(cache: IdempotencyCache, key: object = ("org", "k"), signature: tuple[str, str, str] = SIG,
-            now: float = T0) -> Proceed:
+def started(
+    cache: IdempotencyCache, key: object = ("org", "k"), signature: tuple[str, str, str] = SIG, now: float = T0
+) -> Proceed:
     decision = cache.begin(key, signature, now)
     assert isinstance(decision, Proceed)
     return decision
 
 
-@pytest.mark.parametrize("key, ok", [
-    pytest.param("a", True, id="one-char"),
-    pytest.param("x" * MAX_KEY_LENGTH, True, id="255-chars"),
-    pytest.param("x" * (MAX_KEY_LENGTH + 1), False, id="256-chars"),
-    pytest.param("", False, id="empty"),
-    pytest.param("   ", False, id="blank"),
-])
+@pytest.mark.parametrize(
+    "key, ok",
+    [
+        pytest.param("a", True, id="one-char"),
+        pytest.param("x" * MAX_KEY_LENGTH, True, id="255-chars"),
+        pytest.param("x" * (MAX_KEY_LENGTH + 1), False, id="256-chars"),
+        pytest.param("", False, id="empty"),
+        pytest.param("   ", False, id="blank"),
+    ],
+)
 def test_key_problem_accepts_1_to_255_characters(key: str, ok: bool) -> None:
     assert (key_problem(key) is None) is ok
 
 
-@pytest.mark.parametrize("other", [
-    pytest.param(("PATCH", "/v1/datasets", b'{"name":"a"}'), id="method"),
-    pytest.param(("POST", "/v1/models", b'{"name":"a"}'), id="path"),
-    pytest.param(("POST", "/v1/datasets", b'{"name": "a"}'), id="body-bytes"),
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(("PATCH", "/v1/datasets", b'{"name":"a"}'), id="method"),
+        pytest.param(("POST", "/v1/models", b'{"name":"a"}'), id="path"),
+        pytest.param(("POST", "/v1/datasets", b'{"name": "a"}'), id="body-bytes"),
+    ],
+)
 def test_request_signature_differs_when_any_part_differs(other: tuple[str, str, bytes]) -> None:
     assert request_signature(*other) != SIG
 
@@ -54,20 +61,26 @@ def test_request_signature_ignores_trailing_slash_and_method_case() -> None:
     assert request_signature("post", "/v1/datasets/", b'{"name":"a"}') == SIG
 
 
-@pytest.mark.parametrize("content_type, boundary", [
-    pytest.param("multipart/form-data; boundary=abc123", "abc123", id="plain"),
-    pytest.param('multipart/form-data; charset=utf-8; BOUNDARY="x y"', "x y", id="quoted"),
-    pytest.param("application/json", None, id="not-multipart"),
-    pytest.param("multipart/form-data", None, id="no-boundary"),
-])
+@pytest.mark.parametrize(
+    "content_type, boundary",
+    [
+        pytest.param("multipart/form-data; boundary=abc123", "abc123", id="plain"),
+        pytest.param('multipart/form-data; charset=utf-8; BOUNDARY="x y"', "x y", id="quoted"),
+        pytest.param("application/json", None, id="not-multipart"),
+        pytest.param("multipart/form-data", None, id="no-boundary"),
+    ],
+)
 def test_multipart_boundary(content_type: str, boundary: str | None) -> None:
     assert multipart_boundary(content_type) == boundary
 
 
 def test_request_signature_ignores_the_multipart_boundary_but_not_the_parts() -> None:
     def form(boundary: str, content: bytes) -> bytes:
-        return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n"
-                .encode() + content + f"\r\n--{boundary}--\r\n".encode())
+        return (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'.encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
 
     first = request_signature("POST", "/v1/files", form("b1", b"hello"), "b1")
     assert request_signature("POST", "/v1/files", form("other", b"hello"), "other") == first

@@ -20,8 +20,10 @@ def test_models_round_trip(client: TestClient) -> None:
             break
         cursor = page["nextCursor"]
     assert model["id"] in ids and len(ids) == len(set(ids))
-    patched = client.patch(f"/v1/models/{model['id']}", json={"displayName": "Renamed", "maxTokensPerRequest": 512,
-                                                              "systemPromptId": "sp_abc123", "metadata": {"team": "x"}})
+    patched = client.patch(
+        f"/v1/models/{model['id']}",
+        json={"displayName": "Renamed", "maxTokensPerRequest": 512, "systemPromptId": "sp_abc123", "metadata": {"team": "x"}},
+    )
     assert patched.status_code == 200
     got = client.get(f"/v1/models/{model['id']}").json()
     assert got["displayName"] == "Renamed" and got["maxTokensPerRequest"] == 512
@@ -48,12 +50,15 @@ def test_models_reparent_reinherits_capabilities(client: TestClient) -> None:
     assert kept["contextWindow"] == 9000 and kept["supportsReasoning"] is False
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    pytest.param({"parentModelId": SUPPORT_BOT}, "/parentModelId", id="parent-not-catalog"),
-    pytest.param({"displayName": ""}, "/displayName", id="empty-name"),
-    pytest.param({"contextWindow": 0}, "/contextWindow", id="context-window-range"),
-    pytest.param({"bogus": 1}, "/bogus", id="unknown-field"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        pytest.param({"parentModelId": SUPPORT_BOT}, "/parentModelId", id="parent-not-catalog"),
+        pytest.param({"displayName": ""}, "/displayName", id="empty-name"),
+        pytest.param({"contextWindow": 0}, "/contextWindow", id="context-window-range"),
+        pytest.param({"bogus": 1}, "/bogus", id="unknown-field"),
+    ],
+)
 def test_models_update_validation_is_422(client: TestClient, body: dict, pointer: str) -> None:
     response = client.patch(f"/v1/models/{SUPPORT_BOT}", json=body)
     assert response.status_code == 422
@@ -69,8 +74,9 @@ def test_models_system_models_cannot_change(client: TestClient, method: str) -> 
 
 def test_models_other_organisation_sees_404(client: TestClient) -> None:
     for method in ("GET", "PATCH", "DELETE"):
-        response = client.request(method, f"/v1/models/{SUPPORT_BOT}", headers=OTHER,
-                                  json={"displayName": "x"} if method == "PATCH" else None)
+        response = client.request(
+            method, f"/v1/models/{SUPPORT_BOT}", headers=OTHER, json={"displayName": "x"} if method == "PATCH" else None
+        )
         assert response.status_code == 404, method
     assert client.get(f"/v1/models/{SUPPORT_BOT}/datasets", headers=OTHER).status_code == 404
 
@@ -85,13 +91,20 @@ def test_models_disabled_model_cannot_chat(client: TestClient) -> None:
 
 # --- dataset links -------------------------------------------------------------------------------
 
+
 def test_models_dataset_links_round_trip(client: TestClient) -> None:
     base = f"/v1/models/{SUPPORT_BOT}/datasets"
     created = client.post(base, json={"datasetId": "ds_product_docs"})
     assert created.status_code == 201
     link = created.json()
-    assert link == {**link, "modelId": SUPPORT_BOT, "datasetId": "ds_product_docs", "usageType": "rag",
-                    "priority": 0, "datasetSnapshotId": None}
+    assert link == {
+        **link,
+        "modelId": SUPPORT_BOT,
+        "datasetId": "ds_product_docs",
+        "usageType": "rag",
+        "priority": 0,
+        "datasetSnapshotId": None,
+    }
     assert client.post(base, json={"datasetId": "ds_product_docs"}).status_code == 409
     assert client.post(base, json={"datasetId": "ds_support_faq", "priority": 10}).status_code == 201
     first = client.get(base, params={"limit": 1}).json()
@@ -123,22 +136,34 @@ def test_models_dataset_link_errors(client: TestClient) -> None:
 def test_models_dataset_batch_creates_and_skips(client: TestClient) -> None:
     base = f"/v1/models/{SUPPORT_BOT}/datasets"
     client.post(base, json={"datasetId": "ds_product_docs"})
-    response = client.post(f"{base}/batch", json={"datasets": [
-        {"datasetId": "ds_product_docs"}, {"datasetId": "ds_support_faq", "priority": 3},
-        {"datasetId": "ds_support_faq"}]})
+    response = client.post(
+        f"{base}/batch",
+        json={
+            "datasets": [
+                {"datasetId": "ds_product_docs"},
+                {"datasetId": "ds_support_faq", "priority": 3},
+                {"datasetId": "ds_support_faq"},
+            ]
+        },
+    )
     assert response.status_code == 201
     body = response.json()
     assert [(link["datasetId"], link["priority"]) for link in body["created"]] == [("ds_support_faq", 3)]
-    assert body["skipped"] == [{"datasetId": "ds_product_docs", "reason": "Already associated with this model"},
-                               {"datasetId": "ds_support_faq", "reason": "Already associated with this model"}]
+    assert body["skipped"] == [
+        {"datasetId": "ds_product_docs", "reason": "Already associated with this model"},
+        {"datasetId": "ds_support_faq", "reason": "Already associated with this model"},
+    ]
     assert client.get(base).json()["totalCount"] == 2
 
 
-@pytest.mark.parametrize(("datasets", "status"), [
-    pytest.param([], 422, id="empty"),
-    pytest.param([{"datasetId": "ds_product_docs"}] * 51, 422, id="over-50"),
-    pytest.param([{"datasetId": "ds_support_faq"}, {"datasetId": "ds_missing"}], 404, id="unknown-dataset-links-nothing"),
-])
+@pytest.mark.parametrize(
+    ("datasets", "status"),
+    [
+        pytest.param([], 422, id="empty"),
+        pytest.param([{"datasetId": "ds_product_docs"}] * 51, 422, id="over-50"),
+        pytest.param([{"datasetId": "ds_support_faq"}, {"datasetId": "ds_missing"}], 404, id="unknown-dataset-links-nothing"),
+    ],
+)
 def test_models_dataset_batch_rejections(client: TestClient, datasets: list, status: int) -> None:
     response = client.post(f"/v1/models/{SUPPORT_BOT}/datasets/batch", json={"datasets": datasets})
     assert response.status_code == status

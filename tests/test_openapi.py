@@ -78,8 +78,7 @@ def test_openapi_errors_are_problem_documents(doc: dict[str, Any]) -> None:
     responses = doc["paths"]["/v1/channels/{channel_id}/pause"]["post"]["responses"]
 
     for status in ("401", "403", "404", "409", "default"):
-        assert responses[status]["content"] == {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        assert responses[status]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert doc["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
 
 
@@ -105,8 +104,7 @@ def test_openapi_headers_and_parameters(doc: dict[str, Any]) -> None:
     assert path_param == {**path_param, "in": "path", "required": True}
 
 
-def test_openapi_document_is_built_once_per_app(app: EmulatorApp, client: TestClient,
-                                                make_app: Any) -> None:
+def test_openapi_document_is_built_once_per_app(app: EmulatorApp, client: TestClient, make_app: Any) -> None:
     first = openapi.document(app.state)
     client.get("/openapi.json")
 
@@ -118,10 +116,13 @@ def test_openapi_fallback_status_for_routes_that_declare_none() -> None:
     async def handler(ctx: Any) -> Any:
         raise NotImplementedError
 
-    doc = openapi.build_document([
-        route("POST", "/v1/things", handler), route("DELETE", "/v1/things/{thing_id}", handler),
-        route("GET", "/v1/things", handler, auth=False),
-    ])
+    doc = openapi.build_document(
+        [
+            route("POST", "/v1/things", handler),
+            route("DELETE", "/v1/things/{thing_id}", handler),
+            route("GET", "/v1/things", handler, auth=False),
+        ]
+    )
 
     assert set(doc["paths"]["/v1/things"]["post"]["responses"]) >= {"200", "201"}
     assert "204" in doc["paths"]["/v1/things/{thing_id}"]["delete"]["responses"]

@@ -21,8 +21,12 @@ from schemathesis import GenerationMode, checks  # noqa: E402
 from emulator import Config, create_app  # noqa: E402
 
 AUTH = {"Authorization": "Bearer test-token"}
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 EXAMPLES = 5
 #: Multipart uploads are exercised by the files tests; generated multipart bodies add time, not coverage.
 SKIP = {("POST", "/v1/files"), ("POST", "/v1/files/expand")}
@@ -32,8 +36,14 @@ def _fuzz(operation: Any) -> None:
     strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         headers = dict(case.headers or {})
         headers.setdefault("Authorization", AUTH["Authorization"])

@@ -49,8 +49,10 @@ def test_pagination_stable_when_items_are_created_between_pages(client: TestClie
 
 def test_pagination_stable_when_items_are_deleted_between_pages(client: TestClient) -> None:
     for i in range(30):
-        client.post("/v1/chats", json={"modelId": "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3",
-                                       "messages": [{"role": "user", "content": f"chat {i}"}]})
+        client.post(
+            "/v1/chats",
+            json={"modelId": "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3", "messages": [{"role": "user", "content": f"chat {i}"}]},
+        )
     first = client.get("/v1/chats", params={"limit": 10}).json()
     assert first["totalCount"] == 30
     # delete the last item of the first page: the cursor must still resume right after it
@@ -81,13 +83,16 @@ def _first_cursor(client: TestClient, path: str) -> str:
     return cursor
 
 
-@pytest.mark.parametrize("mangle", [
-    pytest.param(lambda c: c[:-2] + ("A" if c[-2] != "A" else "B") + c[-1], id="flipped-char"),
-    pytest.param(lambda c: "not-a-cursor", id="garbage"),
-    pytest.param(lambda c: base64.urlsafe_b64encode(b"999.abc.def").decode(), id="forged"),
-    pytest.param(lambda c: "%%%", id="bad-base64"),
-    pytest.param(lambda c: "", id="empty"),
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        pytest.param(lambda c: c[:-2] + ("A" if c[-2] != "A" else "B") + c[-1], id="flipped-char"),
+        pytest.param(lambda c: "not-a-cursor", id="garbage"),
+        pytest.param(lambda c: base64.urlsafe_b64encode(b"999.abc.def").decode(), id="forged"),
+        pytest.param(lambda c: "%%%", id="bad-base64"),
+        pytest.param(lambda c: "", id="empty"),
+    ],
+)
 def test_pagination_tampered_cursor_is_400(client: TestClient, mangle) -> None:
     cursor = mangle(_first_cursor(client, "/v1/models"))
     response = client.get("/v1/models", params={"cursor": cursor})
@@ -125,7 +130,7 @@ def test_pagination_models_list_includes_catalog_then_custom(client: TestClient)
     ids = walk(client, "/v1/models", 3)
     catalog = walk(client, "/v1/models/catalog", 3)
     assert ids[: len(catalog)] == catalog
-    assert "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3" in ids[len(catalog):]
+    assert "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3" in ids[len(catalog) :]
 
 
 def test_pagination_datasets_offset_as_the_official_client_sends(client: TestClient) -> None:

@@ -17,9 +17,7 @@ def create(
     content: str = "Be professional.",
     **extra: Any,
 ) -> dict[str, Any]:
-    response = client.post(
-        "/v1/particles", json={"name": name, "category": category, "content": content, **extra}
-    )
+    response = client.post("/v1/particles", json={"name": name, "category": category, "content": content, **extra})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -108,9 +106,7 @@ def test_particles_category_and_enabled_filters(client: TestClient) -> None:
         pytest.param({"name": "x", "category": "tone", "content": ""}, "/content", id="empty-content"),
         pytest.param({"name": "", "category": "tone", "content": "c"}, "/name", id="empty-name"),
         pytest.param({"category": "tone", "content": "c"}, "/name", id="missing-name"),
-        pytest.param(
-            {"name": "x", "category": "tone", "content": "c", "extra": 1}, "/extra", id="unknown-field"
-        ),
+        pytest.param({"name": "x", "category": "tone", "content": "c", "extra": 1}, "/extra", id="unknown-field"),
     ],
 )
 def test_particles_create_validation(client: TestClient, body: dict[str, Any], pointer: str) -> None:
@@ -137,9 +133,7 @@ def test_particles_system_particles_are_listed_read_only_and_hidden(client: Test
 
 def test_particles_are_tenant_scoped(app: Any, client: TestClient) -> None:
     pid = create(client)["id"]
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer other-org-token"}
-    ) as other:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer other-org-token"}) as other:
         assert other.get(f"/v1/particles/{pid}").status_code == 404
         assert other.get(f"/v1/particles/{pid}/versions").status_code == 404
         assert other.put(f"/v1/particles/{pid}", json={"name": "x"}).status_code == 404
@@ -148,9 +142,7 @@ def test_particles_are_tenant_scoped(app: Any, client: TestClient) -> None:
 
 
 def test_particles_scopes(app: Any) -> None:
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer read-only-token"}
-    ) as reader:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer read-only-token"}) as reader:
         assert reader.get("/v1/particles").status_code == 200
         denied = reader.post("/v1/particles", json={"name": "x", "category": "tone", "content": "c"})
         assert denied.status_code == 403 and "particles:write" in denied.json()["detail"]
@@ -161,8 +153,6 @@ def test_particles_responses_match_their_schemas(client: TestClient) -> None:
     assert_matches("particle", created)
     updated = client.put(f"/v1/particles/{created['id']}", json={"content": "New."}).json()
     assert_matches("particle", updated)
-    assert_matches(
-        "particle", client.get(f"/v1/particles/{created['id']}", params={"expand[]": "versions"}).json()
-    )
+    assert_matches("particle", client.get(f"/v1/particles/{created['id']}", params={"expand[]": "versions"}).json())
     assert_matches("particle_list", client.get("/v1/particles", params={"limit": 100}).json())
     assert_matches("particle_version_list", client.get(f"/v1/particles/{created['id']}/versions").json())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-DOWNSTREAM = '''
+DOWNSTREAM = """
 import httpx
 import pytest
 
@@ -39,7 +39,7 @@ def test_marker_seed_gets_its_own_server(cuadra_emulator, cuadra_app):
     assert cuadra_app.config.seed == 7
     with httpx.Client(base_url=cuadra_emulator.url) as client:
         assert client.get("/_emulator/health").json()["seed"] == 7
-'''
+"""
 
 
 def test_pytest_plugin_fixtures_work_without_conftest(pytester: pytest.Pytester) -> None:
@@ -54,19 +54,22 @@ def test_pytest_plugin_marker_is_registered(pytester: pytest.Pytester) -> None:
 
 
 def test_pytest_plugin_rejects_unknown_marker_options(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_bad='''
+    pytester.makepyfile(
+        test_bad="""
 import pytest
 
 @pytest.mark.cuadra(colour="red")
 def test_x(cuadra_emulator):
     pass
-''')
+"""
+    )
     result = pytester.runpytest_subprocess()
     result.stdout.fnmatch_lines(["*unknown option(s)*colour*"])
 
 
 def test_pytest_plugin_server_error_fails_the_test_that_caused_it(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_boom='''
+    pytester.makepyfile(
+        test_boom="""
 import httpx
 
 def test_boom(cuadra_emulator):
@@ -88,7 +91,8 @@ def test_boom(cuadra_emulator):
 def test_next_one_is_clean(cuadra_emulator):
     with cuadra_emulator.client() as client:
         assert client.get("/v1/usage").status_code == 200
-''')
+"""
+    )
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: kaboom inside the emulator*"])
@@ -105,10 +109,12 @@ def test_pytest_plugin_works_after_a_plain_pip_install(pytester: pytest.Pytester
     venv = tmp_path_factory.mktemp("fresh-venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(repo), "pytest"],
-                             capture_output=True, text=True)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(repo), "pytest"], capture_output=True, text=True
+    )
     assert install.returncode == 0, install.stderr[-3000:]
-    pytester.makepyfile(test_downstream='''
+    pytester.makepyfile(
+        test_downstream="""
 import pytest
 
 
@@ -120,7 +126,8 @@ def test_scenario_from_the_marker(cuadra_emulator):
 
     active = httpx.get(cuadra_emulator.url + "/_emulator/scenarios").json()["active"]
     assert [s["name"] for s in active] == ["stream-cut"]
-''')
+"""
+    )
     result = pytester.run(str(python), "-m", "pytest", "-p", "no:cacheprovider", "--strict-markers", "-q")
     assert result.ret == 0, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*1 passed*"])

@@ -40,8 +40,12 @@ def spend(client: TestClient, count: int, token: str = "test-token") -> None:
 def assert_limited(response: Any, retry_after: int, limit: int) -> None:
     assert response.status_code == 429, response.text
     assert response.headers["content-type"] == PROBLEM
-    assert response.json() == {"type": "about:blank", "title": "Too Many Requests", "status": 429,
-                               "detail": f"Rate limit exceeded. Retry after {retry_after} seconds."}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": f"Rate limit exceeded. Retry after {retry_after} seconds.",
+    }
     assert response.headers["retry-after"] == str(retry_after)
     assert response.headers["x-ratelimit-limit"] == str(limit)
     assert response.headers["x-ratelimit-remaining"] == "0"
@@ -65,19 +69,22 @@ def test_ratelimit_success_carries_limit_headers(lclient: TestClient) -> None:
     assert "retry-after" not in response.headers
 
 
-def test_ratelimit_61st_request_in_a_minute_is_429_with_exact_retry_after(
-        limited: EmulatorApp, lclient: TestClient) -> None:
+def test_ratelimit_61st_request_in_a_minute_is_429_with_exact_retry_after(limited: EmulatorApp, lclient: TestClient) -> None:
     spend(lclient, 60)
     limited.state.clock.advance(25)
     assert_limited(lclient.get("/v1/datasets"), retry_after=35, limit=60)
 
 
-@pytest.mark.parametrize("waited, status", [
-    pytest.param(0, 200, id="honours-retry-after"),
-    pytest.param(-1, 429, id="retries-one-second-early"),
-])
+@pytest.mark.parametrize(
+    "waited, status",
+    [
+        pytest.param(0, 200, id="honours-retry-after"),
+        pytest.param(-1, 429, id="retries-one-second-early"),
+    ],
+)
 def test_ratelimit_client_honouring_retry_after_succeeds_next_try(
-        limited: EmulatorApp, lclient: TestClient, waited: int, status: int) -> None:
+    limited: EmulatorApp, lclient: TestClient, waited: int, status: int
+) -> None:
     spend(lclient, 60)
     limited.state.clock.advance(25)
     retry_after = int(lclient.get("/v1/datasets").headers["retry-after"])
@@ -123,8 +130,7 @@ def test_ratelimit_headers_describe_the_tightest_bucket(limited: EmulatorApp, lc
     assert [response.headers[h] for h in LIMIT_HEADERS] == ["300", "9", "60"]
 
 
-def test_ratelimit_fixture_overrides_per_organisation(make_app: Callable[..., EmulatorApp],
-                                                      tmp_path: Path) -> None:
+def test_ratelimit_fixture_overrides_per_organisation(make_app: Callable[..., EmulatorApp], tmp_path: Path) -> None:
     (tmp_path / "orgs.yaml").write_text(
         "organizations:\n"
         "  - id: org_small\n    rateLimits: {perUser: 2, perOrg: 3}\n"
@@ -136,6 +142,7 @@ def test_ratelimit_fixture_overrides_per_organisation(make_app: Callable[..., Em
     )
     app = make_app(rate_limit="on", fixtures_dir=tmp_path)
     with TestClient(app, base_url="http://emulator") as client:
+
         def get(token: str) -> Any:
             return client.get("/v1/datasets", headers={"Authorization": f"Bearer {token}"})
 
@@ -158,10 +165,13 @@ def test_ratelimit_off_never_limits_and_sends_no_headers(client: TestClient) -> 
     assert not any(h in responses[-1].headers for h in LIMIT_HEADERS)
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param("/v1/health/liveness", id="health"),
-    pytest.param("/_emulator/health", id="control-plane"),
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/v1/health/liveness", id="health"),
+        pytest.param("/_emulator/health", id="control-plane"),
+    ],
+)
 def test_ratelimit_unauthenticated_routes_are_not_counted(lclient: TestClient, path: str) -> None:
     for _ in range(70):
         response = lclient.get(path)
@@ -175,13 +185,15 @@ def test_ratelimit_rejected_tokens_are_not_counted(lclient: TestClient) -> None:
     assert lclient.get("/v1/datasets").headers["x-ratelimit-remaining"] == "59"
 
 
-@pytest.mark.parametrize("method, path, body, status", [
-    pytest.param("GET", "/v1/chats/chat_missing", None, 404, id="not-found"),
-    pytest.param("POST", "/v1/datasets", {"name": 1}, 422, id="validation"),
-    pytest.param("POST", "/v1/chats", chat_body(stream=True), 200, id="stream"),
-])
-def test_ratelimit_headers_on_every_counted_answer(lclient: TestClient, method: str, path: str,
-                                                   body: Any, status: int) -> None:
+@pytest.mark.parametrize(
+    "method, path, body, status",
+    [
+        pytest.param("GET", "/v1/chats/chat_missing", None, 404, id="not-found"),
+        pytest.param("POST", "/v1/datasets", {"name": 1}, 422, id="validation"),
+        pytest.param("POST", "/v1/chats", chat_body(stream=True), 200, id="stream"),
+    ],
+)
+def test_ratelimit_headers_on_every_counted_answer(lclient: TestClient, method: str, path: str, body: Any, status: int) -> None:
     response = lclient.request(method, path, json=body)
     assert response.status_code == status
     assert [response.headers[h] for h in LIMIT_HEADERS] == ["60", "59", "60"]

@@ -85,7 +85,10 @@ def test_limiter_refusal_reports_the_bucket_that_frees_last() -> None:
 
 def test_verdict_headers() -> None:
     assert Verdict(True, 60, 59, 60).headers() == {
-        "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59", "X-RateLimit-Reset": "60"}
+        "X-RateLimit-Limit": "60",
+        "X-RateLimit-Remaining": "59",
+        "X-RateLimit-Reset": "60",
+    }
     assert Verdict(False, 60, 0, 7, 7).headers()["Retry-After"] == "7"
 
 
@@ -104,13 +107,14 @@ def test_limiter_clear_restores_budget() -> None:
     assert limiter.hit([(USER, 1)], T0).allowed
 
 
-@pytest.mark.parametrize("org, per_user, per_org, expected", [
-    pytest.param({}, None, None, Limits(DEFAULT_PER_USER, DEFAULT_PER_ORG), id="documented-defaults"),
-    pytest.param({}, 5, 50, Limits(5, 50), id="config-overrides"),
-    pytest.param({"rateLimits": {"perUser": 2}}, 5, 50, Limits(2, 50), id="fixture-per-user-wins"),
-    pytest.param({"rateLimits": {"perOrg": 9}}, None, None, Limits(DEFAULT_PER_USER, 9),
-                 id="fixture-per-org"),
-])
-def test_limits_for_precedence(org: dict[str, object], per_user: int | None, per_org: int | None,
-                               expected: Limits) -> None:
+@pytest.mark.parametrize(
+    "org, per_user, per_org, expected",
+    [
+        pytest.param({}, None, None, Limits(DEFAULT_PER_USER, DEFAULT_PER_ORG), id="documented-defaults"),
+        pytest.param({}, 5, 50, Limits(5, 50), id="config-overrides"),
+        pytest.param({"rateLimits": {"perUser": 2}}, 5, 50, Limits(2, 50), id="fixture-per-user-wins"),
+        pytest.param({"rateLimits": {"perOrg": 9}}, None, None, Limits(DEFAULT_PER_USER, 9), id="fixture-per-org"),
+    ],
+)
+def test_limits_for_precedence(org: dict[str, object], per_user: int | None, per_org: int | None, expected: Limits) -> None:
     assert limits_for(org, per_user, per_org) == expected

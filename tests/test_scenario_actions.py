@@ -13,24 +13,58 @@ from tests.conftest import AUTH, chat_body
 from tests.scenario_helpers import OTHER_ORG, activate, native_chunks
 
 
-@pytest.mark.parametrize(("spec", "status", "title", "detail", "headers"), [
-    pytest.param("{status: 429, retry_after: 2}", 429, "Too Many Requests",
-                 "Rate limit exceeded. Retry after 2 seconds.", {"retry-after": "2", "x-ratelimit-remaining": "0"},
-                 id="429-documented"),
-    pytest.param("429", 429, "Too Many Requests", "Rate limit exceeded. Retry after 60 seconds.",
-                 {"retry-after": "60"}, id="429-default-retry-after"),
-    pytest.param("{status: 503, retry_after: 1500ms}", 503, "Service Unavailable",
-                 "The service is temporarily unavailable.", {"retry-after": "2"}, id="503-rounds-up"),
-    pytest.param("{status: 402}", 402, "Insufficient Credits", "Insufficient credits.", {}, id="402"),
-    pytest.param("{status: 401}", 401, "Unauthorized", "Invalid or expired token.",
-                 {"www-authenticate": 'Bearer error="invalid_token"'}, id="401"),
-    pytest.param("502", 502, "Bad Gateway", "The upstream model provider returned an invalid response.", {},
-                 id="502-no-class"),
-    pytest.param("{status: 418, title: Teapot, detail: Short and stout., headers: {X-Why: tea}}", 418, "Teapot",
-                 "Short and stout.", {"x-why": "tea"}, id="custom"),
-])
-def test_scenario_error_action_renders_documented_problem(client: TestClient, spec: str, status: int, title: str,
-                                                          detail: str, headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("spec", "status", "title", "detail", "headers"),
+    [
+        pytest.param(
+            "{status: 429, retry_after: 2}",
+            429,
+            "Too Many Requests",
+            "Rate limit exceeded. Retry after 2 seconds.",
+            {"retry-after": "2", "x-ratelimit-remaining": "0"},
+            id="429-documented",
+        ),
+        pytest.param(
+            "429",
+            429,
+            "Too Many Requests",
+            "Rate limit exceeded. Retry after 60 seconds.",
+            {"retry-after": "60"},
+            id="429-default-retry-after",
+        ),
+        pytest.param(
+            "{status: 503, retry_after: 1500ms}",
+            503,
+            "Service Unavailable",
+            "The service is temporarily unavailable.",
+            {"retry-after": "2"},
+            id="503-rounds-up",
+        ),
+        pytest.param("{status: 402}", 402, "Insufficient Credits", "Insufficient credits.", {}, id="402"),
+        pytest.param(
+            "{status: 401}",
+            401,
+            "Unauthorized",
+            "Invalid or expired token.",
+            {"www-authenticate": 'Bearer error="invalid_token"'},
+            id="401",
+        ),
+        pytest.param(
+            "502", 502, "Bad Gateway", "The upstream model provider returned an invalid response.", {}, id="502-no-class"
+        ),
+        pytest.param(
+            "{status: 418, title: Teapot, detail: Short and stout., headers: {X-Why: tea}}",
+            418,
+            "Teapot",
+            "Short and stout.",
+            {"x-why": "tea"},
+            id="custom",
+        ),
+    ],
+)
+def test_scenario_error_action_renders_documented_problem(
+    client: TestClient, spec: str, status: int, title: str, detail: str, headers: dict[str, str]
+) -> None:
     activate(client, f"name: err\nrules:\n  - match: {{path: /v1/models}}\n    error: {spec}\n")
     response = client.get("/v1/models")
     assert response.status_code == status
@@ -41,7 +75,9 @@ def test_scenario_error_action_renders_documented_problem(client: TestClient, sp
 
 
 def test_scenario_respond_literal_json_and_problem(client: TestClient) -> None:
-    activate(client, """
+    activate(
+        client,
+        """
 name: literal
 rules:
   - match: {method: GET, path: /v1/models}
@@ -51,14 +87,20 @@ rules:
               type: "https://example.test/maintenance", window: 5}}
   - match: {method: GET, path: /v1/usage}
     respond: {status: 200, body: plain words}
-""")
+""",
+    )
     first = client.get("/v1/models")
     assert (first.status_code, first.json(), first.headers["x-thing"]) == (202, {"hello": [1, 2]}, "1")
     problem = client.get("/v1/datasets/ds_nope")
     assert problem.status_code == 503 and problem.headers["retry-after"] == "1"
     assert problem.headers["content-type"] == "application/problem+json"
-    assert problem.json() == {"type": "https://example.test/maintenance", "title": "Service Unavailable",
-                              "status": 503, "detail": "Maintenance", "window": 5}
+    assert problem.json() == {
+        "type": "https://example.test/maintenance",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "Maintenance",
+        "window": 5,
+    }
     text = client.get("/v1/usage")
     assert text.text == "plain words" and text.headers["content-type"].startswith("text/plain")
 
@@ -88,13 +130,16 @@ def test_scenario_delay_combines_with_error(client: TestClient, app: EmulatorApp
 
 
 def test_scenario_body_match_and_scripted_reply(client: TestClient) -> None:
-    activate(client, """
+    activate(
+        client,
+        """
 name: weather
 rules:
   - name: sunny
     match: {method: POST, path: /v1/chats, body: {messages: [{content: {regex: weather}}]}}
     reply: {content: "Sunny, 21 °C."}
-""")
+""",
+    )
     scripted = client.post("/v1/chats", json=chat_body("What's the weather in Paris?"))
     assert scripted.status_code == 200 and scripted.json()["message"]["content"] == "Sunny, 21 °C."
     stored = client.get(f"/v1/chats/{scripted.json()['id']}").json()
@@ -121,7 +166,9 @@ def test_scenario_body_pattern_ignores_non_json_body(client: TestClient) -> None
 
 
 def test_scenario_then_state_machine(client: TestClient) -> None:
-    activate(client, """
+    activate(
+        client,
+        """
 name: recovery
 rules:
   - match: {path: /v1/models}
@@ -131,7 +178,8 @@ rules:
   - match: {path: /v1/models}
     when: {state: recovered}
     respond: {status: 200, body: {ok: true}}
-""")
+""",
+    )
     assert [client.get("/v1/models").status_code for _ in range(3)] == [503, 200, 200]
     assert client.get("/v1/models").json() == {"ok": True}
 

@@ -15,8 +15,9 @@ from emulator.scenarios.model import Regex, When
 from emulator.scenarios.runtime import holds
 
 
-def view(method: str = "GET", path: str = "/v1/models", headers: dict[str, str] | None = None,
-         query: str = "", json: object = NO_BODY) -> RequestView:
+def view(
+    method: str = "GET", path: str = "/v1/models", headers: dict[str, str] | None = None, query: str = "", json: object = NO_BODY
+) -> RequestView:
     return RequestView(method, path, Headers(headers or {}), QueryParams(query), json)
 
 
@@ -24,39 +25,50 @@ def rule_match(yaml_match: str):  # type: ignore[no-untyped-def]
     return load_text(f"name: t\nrules:\n  - match: {yaml_match}\n    error: 500\n").rules[0].match
 
 
-@pytest.mark.parametrize(("template", "path", "expected"), [
-    pytest.param("/v1/models/{id}", "/v1/models/abc", True, id="template"),
-    pytest.param("/v1/models/{id}", "/v1/models/abc/", True, id="trailing-slash"),
-    pytest.param("/v1/models/{id}", "/v1/models/a/b", False, id="one-segment-only"),
-    pytest.param("/v1/models/{id}", "/v1/models", False, id="missing-param"),
-    pytest.param("/v1/chats", "/v1/chats", True, id="exact"),
-    pytest.param("/v1/chats", "/v1/chatsX", False, id="exact-anchored"),
-    pytest.param("/v1/a.b", "/v1/aXb", False, id="dots-are-literal"),
-])
+@pytest.mark.parametrize(
+    ("template", "path", "expected"),
+    [
+        pytest.param("/v1/models/{id}", "/v1/models/abc", True, id="template"),
+        pytest.param("/v1/models/{id}", "/v1/models/abc/", True, id="trailing-slash"),
+        pytest.param("/v1/models/{id}", "/v1/models/a/b", False, id="one-segment-only"),
+        pytest.param("/v1/models/{id}", "/v1/models", False, id="missing-param"),
+        pytest.param("/v1/chats", "/v1/chats", True, id="exact"),
+        pytest.param("/v1/chats", "/v1/chatsX", False, id="exact-anchored"),
+        pytest.param("/v1/a.b", "/v1/aXb", False, id="dots-are-literal"),
+    ],
+)
 def test_scenario_match_path_templates(template: str, path: str, expected: bool) -> None:
     assert (compile_path(template).match(path) is not None) is expected
 
 
-@pytest.mark.parametrize(("pattern", "value", "expected"), [
-    pytest.param({"stream": True}, {"stream": True, "modelId": "m"}, True, id="subset"),
-    pytest.param({"stream": True}, {"stream": 1}, False, id="bool-is-not-int"),
-    pytest.param({"stream": True}, {}, False, id="missing-key"),
-    pytest.param({"messages": [{"content": Regex(re.compile("weather"))}]},
-                 {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "the weather?"}]},
-                 True, id="list-item-regex"),
-    pytest.param({"messages": [{"content": Regex(re.compile("weather"))}]},
-                 {"messages": [{"content": "hi"}]}, False, id="list-no-item"),
-    pytest.param({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}}, True, id="nested"),
-    pytest.param({"a": Regex(re.compile("x"))}, {"a": 5}, False, id="regex-needs-string"),
-    pytest.param({"a": None}, {"a": None}, True, id="null"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        pytest.param({"stream": True}, {"stream": True, "modelId": "m"}, True, id="subset"),
+        pytest.param({"stream": True}, {"stream": 1}, False, id="bool-is-not-int"),
+        pytest.param({"stream": True}, {}, False, id="missing-key"),
+        pytest.param(
+            {"messages": [{"content": Regex(re.compile("weather"))}]},
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "the weather?"}]},
+            True,
+            id="list-item-regex",
+        ),
+        pytest.param(
+            {"messages": [{"content": Regex(re.compile("weather"))}]}, {"messages": [{"content": "hi"}]}, False, id="list-no-item"
+        ),
+        pytest.param({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}}, True, id="nested"),
+        pytest.param({"a": Regex(re.compile("x"))}, {"a": 5}, False, id="regex-needs-string"),
+        pytest.param({"a": None}, {"a": None}, True, id="null"),
+    ],
+)
 def test_scenario_match_body_subset(pattern: object, value: object, expected: bool) -> None:
     assert body_matches(pattern, value) is expected
 
 
 def test_scenario_match_methods_headers_and_query() -> None:
-    match = rule_match('{method: [get, POST], path: /v1/models, headers: {X-Stream-Format: ai-sdk}, '
-                       'query: {limit: {regex: "^[0-9]+$"}}}')
+    match = rule_match(
+        '{method: [get, POST], path: /v1/models, headers: {X-Stream-Format: ai-sdk}, query: {limit: {regex: "^[0-9]+$"}}}'
+    )
     assert matches(match, view("GET", headers={"x-stream-format": "ai-sdk"}, query="limit=5"))
     assert not matches(match, view("DELETE", headers={"x-stream-format": "ai-sdk"}, query="limit=5"))
     assert not matches(match, view("GET", headers={"x-stream-format": "native"}, query="limit=5"))
@@ -70,14 +82,17 @@ def test_scenario_match_body_pattern_never_matches_unread_body() -> None:
     assert matches(match, view("POST", "/v1/chats", json={"stream": True}))
 
 
-@pytest.mark.parametrize(("when", "hits"), [
-    pytest.param(When(calls=frozenset({2, 4})), [2, 4], id="calls"),
-    pytest.param(When(times=2), [1, 2], id="times"),
-    pytest.param(When(after=3), [4, 5, 6], id="after"),
-    pytest.param(When(every=3), [3, 6], id="every"),
-    pytest.param(When(after=1, every=2), [2, 4, 6], id="combined"),
-    pytest.param(When(), [1, 2, 3, 4, 5, 6], id="always"),
-])
+@pytest.mark.parametrize(
+    ("when", "hits"),
+    [
+        pytest.param(When(calls=frozenset({2, 4})), [2, 4], id="calls"),
+        pytest.param(When(times=2), [1, 2], id="times"),
+        pytest.param(When(after=3), [4, 5, 6], id="after"),
+        pytest.param(When(every=3), [3, 6], id="every"),
+        pytest.param(When(after=1, every=2), [2, 4, 6], id="combined"),
+        pytest.param(When(), [1, 2, 3, 4, 5, 6], id="always"),
+    ],
+)
 def test_scenario_when_counts_matching_calls(when: When, hits: list[int]) -> None:
     rng = random.Random(0)
     assert [n for n in range(1, 7) if holds(when, n, "start", rng)] == hits
@@ -90,8 +105,7 @@ def test_scenario_when_state_must_be_current() -> None:
 
 
 def test_scenario_when_probability_is_seeded() -> None:
-    draws = [[holds(When(probability=0.3), n, "s", rng) for n in range(50)]
-             for rng in (random.Random(7), random.Random(7))]
+    draws = [[holds(When(probability=0.3), n, "s", rng) for n in range(50)] for rng in (random.Random(7), random.Random(7))]
     assert draws[0] == draws[1]
     assert 0 < sum(draws[0]) < 50
 
@@ -131,8 +145,7 @@ def test_scenario_runtime_isolates_organisations() -> None:
     assert runtime.decide(view(), "org_b").rule.label == "chain#first-fails"  # type: ignore[union-attr]
     assert runtime.decide(view(), "org_a").rule.label == "chain#second-fails"  # type: ignore[union-attr]
     orgs = runtime.to_json()[0]["organizations"]
-    assert orgs["org_a"] == {"state": "broken", "calls": {"chain#first-fails": 2, "chain#second-fails": 2,
-                                                          "chain#broken": 2}}
+    assert orgs["org_a"] == {"state": "broken", "calls": {"chain#first-fails": 2, "chain#second-fails": 2, "chain#broken": 2}}
     assert orgs["org_b"]["state"] == "start"
 
 

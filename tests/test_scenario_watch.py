@@ -41,8 +41,7 @@ def test_scenario_watch_reloads_changed_file(make_app: Callable[..., EmulatorApp
         assert client.get("/v1/models").status_code == 200
 
 
-def test_scenario_watch_task_runs_with_the_server_lifespan(make_app: Callable[..., EmulatorApp],
-                                                           tmp_path: Path) -> None:
+def test_scenario_watch_task_runs_with_the_server_lifespan(make_app: Callable[..., EmulatorApp], tmp_path: Path) -> None:
     path = tmp_path / "w.yaml"
     path.write_text("name: w\nrules: []\n")
     app = make_app(scenarios=(str(path),), watch_scenarios=True, watch_interval=0.01)

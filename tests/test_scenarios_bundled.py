@@ -29,8 +29,9 @@ def served(**options: Any) -> Iterator[tuple[LiveServer, httpx.Client]]:
     assert not app.state.server_errors, app.state.server_errors
 
 
-def stream_chat(client: httpx.Client, text: str = "Tell me a long story about a lighthouse keeper",
-                **kwargs: Any) -> tuple[int, list[dict[str, Any]], bool]:
+def stream_chat(
+    client: httpx.Client, text: str = "Tell me a long story about a lighthouse keeper", **kwargs: Any
+) -> tuple[int, list[dict[str, Any]], bool]:
     """POST a streamed chat; returns status, the JSON chunks received and whether [DONE] came. A cut
     connection ends the read (whatever error the transport reports)."""
     raw = b""
@@ -63,8 +64,12 @@ def test_scenario_rate_limited_storm_then_recovery() -> None:
     assert [r.status_code for r in responses] == [429, 429, 429, 200, 200]
     storm = responses[0]
     assert storm.headers["retry-after"] == "2" and storm.headers["x-ratelimit-remaining"] == "0"
-    assert storm.json() == {"type": "about:blank", "title": "Too Many Requests", "status": 429,
-                            "detail": "Rate limit exceeded. Retry after 2 seconds."}
+    assert storm.json() == {
+        "type": "about:blank",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": "Rate limit exceeded. Retry after 2 seconds.",
+    }
 
 
 def _flaky_run() -> list[int]:
@@ -105,10 +110,15 @@ def test_scenario_stream_stall_keeps_connection_open_after_three_deltas() -> Non
     with served(scenarios=("stream-stall",)) as (_, client):
         wall = time.monotonic()
         received = b""
-        with pytest.raises(httpx.ReadTimeout), client.stream(
-            "POST", "/v1/chats", json=chat_body("Tell me a long story", stream=True),
-            timeout=httpx.Timeout(5, read=0.5),
-        ) as response:
+        with (
+            pytest.raises(httpx.ReadTimeout),
+            client.stream(
+                "POST",
+                "/v1/chats",
+                json=chat_body("Tell me a long story", stream=True),
+                timeout=httpx.Timeout(5, read=0.5),
+            ) as response,
+        ):
             assert response.status_code == 200
             for piece in response.iter_raw():
                 received += piece
@@ -126,10 +136,15 @@ def test_scenario_in_band_error_after_three_deltas() -> None:
 
 
 def test_scenario_in_band_error_ai_sdk_format() -> None:
-    with served(scenarios=("in-band-error",)) as (_, client), client.stream(
-        "POST", "/v1/chats", json=chat_body("Tell me a long story", stream=True),
-        headers={"X-Stream-Format": "ai-sdk"},
-    ) as response:
+    with (
+        served(scenarios=("in-band-error",)) as (_, client),
+        client.stream(
+            "POST",
+            "/v1/chats",
+            json=chat_body("Tell me a long story", stream=True),
+            headers={"X-Stream-Format": "ai-sdk"},
+        ) as response,
+    ):
         text = response.read().decode()
     parts = [json.loads(b[6:]) for b in text.split("\n\n") if b.startswith("data: {")]
     assert [p["type"] for p in parts].count("text-delta") == 3
@@ -150,8 +165,12 @@ def test_scenario_insufficient_credits_refuses_chats_only() -> None:
         models = client.get("/v1/models")
         chats = client.get("/v1/chats").json()["items"]
     assert chat.status_code == 402 and models.status_code == 200
-    assert chat.json() == {"type": "about:blank", "title": "Insufficient Credits", "status": 402,
-                           "detail": "Insufficient credits. Required: 75 credits. Available: 50 credits."}
+    assert chat.json() == {
+        "type": "about:blank",
+        "title": "Insufficient Credits",
+        "status": 402,
+        "detail": "Insufficient credits. Required: 75 credits. Available: 50 credits.",
+    }
     assert chats == []  # nothing was stored
 
 
@@ -192,8 +211,7 @@ def test_scenario_idempotent_retry_first_attempt_times_out_after_the_work() -> N
 
 def test_scenario_maintenance_everything_503() -> None:
     with served(scenarios=("maintenance",)) as (_, client):
-        responses = [client.get("/v1/models"), client.post("/v1/chats", json=chat_body()),
-                     client.get("/v1/health/liveness")]
+        responses = [client.get("/v1/models"), client.post("/v1/chats", json=chat_body()), client.get("/v1/health/liveness")]
         health = client.get("/_emulator/health")
     for response in responses:
         assert response.status_code == 503 and response.headers["retry-after"] == "120"

@@ -20,8 +20,9 @@ INCOMPLETE = "peer closed connection without sending complete message body"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_stream_cut_after_5_client_sees_5_deltas_and_no_done(app: EmulatorApp, live: LiveServer,
-                                                              fmt: dict[str, str] | None) -> None:
+def test_stream_cut_after_5_client_sees_5_deltas_and_no_done(
+    app: EmulatorApp, live: LiveServer, fmt: dict[str, str] | None
+) -> None:
     inject_plan(app, StreamPlan(cut_after=5))
     read = read_stream(live.url, fmt)
     assert read.status == 200
@@ -32,8 +33,7 @@ def test_stream_cut_after_5_client_sees_5_deltas_and_no_done(app: EmulatorApp, l
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_stream_cut_with_drop_rst_is_a_connection_reset(app: EmulatorApp, live: LiveServer,
-                                                        fmt: dict[str, str] | None) -> None:
+def test_stream_cut_with_drop_rst_is_a_connection_reset(app: EmulatorApp, live: LiveServer, fmt: dict[str, str] | None) -> None:
     inject_plan(app, StreamPlan(cut_after=5, drop="rst"))
     read = read_stream(live.url, fmt)
     assert len(read.deltas()) == 5
@@ -41,12 +41,16 @@ def test_stream_cut_with_drop_rst_is_a_connection_reset(app: EmulatorApp, live: 
     assert isinstance(read.error, httpx.ReadError) and "Connection reset by peer" in str(read.error)
 
 
-@pytest.mark.parametrize(("drop", "expected"), [
-    pytest.param("fin", None, id="fin-is-a-clean-eof"),
-    pytest.param("rst", ConnectionResetError, id="rst-is-econnreset"),
-])
-def test_stream_cut_drop_at_the_socket_level(app: EmulatorApp, live: LiveServer, drop: str,
-                                             expected: type[BaseException] | None) -> None:
+@pytest.mark.parametrize(
+    ("drop", "expected"),
+    [
+        pytest.param("fin", None, id="fin-is-a-clean-eof"),
+        pytest.param("rst", ConnectionResetError, id="rst-is-econnreset"),
+    ],
+)
+def test_stream_cut_drop_at_the_socket_level(
+    app: EmulatorApp, live: LiveServer, drop: str, expected: type[BaseException] | None
+) -> None:
     inject_plan(app, StreamPlan(cut_after=2, drop=drop))  # type: ignore[arg-type]
     received, error = raw_exchange(live.port, chat_request())
     assert received.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -63,13 +67,14 @@ def test_stream_stall_client_read_times_out(app: EmulatorApp, live: LiveServer, 
     assert isinstance(read.error, httpx.ReadTimeout)
 
 
-def test_stream_stall_keeps_the_chat_generating_while_the_server_serves_others(app: EmulatorApp,
-                                                                             live: LiveServer) -> None:
+def test_stream_stall_keeps_the_chat_generating_while_the_server_serves_others(app: EmulatorApp, live: LiveServer) -> None:
     inject_plan(app, StreamPlan(stall_after=1))
-    with (httpx.Client(base_url=live.url, headers=AUTH, timeout=2.0) as http,
-          http.stream("POST", "/v1/chats", json=chat_body(stream=True)) as stalled):
+    with (
+        httpx.Client(base_url=live.url, headers=AUTH, timeout=2.0) as http,
+        http.stream("POST", "/v1/chats", json=chat_body(stream=True)) as stalled,
+    ):
         lines = stalled.iter_lines()  # keep a reference: dropping the iterator closes the response
-        assert json.loads(next(lines)[len("data: "):])["finished"] is False
+        assert json.loads(next(lines)[len("data: ") :])["finished"] is False
         chat = http.get(f"/v1/chats/{stalled.headers['x-chat-id']}")
         assert chat.status_code == 200
         assert chat.json()["status"] == "generating"
@@ -83,7 +88,10 @@ def test_stream_error_event_native_chunk_then_done(app: EmulatorApp, live: LiveS
     assert read.payloads[-1] == "[DONE]"
     error = read.json()[-1]
     assert error == {
-        "id": read.headers["x-chat-id"], "messageId": read.json()[0]["messageId"], "delta": "", "finished": True,
+        "id": read.headers["x-chat-id"],
+        "messageId": read.json()[0]["messageId"],
+        "delta": "",
+        "finished": True,
         "error": {"code": "quota_exceeded", "message": ERROR_MESSAGES["quota_exceeded"]},
     }
     assert not any("usage" in event for event in read.json())
@@ -101,8 +109,9 @@ def test_stream_error_event_ai_sdk_error_text_then_done(app: EmulatorApp, live: 
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_stream_malformed_sends_a_data_line_that_is_not_json(app: EmulatorApp, live: LiveServer,
-                                                             fmt: dict[str, str] | None) -> None:
+def test_stream_malformed_sends_a_data_line_that_is_not_json(
+    app: EmulatorApp, live: LiveServer, fmt: dict[str, str] | None
+) -> None:
     inject_plan(app, StreamPlan(malformed_after=3))
     read = read_stream(live.url, fmt)
     *good, bad = read.payloads
@@ -114,8 +123,9 @@ def test_stream_malformed_sends_a_data_line_that_is_not_json(app: EmulatorApp, l
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_stream_cut_before_done_sends_every_delta_but_no_usage(app: EmulatorApp, live: LiveServer,
-                                                               fmt: dict[str, str] | None) -> None:
+def test_stream_cut_before_done_sends_every_delta_but_no_usage(
+    app: EmulatorApp, live: LiveServer, fmt: dict[str, str] | None
+) -> None:
     inject_plan(app, StreamPlan(cut_before_done=True))
     read = read_stream(live.url, fmt)
     stored = httpx.get(f"{live.url}/v1/chats/{read.headers['x-chat-id']}", headers=AUTH).json()
@@ -143,12 +153,14 @@ def test_stream_token_interval_advances_the_clock_per_delta(app: EmulatorApp, li
     assert app.state.clock.now() - before == pytest.approx(1.0 + 0.5 * 4)
 
 
-@pytest.mark.parametrize("plan", [
-    pytest.param(StreamPlan(cut_after=5, drop="rst"), id="cut"),
-    pytest.param(StreamPlan(stall_after=5), id="stall"),
-])
-def test_stream_fault_in_process_ends_the_body_without_done(app: EmulatorApp, client: TestClient,
-                                                            plan: StreamPlan) -> None:
+@pytest.mark.parametrize(
+    "plan",
+    [
+        pytest.param(StreamPlan(cut_after=5, drop="rst"), id="cut"),
+        pytest.param(StreamPlan(stall_after=5), id="stall"),
+    ],
+)
+def test_stream_fault_in_process_ends_the_body_without_done(app: EmulatorApp, client: TestClient, plan: StreamPlan) -> None:
     inject_plan(app, plan)
     response = client.post("/v1/chats", json=chat_body(stream=True))
     payloads = sse_events(response.text)
@@ -156,16 +168,19 @@ def test_stream_fault_in_process_ends_the_body_without_done(app: EmulatorApp, cl
     assert len(payloads) == 5 and "[DONE]" not in payloads
 
 
-WEATHER = {"content": None, "tool_calls": [{"name": "get_weather",
-                                            "arguments": {"city": "Paris", "unit": "celsius", "days": 3}}]}
+WEATHER = {"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius", "days": 3}}]}
 
 
-@pytest.mark.parametrize(("fmt", "fragment_of"), [
-    pytest.param(None, lambda e: e.get("toolCalls", [{}])[0].get("function", {}).get("arguments"), id="native"),
-    pytest.param(AI_SDK, lambda e: e.get("inputTextDelta"), id="ai-sdk"),
-])
-def test_stream_cut_in_tool_args_ends_inside_the_arguments(app: EmulatorApp, live: LiveServer,
-                                                           fmt: dict[str, str] | None, fragment_of) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("fmt", "fragment_of"),
+    [
+        pytest.param(None, lambda e: e.get("toolCalls", [{}])[0].get("function", {}).get("arguments"), id="native"),
+        pytest.param(AI_SDK, lambda e: e.get("inputTextDelta"), id="ai-sdk"),
+    ],
+)
+def test_stream_cut_in_tool_args_ends_inside_the_arguments(
+    app: EmulatorApp, live: LiveServer, fmt: dict[str, str] | None, fragment_of
+) -> None:  # type: ignore[no-untyped-def]
     inject_plan(app, StreamPlan(cut_in_tool_args=True), reply=WEATHER)
     read = read_stream(live.url, fmt)
     fragments = [f for f in map(fragment_of, read.json()) if f]

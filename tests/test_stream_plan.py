@@ -31,29 +31,36 @@ def actions(steps: list[Step]) -> list[str]:
     return [step.action for step in steps]
 
 
-@pytest.mark.parametrize(("kinds", "plan", "expected"), [
-    pytest.param(NATIVE, StreamPlan(), ["send"] * 10, id="no-fault-sends-everything"),
-    pytest.param(NATIVE, StreamPlan(cut_after=5), ["send"] * 5 + ["cut"], id="cut-after-5-native"),
-    pytest.param(AI_SDK, StreamPlan(cut_after=5), ["send"] * 8 + ["cut"], id="cut-after-5-ai-sdk-keeps-meta"),
-    pytest.param(AI_SDK, StreamPlan(cut_after=0), ["send"] * 3 + ["cut"], id="cut-after-0-before-first-delta"),
-    pytest.param(NATIVE, StreamPlan(cut_after=8), ["send"] * 8 + ["cut"], id="cut-after-all-deltas"),
-    pytest.param(NATIVE, StreamPlan(cut_after=50), ["send"] * 8 + ["cut"], id="cut-after-beyond-stream"),
-    pytest.param(TOOLS, StreamPlan(cut_after=3), ["send"] * 4 + ["cut"], id="tool-deltas-count"),
-    pytest.param(NATIVE, StreamPlan(stall_after=2), ["send"] * 2 + ["stall"], id="stall"),
-    pytest.param(AI_SDK, StreamPlan(error_event_after=1), ["send"] * 4 + ["error"], id="error-event"),
-    pytest.param(NATIVE, StreamPlan(malformed_after=3), ["send"] * 3 + ["malformed"], id="malformed"),
-    pytest.param(AI_SDK, StreamPlan(cut_before_done=True), ["send"] * 11 + ["cut"], id="cut-before-done"),
-    pytest.param(TOOLS, StreamPlan(cut_before_done=True), ["send"] * 6 + ["cut"], id="cut-before-done-tools"),
-    pytest.param(TOOLS, StreamPlan(cut_in_tool_args=True), ["send"] * 4 + ["cut"], id="cut-in-tool-args"),
-    pytest.param(NATIVE, StreamPlan(cut_in_tool_args=True), ["send"] * 8 + ["cut"],
-                 id="cut-in-tool-args-without-tool-call-cuts-before-done"),
-    pytest.param(NO_TOOLS_NO_DELTAS, StreamPlan(cut_after=2), ["send", "cut"], id="no-deltas-cut-after-meta"),
-    pytest.param(["meta", "delta", "delta"], StreamPlan(cut_before_done=True), ["send"] * 3 + ["cut"],
-                 id="fault-after-the-last-event"),
-    pytest.param([], StreamPlan(stall_after=0), ["stall"], id="empty-stream"),
-])
-def test_schedule_fault_replaces_the_right_event(kinds: list[EventKind], plan: StreamPlan,
-                                                  expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("kinds", "plan", "expected"),
+    [
+        pytest.param(NATIVE, StreamPlan(), ["send"] * 10, id="no-fault-sends-everything"),
+        pytest.param(NATIVE, StreamPlan(cut_after=5), ["send"] * 5 + ["cut"], id="cut-after-5-native"),
+        pytest.param(AI_SDK, StreamPlan(cut_after=5), ["send"] * 8 + ["cut"], id="cut-after-5-ai-sdk-keeps-meta"),
+        pytest.param(AI_SDK, StreamPlan(cut_after=0), ["send"] * 3 + ["cut"], id="cut-after-0-before-first-delta"),
+        pytest.param(NATIVE, StreamPlan(cut_after=8), ["send"] * 8 + ["cut"], id="cut-after-all-deltas"),
+        pytest.param(NATIVE, StreamPlan(cut_after=50), ["send"] * 8 + ["cut"], id="cut-after-beyond-stream"),
+        pytest.param(TOOLS, StreamPlan(cut_after=3), ["send"] * 4 + ["cut"], id="tool-deltas-count"),
+        pytest.param(NATIVE, StreamPlan(stall_after=2), ["send"] * 2 + ["stall"], id="stall"),
+        pytest.param(AI_SDK, StreamPlan(error_event_after=1), ["send"] * 4 + ["error"], id="error-event"),
+        pytest.param(NATIVE, StreamPlan(malformed_after=3), ["send"] * 3 + ["malformed"], id="malformed"),
+        pytest.param(AI_SDK, StreamPlan(cut_before_done=True), ["send"] * 11 + ["cut"], id="cut-before-done"),
+        pytest.param(TOOLS, StreamPlan(cut_before_done=True), ["send"] * 6 + ["cut"], id="cut-before-done-tools"),
+        pytest.param(TOOLS, StreamPlan(cut_in_tool_args=True), ["send"] * 4 + ["cut"], id="cut-in-tool-args"),
+        pytest.param(
+            NATIVE,
+            StreamPlan(cut_in_tool_args=True),
+            ["send"] * 8 + ["cut"],
+            id="cut-in-tool-args-without-tool-call-cuts-before-done",
+        ),
+        pytest.param(NO_TOOLS_NO_DELTAS, StreamPlan(cut_after=2), ["send", "cut"], id="no-deltas-cut-after-meta"),
+        pytest.param(
+            ["meta", "delta", "delta"], StreamPlan(cut_before_done=True), ["send"] * 3 + ["cut"], id="fault-after-the-last-event"
+        ),
+        pytest.param([], StreamPlan(stall_after=0), ["stall"], id="empty-stream"),
+    ],
+)
+def test_schedule_fault_replaces_the_right_event(kinds: list[EventKind], plan: StreamPlan, expected: list[str]) -> None:
     assert actions(schedule(kinds, plan)) == expected
 
 
@@ -68,15 +75,19 @@ def test_schedule_fault_keeps_the_pause_of_the_event_it_replaces() -> None:
     assert schedule(NATIVE, StreamPlan(first_token_delay=1.0, cut_after=0)) == [Step("cut", 1.0)]
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    pytest.param({"cut_after": -1}, "cut_after: must not be negative", id="negative-count"),
-    pytest.param({"token_interval": -0.1}, "token_interval: must not be negative", id="negative-interval"),
-    pytest.param({"error_code": "teapot"}, "error_code: unknown code 'teapot'", id="unknown-code"),
-    pytest.param({"drop": "boom"}, "drop: expected 'fin' or 'rst'", id="unknown-drop"),
-    pytest.param({"cut_after": 1, "stall_after": 2}, "at most one stream fault per plan (got cut_after, stall_after)",
-                 id="two-faults"),
-    pytest.param({"cut_before_done": True, "cut_in_tool_args": True}, "at most one stream fault", id="two-flags"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param({"cut_after": -1}, "cut_after: must not be negative", id="negative-count"),
+        pytest.param({"token_interval": -0.1}, "token_interval: must not be negative", id="negative-interval"),
+        pytest.param({"error_code": "teapot"}, "error_code: unknown code 'teapot'", id="unknown-code"),
+        pytest.param({"drop": "boom"}, "drop: expected 'fin' or 'rst'", id="unknown-drop"),
+        pytest.param(
+            {"cut_after": 1, "stall_after": 2}, "at most one stream fault per plan (got cut_after, stall_after)", id="two-faults"
+        ),
+        pytest.param({"cut_before_done": True, "cut_in_tool_args": True}, "at most one stream fault", id="two-flags"),
+    ],
+)
 def test_stream_plan_rejects_bad_values(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         StreamPlan(**options)
@@ -89,13 +100,16 @@ def test_stream_plan_message_defaults_per_code_and_can_be_overridden() -> None:
     assert StreamPlan(first_token_delay=2).fault is None
 
 
-@pytest.mark.parametrize(("code", "keyword"), [
-    pytest.param("insufficient_credits", "credit", id="insufficient_credits"),
-    pytest.param("quota_exceeded", "quota", id="quota_exceeded"),
-    pytest.param("credit_overage", "overage", id="credit_overage"),
-    pytest.param("premium_model_requires_upgrade", "upgrade", id="premium"),
-    pytest.param("daily_limit_exceeded", "daily limit", id="daily_limit_exceeded"),
-])
+@pytest.mark.parametrize(
+    ("code", "keyword"),
+    [
+        pytest.param("insufficient_credits", "credit", id="insufficient_credits"),
+        pytest.param("quota_exceeded", "quota", id="quota_exceeded"),
+        pytest.param("credit_overage", "overage", id="credit_overage"),
+        pytest.param("premium_model_requires_upgrade", "upgrade", id="premium"),
+        pytest.param("daily_limit_exceeded", "daily limit", id="daily_limit_exceeded"),
+    ],
+)
 def test_error_messages_carry_the_keyword_the_client_classifies_by(code: str, keyword: str) -> None:
     assert keyword in ERROR_MESSAGES[code].lower()
 
@@ -109,7 +123,7 @@ def test_malformed_frame_is_a_data_line_that_is_not_json() -> None:
     line = malformed_frame({"id": "chat_1", "delta": "Hello", "finished": False})
     assert line.startswith(b"data: {") and line.endswith(b"\n\n")
     with pytest.raises(json.JSONDecodeError):
-        json.loads(line[len(b"data: "):])
+        json.loads(line[len(b"data: ") :])
 
 
 NATIVE_EVENTS: list[Event] = [
@@ -130,7 +144,10 @@ AI_SDK_EVENTS: list[Event] = [
 
 def test_error_event_matches_the_stream_format() -> None:
     assert error_event(NATIVE_EVENTS, "quota_exceeded", "Over.") == {
-        "id": "chat_1", "messageId": "msg_1", "delta": "", "finished": True,
+        "id": "chat_1",
+        "messageId": "msg_1",
+        "delta": "",
+        "finished": True,
         "error": {"code": "quota_exceeded", "message": "Over."},
     }
     assert error_event(AI_SDK_EVENTS, "quota_exceeded", "Over.") == {"type": "error", "errorText": "Over."}
@@ -146,7 +163,7 @@ def run(events: list[Event], plan: StreamPlan, clock: ManualClock | None = None)
 
     body = asyncio.run(collect()).decode()
     assert closed == [True], "on_close runs exactly once"
-    return [block[len("data: "):] for block in body.split("\n\n") if block]
+    return [block[len("data: ") :] for block in body.split("\n\n") if block]
 
 
 def test_deliver_without_fault_frames_every_event() -> None:
@@ -159,12 +176,23 @@ def test_deliver_cut_in_tool_args_stops_after_the_first_argument_fragment() -> N
     assert [json.loads(p)["type"] for p in payloads] == ["start", "text-delta", "tool-input-delta"]
 
 
-@pytest.mark.parametrize(("events", "expected"), [
-    pytest.param(NATIVE_EVENTS, {"id": "chat_1", "messageId": "msg_1", "delta": "", "finished": True,
-                                 "error": {"code": "insufficient_credits",
-                                           "message": ERROR_MESSAGES["insufficient_credits"]}}, id="native"),
-    pytest.param(AI_SDK_EVENTS, {"type": "error", "errorText": ERROR_MESSAGES["insufficient_credits"]}, id="ai-sdk"),
-])
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        pytest.param(
+            NATIVE_EVENTS,
+            {
+                "id": "chat_1",
+                "messageId": "msg_1",
+                "delta": "",
+                "finished": True,
+                "error": {"code": "insufficient_credits", "message": ERROR_MESSAGES["insufficient_credits"]},
+            },
+            id="native",
+        ),
+        pytest.param(AI_SDK_EVENTS, {"type": "error", "errorText": ERROR_MESSAGES["insufficient_credits"]}, id="ai-sdk"),
+    ],
+)
 def test_deliver_error_event_then_done(events: list[Event], expected: dict[str, Any]) -> None:
     payloads = run(events, StreamPlan(error_event_after=1, error_code="insufficient_credits"))
     assert json.loads(payloads[-2]) == expected
@@ -177,10 +205,13 @@ def test_deliver_paces_on_the_clock() -> None:
     assert clock.now() == pytest.approx(100.0 + 1.5 + 0.25 * 2)
 
 
-@pytest.mark.parametrize("plan", [
-    pytest.param(StreamPlan(stall_after=1), id="stall"),
-    pytest.param(StreamPlan(cut_after=1, drop="rst"), id="cut-rst"),
-])
+@pytest.mark.parametrize(
+    "plan",
+    [
+        pytest.param(StreamPlan(stall_after=1), id="stall"),
+        pytest.param(StreamPlan(cut_after=1, drop="rst"), id="cut-rst"),
+    ],
+)
 def test_deliver_without_a_connection_ends_the_body_at_the_fault(plan: StreamPlan) -> None:
     payloads = run(NATIVE_EVENTS, plan)  # would hang forever if the stall waited for a socket
     assert [json.loads(p)["delta"] for p in payloads] == ["Hi"]

@@ -65,8 +65,7 @@ def test_surface_table_parses_to_52_operations() -> None:
 
 def test_surface_every_documented_operation_is_routed(app: EmulatorApp, client: TestClient) -> None:
     operations = documented_operations()
-    missing = [f"{method} {path} ({title})" for method, path, title in operations
-               if is_unrouted(call(client, method, path))]
+    missing = [f"{method} {path} ({title})" for method, path, title in operations if is_unrouted(call(client, method, path))]
     table = {(m, p) for m, p, _ in operations}
     extras = [r for r in app.api_router.routes if (r.method, r.path) not in table and r.path.startswith("/v1/")]
 
@@ -103,8 +102,15 @@ def test_surface_success_bodies_validate_against_response_schemas(app: EmulatorA
 
 def test_surface_every_route_declares_a_response_schema(app: EmulatorApp) -> None:
     """Every JSON-answering Cuadra route names its response schema (raw ``/content`` and OAuth excepted)."""
-    lacking = [f"{r.method} {r.path}" for r in app.api_router.routes
-               if r.response is None and r.status != 204 and r.method != "DELETE" and r.path.startswith("/v1/")
-               and not r.path.endswith("/content") and not r.path.startswith("/v1/oauth2/")]
+    lacking = [
+        f"{r.method} {r.path}"
+        for r in app.api_router.routes
+        if r.response is None
+        and r.status != 204
+        and r.method != "DELETE"
+        and r.path.startswith("/v1/")
+        and not r.path.endswith("/content")
+        and not r.path.startswith("/v1/oauth2/")
+    ]
 
     assert not lacking, "routes without response=:\n" + "\n".join(lacking)

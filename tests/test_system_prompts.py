@@ -74,10 +74,7 @@ def test_system_prompts_compose_orders_by_category_then_order(client: TestClient
     )
     assert composed["particleCount"] == 5 and composed["systemPromptId"] == body["id"]
     assert composed["totalTokenCount"] == sum(p["tokenCount"] for p in body["particles"])
-    assert (
-        client.get(f"/v1/system-prompts/{body['id']}").json()["totalTokenCount"]
-        == composed["totalTokenCount"]
-    )
+    assert client.get(f"/v1/system-prompts/{body['id']}").json()["totalTokenCount"] == composed["totalTokenCount"]
 
 
 def test_system_prompts_add_update_remove_particle(client: TestClient) -> None:
@@ -89,10 +86,7 @@ def test_system_prompts_add_update_remove_particle(client: TestClient) -> None:
 
     added = client.post(f"/v1/system-prompts/{sp}/particles", json={"particleId": role, "order": 1})
     assert added.status_code == 201
-    assert {
-        k: added.json()[k]
-        for k in ("particleId", "order", "particleVersionId", "pinnedVersion", "particleCategory")
-    } == {
+    assert {k: added.json()[k] for k in ("particleId", "order", "particleVersionId", "pinnedVersion", "particleCategory")} == {
         "particleId": role,
         "order": 1,
         "particleVersionId": None,
@@ -102,18 +96,12 @@ def test_system_prompts_add_update_remove_particle(client: TestClient) -> None:
     assert added.json()["id"].startswith("spa_")
     assert client.post(f"/v1/system-prompts/{sp}/particles", json={"particleId": role}).status_code == 409
     client.post(f"/v1/system-prompts/{sp}/particles", json={"particleId": tone})
-    assert (
-        client.get(f"/v1/system-prompts/{sp}/compose").json()["composedContent"] == "You are v2.\n\nBe calm."
-    )
+    assert client.get(f"/v1/system-prompts/{sp}/compose").json()["composedContent"] == "You are v2.\n\nBe calm."
 
-    pinned = client.patch(
-        f"/v1/system-prompts/{sp}/particles/{role}", json={"particleVersionId": versions[0]["id"]}
-    )
+    pinned = client.patch(f"/v1/system-prompts/{sp}/particles/{role}", json={"particleVersionId": versions[0]["id"]})
     assert pinned.status_code == 200
     assert (pinned.json()["pinnedVersion"], pinned.json()["order"]) == (1, 1)
-    assert (
-        client.get(f"/v1/system-prompts/{sp}/compose").json()["composedContent"] == "You are v1.\n\nBe calm."
-    )
+    assert client.get(f"/v1/system-prompts/{sp}/compose").json()["composedContent"] == "You are v1.\n\nBe calm."
 
     by_association = client.patch(
         f"/v1/system-prompts/{sp}/particles/{added.json()['id']}",
@@ -126,9 +114,7 @@ def test_system_prompts_add_update_remove_particle(client: TestClient) -> None:
     assert client.delete(f"/v1/system-prompts/{sp}/particles/{role}").status_code == 204
     assert client.get(f"/v1/system-prompts/{sp}/compose").json()["composedContent"] == "Be calm."
     assert client.delete(f"/v1/system-prompts/{sp}/particles/{role}").status_code == 404
-    assert (
-        client.post(f"/v1/system-prompts/{sp}/particles", json={"particleId": "part_nope"}).status_code == 404
-    )
+    assert client.post(f"/v1/system-prompts/{sp}/particles", json={"particleId": "part_nope"}).status_code == 404
 
 
 def test_system_prompts_skip_disabled_and_deleted_particles(client: TestClient) -> None:
@@ -143,9 +129,7 @@ def test_system_prompts_skip_disabled_and_deleted_particles(client: TestClient) 
 
 
 def test_system_prompts_templates_and_copy(client: TestClient) -> None:
-    templates = client.get("/v1/system-prompts", params={"isSystem": "true", "expand[]": "particles"}).json()[
-        "items"
-    ]
+    templates = client.get("/v1/system-prompts", params={"isSystem": "true", "expand[]": "particles"}).json()["items"]
     assert templates and all(t["isSystem"] for t in templates)
     assert all(t["particles"] for t in templates)
     assert all(not p["isSystem"] for p in client.get("/v1/system-prompts").json()["items"])
@@ -170,18 +154,14 @@ def test_system_prompts_enabled_filter(client: TestClient) -> None:
     on = prompt(client, "On")["id"]
     off = prompt(client, "Off", enabled=False)["id"]
     assert [p["id"] for p in client.get("/v1/system-prompts").json()["items"]] == [on]
-    assert [
-        p["id"] for p in client.get("/v1/system-prompts", params={"enabled": "false"}).json()["items"]
-    ] == [on, off]
+    assert [p["id"] for p in client.get("/v1/system-prompts", params={"enabled": "false"}).json()["items"]] == [on, off]
 
 
 @pytest.mark.parametrize(
     ("path", "body"),
     [
         pytest.param("/v1/system-prompts", {"name": ""}, id="empty-name"),
-        pytest.param(
-            "/v1/system-prompts", {"name": "x", "particles": [{"order": 1}]}, id="particle-without-id"
-        ),
+        pytest.param("/v1/system-prompts", {"name": "x", "particles": [{"order": 1}]}, id="particle-without-id"),
         pytest.param(
             "/v1/system-prompts",
             {"name": "x", "particles": [{"particleId": "p", "order": -1}]},
@@ -198,9 +178,7 @@ def test_system_prompts_validation(client: TestClient, path: str, body: dict[str
 def test_system_prompts_are_tenant_scoped(app: Any, client: TestClient) -> None:
     role = particle(client, "role", "Private role.")
     sp = prompt(client, particles=[{"particleId": role}])["id"]
-    with TestClient(
-        app, base_url="http://emulator", headers={"Authorization": "Bearer other-org-token"}
-    ) as other:
+    with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer other-org-token"}) as other:
         for method, path in [
             ("GET", f"/v1/system-prompts/{sp}"),
             ("GET", f"/v1/system-prompts/{sp}/compose"),
@@ -225,9 +203,7 @@ def test_system_prompts_responses_match_their_schemas(client: TestClient) -> Non
     created = prompt(client, particles=[{"particleId": role}])
     assert_matches("system_prompt", created)
     sp = created["id"]
-    assert_matches(
-        "system_prompt", client.get(f"/v1/system-prompts/{sp}", params={"expand[]": "particles"}).json()
-    )
+    assert_matches("system_prompt", client.get(f"/v1/system-prompts/{sp}", params={"expand[]": "particles"}).json())
     assert_matches("system_prompt_list", client.get("/v1/system-prompts", params={"isSystem": "true"}).json())
     assert_matches("system_prompt_compose", client.get(f"/v1/system-prompts/{sp}/compose").json())
     tone = particle(client, "tone", "Be kind.")

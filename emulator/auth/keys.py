@@ -114,7 +114,12 @@ def derive_signing_key(seed: int | str) -> SigningKey:
     d = pow(PUBLIC_EXPONENT, -1, math.lcm(p - 1, q - 1))
     public_numbers = rsa.RSAPublicNumbers(PUBLIC_EXPONENT, n)
     numbers = rsa.RSAPrivateNumbers(
-        p=p, q=q, d=d, dmp1=d % (p - 1), dmq1=d % (q - 1), iqmp=rsa.rsa_crt_iqmp(p, q),
+        p=p,
+        q=q,
+        d=d,
+        dmp1=d % (p - 1),
+        dmq1=d % (q - 1),
+        iqmp=rsa.rsa_crt_iqmp(p, q),
         public_numbers=public_numbers,
     )
     private = numbers.private_key()

@@ -96,8 +96,7 @@ class AuthRuntime:
     def mint(self, user_id: str, org_id: str, scopes: Iterable[str], expires_in: int = DEFAULT_TTL) -> str:
         """Sign a token for ``user_id`` of ``org_id`` at the current clock time; the org springs to life."""
         self.ensure_organization(org_id)
-        return mint(self.key, user_id=user_id, org_id=org_id, scopes=scopes, now=self.state.clock.now(),
-                    expires_in=expires_in)
+        return mint(self.key, user_id=user_id, org_id=org_id, scopes=scopes, now=self.state.clock.now(), expires_in=expires_in)
 
     def _leeway(self) -> float:
         return self.state.config.jwt_leeway

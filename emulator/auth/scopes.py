@@ -6,12 +6,19 @@ from collections.abc import Iterable
 
 #: guides.md §1.4, verbatim and in order.
 DOCUMENTED_SCOPES: tuple[str, ...] = (
-    "chat:invoke", "chat:read", "chat:write",
-    "models:read", "models:write",
-    "datasets:read", "datasets:write",
-    "files:read", "files:write",
-    "particles:read", "particles:write",
-    "system-prompts:read", "system-prompts:write",
+    "chat:invoke",
+    "chat:read",
+    "chat:write",
+    "models:read",
+    "models:write",
+    "datasets:read",
+    "datasets:write",
+    "files:read",
+    "files:write",
+    "particles:read",
+    "particles:write",
+    "system-prompts:read",
+    "system-prompts:write",
     "usage:read",
     "org:admin",
 )

@@ -32,8 +32,7 @@ class Claims:
     expires_at: int
 
 
-def mint(key: SigningKey, *, user_id: str, org_id: str, scopes: Iterable[str], now: float,
-         expires_in: int = DEFAULT_TTL) -> str:
+def mint(key: SigningKey, *, user_id: str, org_id: str, scopes: Iterable[str], now: float, expires_in: int = DEFAULT_TTL) -> str:
     """A signed JWT for ``user_id`` of ``org_id``; ``iat`` = ``now``, ``exp`` = ``now + expires_in``.
 
     RS256 (PKCS#1 v1.5) signatures are deterministic, so equal inputs give equal bytes.
@@ -41,8 +40,14 @@ def mint(key: SigningKey, *, user_id: str, org_id: str, scopes: Iterable[str], n
     import jwt
 
     issued = int(now)
-    payload = {"iss": ISSUER, "sub": user_id, "org": org_id, "scope": " ".join(scopes),
-               "iat": issued, "exp": issued + int(expires_in)}
+    payload = {
+        "iss": ISSUER,
+        "sub": user_id,
+        "org": org_id,
+        "scope": " ".join(scopes),
+        "iat": issued,
+        "exp": issued + int(expires_in),
+    }
     return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
@@ -59,15 +64,16 @@ def verify(key: SigningKey, token: str, now: float, leeway: float = LEEWAY) -> C
         if header.get("alg") != ALGORITHM or header.get("kid", key.kid) != key.kid:
             raise InvalidToken("unexpected algorithm or key id")
         payload: dict[str, Any] = jwt.decode(
-            token, key.public, algorithms=[ALGORITHM], issuer=ISSUER,
-            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                     "require": ["iss", "sub", "exp", "iat"]},
+            token,
+            key.public,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "require": ["iss", "sub", "exp", "iat"]},
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     exp, iat, org, sub = payload.get("exp"), payload.get("iat"), payload.get("org"), payload.get("sub")
-    if not isinstance(exp, int | float) or isinstance(exp, bool) or not isinstance(iat, int | float) \
-            or isinstance(iat, bool):
+    if not isinstance(exp, int | float) or isinstance(exp, bool) or not isinstance(iat, int | float) or isinstance(iat, bool):
         raise InvalidToken("exp and iat must be numbers")
     if not isinstance(org, str) or not org or not isinstance(sub, str) or not sub:
         raise InvalidToken("sub and org must be non-empty strings")

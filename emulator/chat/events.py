@@ -59,8 +59,12 @@ def ai_sdk_events(turn: Turn) -> list[Event]:
             events.append(("delta", {"type": "reasoning-delta", "id": reasoning_id, "delta": piece}))
         events.append(("meta", {"type": "reasoning-end", "id": reasoning_id}))
     for source in turn.sources:
-        events.append(("meta", {"type": "source-document", "sourceId": source["sourceId"], "mediaType": "file",
-                                "title": source["filename"]}))
+        events.append(
+            (
+                "meta",
+                {"type": "source-document", "sourceId": source["sourceId"], "mediaType": "file", "title": source["filename"]},
+            )
+        )
     if turn.pieces:
         text_id = f"text_{turn.message_id}"
         events.append(("meta", {"type": "text-start", "id": text_id}))
@@ -73,18 +77,26 @@ def ai_sdk_events(turn: Turn) -> list[Event]:
         name, arguments = call["function"]["name"], call["function"]["arguments"]
         events.append(("meta", {"type": "tool-input-start", "toolCallId": call["id"], "toolName": name}))
         for fragment in fragments(arguments):
-            events.append(("tool_delta", {"type": "tool-input-delta", "toolCallId": call["id"],
-                                          "inputTextDelta": fragment}))
+            events.append(("tool_delta", {"type": "tool-input-delta", "toolCallId": call["id"], "inputTextDelta": fragment}))
         parsed = json.loads(arguments) if arguments else {}
-        events.append(("final", {"type": "tool-input-available", "toolCallId": call["id"], "toolName": name,
-                                 "input": parsed, "args": parsed}))
+        events.append(
+            (
+                "final",
+                {"type": "tool-input-available", "toolCallId": call["id"], "toolName": name, "input": parsed, "args": parsed},
+            )
+        )
     events.append(("final", {"type": "finish-step"}))
-    events.append(("final", {
-        "type": "finish",
-        "finishReason": turn.finish_reason,
-        "messageId": turn.message_id,
-        "messageMetadata": {"chatId": turn.chat_id, "usage": turn.usage},
-    }))
+    events.append(
+        (
+            "final",
+            {
+                "type": "finish",
+                "finishReason": turn.finish_reason,
+                "messageId": turn.message_id,
+                "messageMetadata": {"chatId": turn.chat_id, "usage": turn.usage},
+            },
+        )
+    )
     events.append(("done", None))
     return events
 
@@ -95,8 +107,15 @@ def _artifact_events(artifact: dict[str, Any]) -> list[Event]:
     events: list[Event] = [("meta", {"type": "data-artifact-start", "data": start})]
     for piece in split_pieces(artifact["content"]):
         events.append(("delta", {"type": "data-artifact-delta", "data": {"id": artifact["id"], "contentDelta": piece}}))
-    events.append(("final", {"type": "data-artifact-end", "data": {"id": artifact["id"], "identifier": artifact["identifier"],
-                                                                 "version": artifact["version"]}}))
+    events.append(
+        (
+            "final",
+            {
+                "type": "data-artifact-end",
+                "data": {"id": artifact["id"], "identifier": artifact["identifier"], "version": artifact["version"]},
+            },
+        )
+    )
     return events
 
 

@@ -109,8 +109,36 @@ def reasoning_text(seed: int, model_id: str, history: Sequence[tuple[str, str | 
     return text
 
 
-_TITLE_STOP = {"a", "an", "the", "i", "you", "me", "my", "is", "are", "to", "of", "and", "or", "in", "on", "for",
-               "what", "how", "can", "please", "do", "does", "with", "it", "this", "that", "be", "your"}
+_TITLE_STOP = {
+    "a",
+    "an",
+    "the",
+    "i",
+    "you",
+    "me",
+    "my",
+    "is",
+    "are",
+    "to",
+    "of",
+    "and",
+    "or",
+    "in",
+    "on",
+    "for",
+    "what",
+    "how",
+    "can",
+    "please",
+    "do",
+    "does",
+    "with",
+    "it",
+    "this",
+    "that",
+    "be",
+    "your",
+}
 
 
 def title_text(contents: Sequence[str]) -> str:

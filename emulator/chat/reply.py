@@ -32,8 +32,7 @@ class Reply:
 
 def _reject(pointer: str, detail: str) -> None:
     field_name = pointer.lstrip("/").replace("/", ".")
-    raise UnprocessableEntity(f"{field_name}: {detail}",
-                              extensions={"errors": [{"pointer": pointer, "detail": detail}]})
+    raise UnprocessableEntity(f"{field_name}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
 
 
 def response_schema(response_format: Any) -> tuple[str, Any] | None:
@@ -81,8 +80,9 @@ def compose_reply(
         validate_tools(tools, conversation_rng(seed, model_id, history, salt="tool-check"))
     structured = response_schema(body.get("responseFormat"))
     if structured is not None and structured[0] == "json_schema":
-        checked_instance(structured[1], conversation_rng(seed, model_id, history, salt="json-check"),
-                         "/responseFormat/json_schema/schema")
+        checked_instance(
+            structured[1], conversation_rng(seed, model_id, history, salt="json-check"), "/responseFormat/json_schema/schema"
+        )
     reasoning: list[str] = []
     if body.get("enableReasoning") and model.get("supportsReasoning", False):
         reasoning = split_pieces(reasoning_text(seed, model_id, history, body.get("reasoningBudget")))

@@ -64,13 +64,15 @@ def pick_sources(candidates: list[Candidate], rng: random.Random) -> list[dict[s
     sources = []
     for (dataset_id, record), score in zip(chosen, scores, strict=True):
         chunk = rng.randrange(max(1, int(record.get("sizeBytes") or 0) // 1000 + 1))
-        sources.append({
-            "sourceId": f"src_{record['id']}_{chunk}",
-            "filename": record["filename"],
-            "score": score,
-            "chunkId": f"chunk_{record['id']}_{chunk}",
-            "datasetId": dataset_id,
-            "contentType": content_category(record.get("contentType")),
-            "sourceUrl": f"/v1/files/{record['id']}/content",
-        })
+        sources.append(
+            {
+                "sourceId": f"src_{record['id']}_{chunk}",
+                "filename": record["filename"],
+                "score": score,
+                "chunkId": f"chunk_{record['id']}_{chunk}",
+                "datasetId": dataset_id,
+                "contentType": content_category(record.get("contentType")),
+                "sourceUrl": f"/v1/files/{record['id']}/content",
+            }
+        )
     return sources

@@ -41,8 +41,12 @@ ERROR_MESSAGES: dict[str, str] = {
 
 _COUNTED = ("cut_after", "stall_after", "error_event_after", "malformed_after")
 _ACTION: dict[str, Action] = {
-    "cut_after": "cut", "stall_after": "stall", "error_event_after": "error", "malformed_after": "malformed",
-    "cut_before_done": "cut", "cut_in_tool_args": "cut",
+    "cut_after": "cut",
+    "stall_after": "stall",
+    "error_event_after": "error",
+    "malformed_after": "malformed",
+    "cut_before_done": "cut",
+    "cut_in_tool_args": "cut",
 }
 
 
@@ -75,8 +79,7 @@ class StreamPlan:
             if value is not None and value < 0:
                 raise ValueError(f"{name}: must not be negative (got {value})")
         if self.error_code not in ERROR_MESSAGES:
-            raise ValueError(f"error_code: unknown code {self.error_code!r}; expected one of "
-                             + ", ".join(ERROR_MESSAGES))
+            raise ValueError(f"error_code: unknown code {self.error_code!r}; expected one of " + ", ".join(ERROR_MESSAGES))
         if self.drop not in ("fin", "rst"):
             raise ValueError(f"drop: expected 'fin' or 'rst' (got {self.drop!r})")
         faults = self._faults()
@@ -91,8 +94,9 @@ class StreamPlan:
 
     def _faults(self) -> list[str]:
         # a count of 0 is a fault ("before the first delta"); a flag only when True
-        return [name for name in _ACTION
-                if (getattr(self, name) is not None if name in _COUNTED else getattr(self, name) is True)]
+        return [
+            name for name in _ACTION if (getattr(self, name) is not None if name in _COUNTED else getattr(self, name) is True)
+        ]
 
     @property
     def message(self) -> str:

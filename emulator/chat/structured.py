@@ -15,8 +15,28 @@ from typing import Any
 
 from ..errors import UnprocessableEntity
 
-_WORDS = ("alpha", "amber", "harbor", "maple", "orbit", "cedar", "delta", "ember", "falcon", "garnet",
-          "horizon", "island", "juniper", "lumen", "meadow", "nova", "opal", "prairie", "quartz", "river")
+_WORDS = (
+    "alpha",
+    "amber",
+    "harbor",
+    "maple",
+    "orbit",
+    "cedar",
+    "delta",
+    "ember",
+    "falcon",
+    "garnet",
+    "horizon",
+    "island",
+    "juniper",
+    "lumen",
+    "meadow",
+    "nova",
+    "opal",
+    "prairie",
+    "quartz",
+    "river",
+)
 _BY_NAME = {
     "location": ("Paris", "Berlin", "San Francisco", "Tokyo", "Lisbon"),
     "city": ("Paris", "Berlin", "San Francisco", "Tokyo", "Lisbon"),
@@ -162,7 +182,8 @@ def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
 
 
 def _object(schema: dict[str, Any], rng: random.Random, root: Any, depth: int) -> dict[str, Any]:
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    raw_properties = schema.get("properties")
+    properties: dict[str, Any] = raw_properties if isinstance(raw_properties, dict) else {}
     required = [k for k in schema.get("required", []) if isinstance(k, str)]
     out: dict[str, Any] = {}
     for key in required:
@@ -187,7 +208,8 @@ def _array(schema: dict[str, Any], rng: random.Random, root: Any, name: str, dep
         raise _TooLarge(f"minItems {low} is more than the emulator generates ({MAX_ITEMS})")
     high = schema.get("maxItems", max(low, 3)) if isinstance(schema.get("maxItems"), int) else max(low, 3)
     count = rng.randint(min(low, high), max(low, min(high, low + 2)))
-    prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
+    raw_prefix = schema.get("prefixItems")
+    prefix: list[Any] = raw_prefix if isinstance(raw_prefix, list) else []
     items = schema.get("items", {})
     out: list[Any] = []
     for index in range(count):

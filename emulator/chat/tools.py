@@ -47,9 +47,14 @@ def normalize_tools(tools: Sequence[Any] | None) -> list[dict[str, Any]]:
         if parameters is None:
             parameters = {"type": "object", "properties": {}}
         description = spec.get("description")
-        out.append({"name": name, "description": description if isinstance(description, str) else "",
-                    "parameters": parameters, "pointer": f"{pointer}/function/parameters"
-                    if "function" in tool else f"{pointer}/parameters"})
+        out.append(
+            {
+                "name": name,
+                "description": description if isinstance(description, str) else "",
+                "parameters": parameters,
+                "pointer": f"{pointer}/function/parameters" if "function" in tool else f"{pointer}/parameters",
+            }
+        )
     return out
 
 
@@ -73,7 +78,8 @@ def choose_tool(tools: list[dict[str, Any]], tool_choice: Any, last_user: str | 
     if not tools or tool_choice == "none":
         return None
     if isinstance(tool_choice, dict):
-        spec = tool_choice.get("function") if isinstance(tool_choice.get("function"), dict) else tool_choice
+        function = tool_choice.get("function")
+        spec: dict[str, Any] = function if isinstance(function, dict) else tool_choice
         forced = spec.get("name")
         for tool in tools:
             if tool["name"] == forced:
@@ -98,8 +104,11 @@ def validate_tools(tools: Iterable[dict[str, Any]], rng: random.Random) -> None:
 def build_call(tool: dict[str, Any], rng: random.Random, new_id: Callable[[], str]) -> dict[str, Any]:
     """One stored ``ToolCall`` with arguments (a JSON string) valid against the tool's parameters."""
     arguments = checked_instance(tool["parameters"], rng, tool["pointer"])
-    return {"id": new_id(), "type": "function",
-            "function": {"name": tool["name"], "arguments": json.dumps(arguments, ensure_ascii=False)}}
+    return {
+        "id": new_id(),
+        "type": "function",
+        "function": {"name": tool["name"], "arguments": json.dumps(arguments, ensure_ascii=False)},
+    }
 
 
 def scripted_calls(calls: Sequence[dict[str, Any]], new_id: Callable[[], str]) -> list[dict[str, Any]]:
@@ -108,11 +117,10 @@ def scripted_calls(calls: Sequence[dict[str, Any]], new_id: Callable[[], str]) -
     for call in calls:
         arguments = call.get("arguments", {})
         text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-        out.append({"id": call.get("id") or new_id(), "type": "function",
-                    "function": {"name": call["name"], "arguments": text}})
+        out.append({"id": call.get("id") or new_id(), "type": "function", "function": {"name": call["name"], "arguments": text}})
     return out
 
 
 def fragments(arguments: str, size: int = ARGUMENT_FRAGMENT) -> list[str]:
     """``arguments`` cut into stream fragments that concatenate back to it."""
-    return [arguments[i:i + size] for i in range(0, len(arguments), size)] or [""]
+    return [arguments[i : i + size] for i in range(0, len(arguments), size)] or [""]

@@ -54,12 +54,10 @@ def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) 
             if not call_id:
                 raise _unprocessable(f"/messages/{index}/toolCallId", "required when role is 'tool'")
             if call_id not in known:
-                raise _unprocessable(f"/messages/{index}/toolCallId",
-                                     f"{call_id!r} does not reference a tool call of this chat")
+                raise _unprocessable(f"/messages/{index}/toolCallId", f"{call_id!r} does not reference a tool call of this chat")
 
 
-def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
-             scripted: dict[str, Any] | None = None) -> Turn:
+def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], scripted: dict[str, Any] | None = None) -> Turn:
     """Create or continue a chat and produce the assistant's reply (stored before it is streamed).
 
     ``scripted`` (``{"content", "tool_calls": [{"name", "arguments"}]}``, from a scenario) replaces
@@ -86,9 +84,15 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
     now = isoformat(state.clock.now())
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
     if chat is None:
-        chat = chats_domain.chat_record(prefixed_id(state.rng, "chat"), org_id, user_id, model_id, now,
-                                        system_prompt=system_prompt if system_prompt is not None else model.get("systemPrompt"),
-                                        ephemeral=bool(body.get("ephemeral")))
+        chat = chats_domain.chat_record(
+            prefixed_id(state.rng, "chat"),
+            org_id,
+            user_id,
+            model_id,
+            now,
+            system_prompt=system_prompt if system_prompt is not None else model.get("systemPrompt"),
+            ephemeral=bool(body.get("ephemeral")),
+        )
         is_new = True
     else:
         is_new = False
@@ -97,17 +101,25 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
     check_tool_results(chat["messages"], body["messages"])
     messages = list(chat["messages"])
     for item in body["messages"]:
-        messages.append(chats_domain.message_record(
-            prefixed_id(state.rng, "msg"), chat["id"], item["role"], item.get("content"), now,
-            tokenCount=count_tokens(item.get("content")), toolCallId=item.get("toolCallId"),
-            toolCalls=item.get("toolCalls"),
-        ))
+        messages.append(
+            chats_domain.message_record(
+                prefixed_id(state.rng, "msg"),
+                chat["id"],
+                item["role"],
+                item.get("content"),
+                now,
+                tokenCount=count_tokens(item.get("content")),
+                toolCallId=item.get("toolCallId"),
+                toolCalls=item.get("toolCalls"),
+            )
+        )
     history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
     history += [(m["role"], m["content"]) for m in messages]
     reply = compose_reply(state.config.seed, model, history, body, lambda: prefixed_id(state.rng, "call"), scripted)
     candidates = candidate_files(state, org_id, model_id)
-    sources = pick_sources(candidates, conversation_rng(state.config.seed, model_id, history, salt="sources")) \
-        if candidates else []
+    sources = (
+        pick_sources(candidates, conversation_rng(state.config.seed, model_id, history, salt="sources")) if candidates else []
+    )
 
     message_id = prefixed_id(state.rng, "msg")
     artifact = None
@@ -115,9 +127,12 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
         artifact = _artifact(state, org_id, chat["id"], message_id, model_id, history, now)
 
     reasoning_tokens = len(reply.reasoning)
-    output_tokens = (len(reply.pieces) + reasoning_tokens
-                     + sum(count_tokens(c["function"]["arguments"]) for c in reply.tool_calls)
-                     + (count_tokens(artifact["content"]) if artifact else 0))
+    output_tokens = (
+        len(reply.pieces)
+        + reasoning_tokens
+        + sum(count_tokens(c["function"]["arguments"]) for c in reply.tool_calls)
+        + (count_tokens(artifact["content"]) if artifact else 0)
+    )
     input_tokens = sum(count_tokens(content) for _, content in history)
     multiplier = billing.get("creditMultiplier") or 1
     usage = usage_domain.token_usage(input_tokens, output_tokens, multiplier)
@@ -126,9 +141,17 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
     credits = usage_domain.credits_for(usage["totalTokens"], multiplier)
     usage_domain.require_credits(store, state.organization(org_id), credits)
 
-    assistant = chats_domain.message_record(message_id, chat["id"], "assistant", reply.content, now,
-                                            tokenCount=output_tokens, cost=usage["cost"], responseTimeMs=0,
-                                            toolCalls=reply.tool_calls or None)
+    assistant = chats_domain.message_record(
+        message_id,
+        chat["id"],
+        "assistant",
+        reply.content,
+        now,
+        tokenCount=output_tokens,
+        cost=usage["cost"],
+        responseTimeMs=0,
+        toolCalls=reply.tool_calls or None,
+    )
     if sources:
         assistant["sources"] = sources
     if reply.reasoning:
@@ -144,19 +167,45 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any],
     if artifact is not None:
         store.insert(org_id, artifacts_domain.KIND, artifact["id"], artifact)
     usage_domain.record(store, org_id, model_id, usage, credits)
-    return Turn(chat["id"], message_id, assistant, reply.pieces, usage, model, reply.reasoning, reply.tool_calls,
-                sources, artifact, reply.finish_reason)
+    return Turn(
+        chat["id"],
+        message_id,
+        assistant,
+        reply.pieces,
+        usage,
+        model,
+        reply.reasoning,
+        reply.tool_calls,
+        sources,
+        artifact,
+        reply.finish_reason,
+    )
 
 
-def _artifact(state: EmulatorState, org_id: str, chat_id: str, message_id: str, model_id: str,
-              history: list[tuple[str, str | None]], now: str) -> dict[str, Any]:
+def _artifact(
+    state: EmulatorState,
+    org_id: str,
+    chat_id: str,
+    message_id: str,
+    model_id: str,
+    history: list[tuple[str, str | None]],
+    now: str,
+) -> dict[str, Any]:
     """The markdown artifact of this turn: titled after the conversation, versioned per identifier."""
     title = title_text([content for role, content in history if role == "user" and content][:1])
     identifier = artifacts_domain.identifier_for(title)
     version = artifacts_domain.next_version(state.store, org_id, chat_id, identifier)
     content = artifact_text(state.config.seed, model_id, history, title)
-    return artifacts_domain.artifact_record(prefixed_id(state.rng, "art"), chat_id, message_id, identifier=identifier,
-                                            title=title, content=content, version=version, now=now)
+    return artifacts_domain.artifact_record(
+        prefixed_id(state.rng, "art"),
+        chat_id,
+        message_id,
+        identifier=identifier,
+        title=title,
+        content=content,
+        version=version,
+        now=now,
+    )
 
 
 def set_status(state: EmulatorState, org_id: str, chat_id: str, status: str | None) -> None:

@@ -59,6 +59,12 @@ async def move_clock(ctx: RequestContext) -> Response:
 
 ROUTES = [
     route("GET", "/_emulator/clock", get_clock, auth=False, summary="Read the clock"),
-    route("POST", "/_emulator/clock", move_clock, auth=False, body="emulator_clock_update",
-          summary="Advance or set the manual clock"),
+    route(
+        "POST",
+        "/_emulator/clock",
+        move_clock,
+        auth=False,
+        body="emulator_clock_update",
+        summary="Advance or set the manual clock",
+    ),
 ]

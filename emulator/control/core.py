@@ -11,8 +11,7 @@ from ..routing import route
 
 async def health(ctx: RequestContext) -> Response:
     state = ctx.state
-    return json_response({"status": "ok", "seed": state.config.seed, "clock": state.config.clock,
-                          "auth": state.config.auth})
+    return json_response({"status": "ok", "seed": state.config.seed, "clock": state.config.clock, "auth": state.config.auth})
 
 
 async def reset(ctx: RequestContext) -> Response:

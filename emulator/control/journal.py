@@ -37,7 +37,7 @@ class RequestPattern:
             return None
         if self.path.startswith("regex:"):
             try:
-                return re.compile(self.path[len("regex:"):])
+                return re.compile(self.path[len("regex:") :])
             except re.error as exc:
                 raise UnprocessableEntity(f"path: invalid regex: {exc}.") from None
         return compile_path(self.path)
@@ -46,10 +46,12 @@ class RequestPattern:
         path = self.compiled_path()
 
         def test(entry: JournalEntry) -> bool:
-            return ((self.method is None or entry.method == self.method)
-                    and (path is None or path.search(entry.path) is not None)
-                    and (self.status is None or entry.status == self.status)
-                    and (self.org is None or entry.org_id == self.org))
+            return (
+                (self.method is None or entry.method == self.method)
+                and (path is None or path.search(entry.path) is not None)
+                and (self.status is None or entry.status == self.status)
+                and (self.org is None or entry.org_id == self.org)
+            )
 
         return test
 
@@ -67,8 +69,11 @@ class RequestPattern:
         return round(score, 3)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in (("method", self.method), ("path", self.path), ("status", self.status),
-                                  ("org", self.org)) if v is not None}
+        return {
+            k: v
+            for k, v in (("method", self.method), ("path", self.path), ("status", self.status), ("org", self.org))
+            if v is not None
+        }
 
 
 def _status(value: Any) -> int | None:
@@ -82,8 +87,12 @@ def _status(value: Any) -> int | None:
 
 async def list_requests(ctx: RequestContext) -> Response:
     query = ctx.query
-    pattern = RequestPattern((query.get("method") or "").upper() or None, query.get("path") or None,
-                             _status(query.get("status")), query.get("org") or None)
+    pattern = RequestPattern(
+        (query.get("method") or "").upper() or None,
+        query.get("path") or None,
+        _status(query.get("status")),
+        query.get("org") or None,
+    )
     test = pattern.matcher()
     return json_response({"items": [entry.to_json() for entry in ctx.state.journal if test(entry)]})
 
@@ -95,7 +104,7 @@ async def clear_requests(ctx: RequestContext) -> Response:
 
 def _verify_request(data: Any) -> tuple[RequestPattern, int | None]:
     if not isinstance(data, dict):
-        raise UnprocessableEntity("body: expected an object such as {\"method\": \"POST\", \"path\": \"/v1/chats\"}.")
+        raise UnprocessableEntity('body: expected an object such as {"method": "POST", "path": "/v1/chats"}.')
     unknown = sorted(set(data) - _VERIFY_KEYS)
     if unknown:
         raise UnprocessableEntity(f"{unknown[0]}: unknown field (expected {', '.join(sorted(_VERIFY_KEYS))}).")
@@ -106,22 +115,24 @@ def _verify_request(data: Any) -> tuple[RequestPattern, int | None]:
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
         raise UnprocessableEntity("count: expected a non-negative integer.")
     method = data.get("method")
-    return RequestPattern(method.upper() if method else None, data.get("path"), _status(data.get("status")),
-                          data.get("org")), count
+    return RequestPattern(
+        method.upper() if method else None, data.get("path"), _status(data.get("status")), data.get("org")
+    ), count
 
 
 async def verify(ctx: RequestContext) -> Response:
     raw = await ctx.body()
     if not raw.strip():
-        raise BadRequest("A JSON body such as {\"method\": \"POST\", \"path\": \"/v1/chats\", \"count\": 1} is required.")
+        raise BadRequest('A JSON body such as {"method": "POST", "path": "/v1/chats", "count": 1} is required.')
     pattern, count = _verify_request(parse_json(raw))
     test = pattern.matcher()
     entries = list(ctx.state.journal)
     found = [entry for entry in entries if test(entry)]
     ok = len(found) >= 1 if count is None else len(found) == count
     if ok:
-        return json_response({"matched": len(found), "expected": pattern.to_json() | {"count": count},
-                              "requests": [entry.seq for entry in found]})
+        return json_response(
+            {"matched": len(found), "expected": pattern.to_json() | {"count": count}, "requests": [entry.seq for entry in found]}
+        )
     misses = sorted((entry for entry in entries if not test(entry)), key=lambda e: (pattern.distance(e), e.seq))
     near: list[dict[str, Any]] = []
     seen: set[tuple[str, str, int | None, str | None]] = set()
@@ -130,15 +141,25 @@ async def verify(ctx: RequestContext) -> Response:
         if key in seen:
             continue
         seen.add(key)
-        near.append({"seq": e.seq, "method": e.method, "path": e.path, "status": e.status, "orgId": e.org_id,
-                     "rule": e.rule, "distance": pattern.distance(e)})
+        near.append(
+            {
+                "seq": e.seq,
+                "method": e.method,
+                "path": e.path,
+                "status": e.status,
+                "orgId": e.org_id,
+                "rule": e.rule,
+                "distance": pattern.distance(e),
+            }
+        )
         if len(near) == NEAR_MISSES:
             break
     wanted = "at least 1" if count is None else str(count)
     what = " ".join(str(v) for v in pattern.to_json().values()) or "any request"
-    raise ExpectationFailed(f"Expected {wanted} request(s) matching {what}; found {len(found)}.",
-                            extensions={"expected": pattern.to_json() | {"count": count}, "matched": len(found),
-                                        "nearMisses": near})
+    raise ExpectationFailed(
+        f"Expected {wanted} request(s) matching {what}; found {len(found)}.",
+        extensions={"expected": pattern.to_json() | {"count": count}, "matched": len(found), "nearMisses": near},
+    )
 
 
 ROUTES = [

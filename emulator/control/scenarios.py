@@ -33,9 +33,19 @@ def _runtime(ctx: RequestContext) -> ScenarioRuntime:
 
 def source_problem(exc: SourceError) -> UnprocessableEntity:
     """A 422 problem naming the file, line and key path of a bad scenario."""
-    return UnprocessableEntity(str(exc), extensions={"errors": [{
-        "file": exc.filename, "line": exc.line, "path": format_path(exc.key_path), "detail": exc.message,
-    }]})
+    return UnprocessableEntity(
+        str(exc),
+        extensions={
+            "errors": [
+                {
+                    "file": exc.filename,
+                    "line": exc.line,
+                    "path": format_path(exc.key_path),
+                    "detail": exc.message,
+                }
+            ]
+        },
+    )
 
 
 async def list_scenarios(ctx: RequestContext) -> Response:
@@ -113,8 +123,13 @@ async def deactivate(ctx: RequestContext) -> Response:
 
 ROUTES = [
     route("GET", "/_emulator/scenarios", list_scenarios, auth=False, summary="Active and available scenarios"),
-    route("POST", "/_emulator/scenarios", activate, auth=False, status=201,
-          summary="Activate a scenario by name or upload one as YAML"),
-    route("DELETE", "/_emulator/scenarios/{name}", deactivate, auth=False, status=204,
-          summary="Deactivate a scenario"),
+    route(
+        "POST",
+        "/_emulator/scenarios",
+        activate,
+        auth=False,
+        status=201,
+        summary="Activate a scenario by name or upload one as YAML",
+    ),
+    route("DELETE", "/_emulator/scenarios/{name}", deactivate, auth=False, status=204, summary="Deactivate a scenario"),
 ]

@@ -29,12 +29,13 @@ async def mint_token(ctx: RequestContext) -> Response:
     scopes = list(ALL_SCOPES) if requested is None else list(dict.fromkeys(requested))  # [] = no scope at all
     expires_in = body.get("expiresIn") or DEFAULT_TTL
     if ctx.state.clock.now() + expires_in >= LAST_INSTANT:
-        raise UnprocessableEntity("expiresIn: the token would expire after 9999-12-31T23:59:59Z",
-                                  extensions={"errors": [{"pointer": "/expiresIn", "detail": "too far in the future"}]})
+        raise UnprocessableEntity(
+            "expiresIn: the token would expire after 9999-12-31T23:59:59Z",
+            extensions={"errors": [{"pointer": "/expiresIn", "detail": "too far in the future"}]},
+        )
     token = runtime.mint(user, org, scopes, expires_in)
     expires_at = isoformat(int(ctx.state.clock.now()) + expires_in)
-    return json_response({"token": token, "expiresAt": expires_at, "user": user, "org": org, "scopes": scopes},
-                         status=201)
+    return json_response({"token": token, "expiresAt": expires_at, "user": user, "org": org, "scopes": scopes}, status=201)
 
 
 async def jwks(ctx: RequestContext) -> Response:
@@ -43,7 +44,15 @@ async def jwks(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("POST", "/_emulator/tokens", mint_token, auth=False, body="emulator_token_create", body_optional=True,
-          status=201, summary="Mint a JWT for a (new) user and organisation"),
+    route(
+        "POST",
+        "/_emulator/tokens",
+        mint_token,
+        auth=False,
+        body="emulator_token_create",
+        body_optional=True,
+        status=201,
+        summary="Mint a JWT for a (new) user and organisation",
+    ),
     route("GET", "/_emulator/jwks.json", jwks, auth=False, summary="JWK Set of the token signing key"),
 ]

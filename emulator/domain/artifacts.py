@@ -9,8 +9,13 @@ from ..errors import NotFound
 from ..store import Record, Store
 
 KIND = "artifacts"
-EXTENSIONS = {"text/markdown": "md", "application/code": "txt", "text/html": "html", "image/svg+xml": "svg",
-              "application/vnd.mermaid": "mmd"}
+EXTENSIONS = {
+    "text/markdown": "md",
+    "application/code": "txt",
+    "text/html": "html",
+    "image/svg+xml": "svg",
+    "application/vnd.mermaid": "mmd",
+}
 
 
 def identifier_for(title: str) -> str:
@@ -19,8 +24,19 @@ def identifier_for(title: str) -> str:
     return slug[:60] or "artifact"
 
 
-def artifact_record(artifact_id: str, chat_id: str, message_id: str, *, identifier: str, title: str, content: str,
-                    version: int, now: str, kind: str = "text/markdown", language: str | None = None) -> Record:
+def artifact_record(
+    artifact_id: str,
+    chat_id: str,
+    message_id: str,
+    *,
+    identifier: str,
+    title: str,
+    content: str,
+    version: int,
+    now: str,
+    kind: str = "text/markdown",
+    language: str | None = None,
+) -> Record:
     """``ArtifactFull`` as stored."""
     return {
         "id": artifact_id,

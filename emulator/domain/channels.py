@@ -21,8 +21,7 @@ STATUSES = ("active", "paused", "error")
 DEFAULT_FALLBACK = "Sorry, I couldn't process your message right now. Please try again later."
 WEBHOOK_BASE = "https://api.cuadra.ai/v1/webhooks/channels"
 #: Fields PATCH may change (``channelType`` is fixed at creation).
-MUTABLE = ("name", "phoneNumber", "botToken", "systemPromptId", "modelId", "datasetIds", "welcomeMessage",
-           "fallbackMessage")
+MUTABLE = ("name", "phoneNumber", "botToken", "systemPromptId", "modelId", "datasetIds", "welcomeMessage", "fallbackMessage")
 
 
 def channel_record(channel_id: str, org_id: str, fields: dict[str, Any], now: str) -> Record:
@@ -111,8 +110,7 @@ def require_channel(store: Store, org_id: str, channel_id: str) -> Record:
 
 
 def matches(channel: Record, status: str | None, channel_type: str | None) -> bool:
-    return (status is None or channel["status"] == status) and (
-        channel_type is None or channel["channelType"] == channel_type)
+    return (status is None or channel["status"] == status) and (channel_type is None or channel["channelType"] == channel_type)
 
 
 def render(channel: Record) -> dict[str, Any]:
@@ -121,5 +119,6 @@ def render(channel: Record) -> dict[str, Any]:
 
 
 def _invalid(field: str, detail: str) -> NoReturn:
-    raise UnprocessableEntity(f"{field.replace('/', '.')}: {detail}",
-                              extensions={"errors": [{"pointer": f"/{field}", "detail": detail}]})
+    raise UnprocessableEntity(
+        f"{field.replace('/', '.')}: {detail}", extensions={"errors": [{"pointer": f"/{field}", "detail": detail}]}
+    )

@@ -10,8 +10,9 @@ from ..store import Record, Store
 KIND = "chats"
 
 
-def chat_record(chat_id: str, org_id: str, user_id: str, model_id: str, now: str, *,
-                system_prompt: str | None, ephemeral: bool) -> Record:
+def chat_record(
+    chat_id: str, org_id: str, user_id: str, model_id: str, now: str, *, system_prompt: str | None, ephemeral: bool
+) -> Record:
     return {
         "id": chat_id,
         "organizationId": org_id,

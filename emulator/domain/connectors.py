@@ -25,17 +25,41 @@ CONNECTORS = ("google_drive", "notion")
 FREQUENCIES = ("manual", "daily", "weekly")
 STATE_TOKEN_TTL = 600.0  # seconds an authorizationUrl's state token stays valid (expiresAt)
 LIFECYCLE_KEY = "connectors.activation"
-_AUTHORIZE = {"google_drive": "https://accounts.google.com/o/oauth2/v2/auth",
-              "notion": "https://api.notion.com/v1/oauth/authorize"}
+_AUTHORIZE = {
+    "google_drive": "https://accounts.google.com/o/oauth2/v2/auth",
+    "notion": "https://api.notion.com/v1/oauth/authorize",
+}
 _DEFAULT_SCOPES = {"google_drive": ["https://www.googleapis.com/auth/drive.readonly"], "notion": []}
 _PEOPLE = ("Alex Rivera", "Sam Taylor", "Jordan Lee", "Casey Morgan", "Robin Patel", "Kim Nakamura")
-_FOLDERS = ("Marketing", "Engineering", "Finance", "Sales Playbooks", "HR Policies", "Product Specs",
-            "Customer Research", "Legal")
-_TOPICS = ("Q3 roadmap", "Onboarding guide", "Pricing FAQ", "Release notes", "Security overview",
-           "Meeting notes", "Style guide", "Support macros", "Brand voice", "Incident review")
+_FOLDERS = (
+    "Marketing",
+    "Engineering",
+    "Finance",
+    "Sales Playbooks",
+    "HR Policies",
+    "Product Specs",
+    "Customer Research",
+    "Legal",
+)
+_TOPICS = (
+    "Q3 roadmap",
+    "Onboarding guide",
+    "Pricing FAQ",
+    "Release notes",
+    "Security overview",
+    "Meeting notes",
+    "Style guide",
+    "Support macros",
+    "Brand voice",
+    "Incident review",
+)
 #: (suffix, mimeType) of remote documents; the Google Form cannot be synced (its sync item is skipped).
-_DOC_TYPES = ((".md", "text/markdown"), (".txt", "text/plain"), (".csv", "text/csv"),
-              ("", "application/vnd.google-apps.document"))
+_DOC_TYPES = (
+    (".md", "text/markdown"),
+    (".txt", "text/plain"),
+    (".csv", "text/csv"),
+    ("", "application/vnd.google-apps.document"),
+)
 UNSUPPORTED_MIME = "application/vnd.google-apps.form"
 
 
@@ -73,8 +97,13 @@ def connection_record(connection_id: str, fields: dict[str, Any], rng: random.Ra
 
 def initiation_out(record: Record) -> dict[str, Any]:
     """The ``POST /v1/connections`` response: where to send the user, and until when."""
-    query = {"client_id": "cuadra-emulator", "response_type": "code", "redirect_uri": record["_redirectUrl"],
-             "state": record["_state"], "scope": " ".join(record["_scopes"])}
+    query = {
+        "client_id": "cuadra-emulator",
+        "response_type": "code",
+        "redirect_uri": record["_redirectUrl"],
+        "state": record["_state"],
+        "scope": " ".join(record["_scopes"]),
+    }
     return {
         "id": record["id"],
         "authorizationUrl": f"{_AUTHORIZE[record['connectorSlug']]}?{urlencode(query)}",
@@ -104,8 +133,9 @@ def require_connection(store: Store, org_id: str, connection_id: str) -> Record:
 def require_active(connection: Record) -> None:
     """Browsing and syncing need a completed OAuth flow: anything but ``active`` is a 409."""
     if connection["status"] != "active":
-        raise Conflict(f"Connection {connection['id']} is {connection['status']}, not active; "
-                       "complete the OAuth authorization first.")
+        raise Conflict(
+            f"Connection {connection['id']} is {connection['status']}, not active; complete the OAuth authorization first."
+        )
 
 
 def render(record: Record) -> dict[str, Any]:
@@ -114,6 +144,7 @@ def render(record: Record) -> dict[str, Any]:
 
 
 # --- the remote side -------------------------------------------------------------------------------
+
 
 def remote_tree(seed: int, connection_id: str, slug: str) -> dict[str, dict[str, Any]]:
     """Every remote folder/file (Drive) or database/page (Notion) of a connection, by id.
@@ -128,9 +159,15 @@ def remote_tree(seed: int, connection_id: str, slug: str) -> dict[str, dict[str,
     def add(kind: str, name: str, parent: str | None, mime: str | None = None) -> str:
         prefix = {"folder": "folder", "database": "db", "page": "page"}.get(kind, "doc")
         node_id = f"{prefix}_{rng.getrandbits(48):012x}"
-        node: dict[str, Any] = {"id": node_id, "name": name, "type": kind, "parentId": parent,
-                                "mimeType": mime, "sizeBytes": None,
-                                "modifiedAt": isoformat(1735689600 - rng.randrange(86400 * 365))}
+        node: dict[str, Any] = {
+            "id": node_id,
+            "name": name,
+            "type": kind,
+            "parentId": parent,
+            "mimeType": mime,
+            "sizeBytes": None,
+            "modifiedAt": isoformat(1735689600 - rng.randrange(86400 * 365)),
+        }
         if kind in ("file", "page"):
             node["sizeBytes"] = rng.randrange(2_000, 40_000)
         nodes[node_id] = node
@@ -182,6 +219,7 @@ def documents_under(tree: dict[str, dict[str, Any]], resource_id: str) -> list[d
 
 
 # --- sync configurations ---------------------------------------------------------------------------
+
 
 def sync_config_record(config_id: str, connection_id: str, fields: dict[str, Any], now: str) -> Record:
     return {

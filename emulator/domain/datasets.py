@@ -51,8 +51,10 @@ def current_files(state: EmulatorState, org_id: str, dataset_id: str) -> list[Re
 
     lifecycle = parse_lifecycle(state.config.file_processing)
     now = state.clock.now()
-    return [files_domain.observe(f, lifecycle, now, count_poll=False)
-            for f in files_domain.files_in_dataset(state.store, org_id, dataset_id)]
+    return [
+        files_domain.observe(f, lifecycle, now, count_poll=False)
+        for f in files_domain.files_in_dataset(state.store, org_id, dataset_id)
+    ]
 
 
 def snapshot_record(snapshot_id: str, dataset_id: str, version: int, file_ids: list[str], now: str) -> Record:

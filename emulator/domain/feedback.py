@@ -13,7 +13,8 @@ SOURCE_KIND = "source_feedback"
 
 def require_message(chat: Record, message_id: str) -> Record:
     """The chat's message ``message_id`` (404 otherwise); only assistant messages can be rated (422)."""
-    for message in chat["messages"]:
+    messages: list[Record] = chat["messages"]
+    for message in messages:
         if message["id"] == message_id:
             if message["role"] != "assistant":
                 raise UnprocessableEntity(
@@ -36,19 +37,25 @@ def upsert(store: Store, org_id: str, kind: str, key: str, fields: dict[str, Any
     return record
 
 
-def message_feedback(store: Store, org_id: str, chat_id: str, message_id: str, user_id: str,
-                     body: dict[str, Any], now: str) -> Record:
-    fields = {"chatId": chat_id, "messageId": message_id, "userId": user_id, "rating": body["rating"],
-              "comment": body.get("comment")}
+def message_feedback(
+    store: Store, org_id: str, chat_id: str, message_id: str, user_id: str, body: dict[str, Any], now: str
+) -> Record:
+    fields = {
+        "chatId": chat_id,
+        "messageId": message_id,
+        "userId": user_id,
+        "rating": body["rating"],
+        "comment": body.get("comment"),
+    }
     return upsert(store, org_id, MESSAGE_KIND, f"{message_id}/{user_id}", fields, now)
 
 
-def source_feedback(store: Store, org_id: str, chat_id: str, message: Record, user_id: str,
-                    body: dict[str, Any], now: str) -> Record:
+def source_feedback(
+    store: Store, org_id: str, chat_id: str, message: Record, user_id: str, body: dict[str, Any], now: str
+) -> Record:
     """Rate one of the message's sources; a ``chunkId`` the message did not cite is a 404."""
     chunk_id = body["chunkId"]
     if not any(source["chunkId"] == chunk_id for source in message.get("sources") or ()):
         raise NotFound(f"Source chunk {chunk_id} is not cited by message {message['id']}.")
-    fields = {"chatId": chat_id, "messageId": message["id"], "chunkId": chunk_id, "userId": user_id,
-              "rating": body["rating"]}
+    fields = {"chatId": chat_id, "messageId": message["id"], "chunkId": chunk_id, "userId": user_id, "rating": body["rating"]}
     return upsert(store, org_id, SOURCE_KIND, f"{message['id']}/{chunk_id}/{user_id}", fields, now)

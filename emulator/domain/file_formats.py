@@ -81,14 +81,12 @@ def require_format(filename: str, content_type: str | None, size: int) -> Format
     fmt = find_format(filename, content_type)
     if fmt is None:
         raise UnsupportedMediaType(
-            f"Unsupported file type for {filename!r} ({content_type or 'no content type'}). "
-            f"Supported: {SUPPORTED}.",
+            f"Unsupported file type for {filename!r} ({content_type or 'no content type'}). Supported: {SUPPORTED}.",
             extensions={"supportedExtensions": sorted(_FORMATS)},
         )
     if size > fmt.limit:
         raise PayloadTooLarge(
-            f"File {filename!r} is {size} bytes; "
-            f"the limit for .{fmt.extension} files is {fmt.limit // MB} MB.",
+            f"File {filename!r} is {size} bytes; the limit for .{fmt.extension} files is {fmt.limit // MB} MB.",
             extensions={"limitBytes": fmt.limit},
         )
     return fmt

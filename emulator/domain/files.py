@@ -74,9 +74,7 @@ def file_record(
 def observe(record: Record, lifecycle: Lifecycle, now: float, *, count_poll: bool) -> Record:
     """A new record whose ``status`` is brought up to ``now`` (one more poll when ``count_poll``)."""
     polls = record["_polls"] + (1 if count_poll else 0)
-    current = phase(
-        lifecycle, started_at=record["_startedAt"], polls=polls, now=now, finished_at=record["_finishedAt"]
-    )
+    current = phase(lifecycle, started_at=record["_startedAt"], polls=polls, now=now, finished_at=record["_finishedAt"])
     updated = dict(record)
     updated["_polls"] = polls
     if current.done:
@@ -110,10 +108,7 @@ def association(resource_type: str, resource_id: str, now_iso: str) -> dict[str,
 
 
 def is_associated(record: Record, resource_type: str, resource_id: str) -> bool:
-    return any(
-        a["resourceType"] == resource_type and a["resourceId"] == resource_id
-        for a in record.get("associations") or ()
-    )
+    return any(a["resourceType"] == resource_type and a["resourceId"] == resource_id for a in record.get("associations") or ())
 
 
 def with_association(record: Record, resource_type: str, resource_id: str, now_iso: str) -> Record:
@@ -131,9 +126,7 @@ def with_association(record: Record, resource_type: str, resource_id: str, now_i
 def without_association(record: Record, resource_type: str, resource_id: str) -> Record:
     updated = dict(record)
     updated["associations"] = [
-        a
-        for a in record.get("associations") or ()
-        if not (a["resourceType"] == resource_type and a["resourceId"] == resource_id)
+        a for a in record.get("associations") or () if not (a["resourceType"] == resource_type and a["resourceId"] == resource_id)
     ]
     return updated
 
@@ -152,9 +145,7 @@ def is_duplicate(store: Store, org_id: str, sha256: str) -> bool:
 
 def files_for(store: Store, org_id: str, resource_type: str, resource_id: str) -> list[Record]:
     """Records of the organisation's files associated with one resource, in upload order."""
-    return [
-        f for f in store.collection(org_id, KIND).values() if is_associated(f, resource_type, resource_id)
-    ]
+    return [f for f in store.collection(org_id, KIND).values() if is_associated(f, resource_type, resource_id)]
 
 
 def files_in_dataset(store: Store, org_id: str, dataset_id: str) -> list[Record]:

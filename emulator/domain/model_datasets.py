@@ -47,9 +47,11 @@ def links_of_model(store: Store, org_id: str, model_id: str) -> list[Record]:
 
 def drop_links(store: Store, org_id: str, *, model_id: str | None = None, dataset_id: str | None = None) -> int:
     """Remove every link of a deleted model or dataset; returns how many went."""
-    doomed = [link for link in store.collection(org_id, KIND).values()
-              if (model_id is not None and link["modelId"] == model_id)
-              or (dataset_id is not None and link["datasetId"] == dataset_id)]
+    doomed = [
+        link
+        for link in store.collection(org_id, KIND).values()
+        if (model_id is not None and link["modelId"] == model_id) or (dataset_id is not None and link["datasetId"] == dataset_id)
+    ]
     for link in doomed:
         store.remove(org_id, KIND, link_key(link["modelId"], link["datasetId"]))
     return len(doomed)

@@ -11,8 +11,15 @@ from . import found
 SYSTEM_ORG = "__system__"
 KIND = "models"
 
-_INHERITED = ("contextWindow", "maxTokensPerRequest", "supportsStreaming", "supportsTools", "supportsVision",
-              "supportsReasoning", "modelTier")
+_INHERITED = (
+    "contextWindow",
+    "maxTokensPerRequest",
+    "supportsStreaming",
+    "supportsTools",
+    "supportsVision",
+    "supportsReasoning",
+    "modelTier",
+)
 
 
 def catalog_record(entry: dict[str, Any], now: str) -> Record:
@@ -110,12 +117,20 @@ def require_own(store: Store, org_id: str, model_id: str, action: str) -> Record
     raise NotFound(f"Model not found: {model_id}")
 
 
-_UPDATABLE = ("displayName", "description", "contextWindow", "maxTokensPerRequest", "supportsStreaming", "enabled",
-              "metadata", "systemPromptId", "systemPrompt")
+_UPDATABLE = (
+    "displayName",
+    "description",
+    "contextWindow",
+    "maxTokensPerRequest",
+    "supportsStreaming",
+    "enabled",
+    "metadata",
+    "systemPromptId",
+    "systemPrompt",
+)
 
 
-def updated_record(model: Record, changes: dict[str, Any], parent: Record | None, now: str, *,
-                   reparent: bool) -> Record:
+def updated_record(model: Record, changes: dict[str, Any], parent: Record | None, now: str, *, reparent: bool) -> Record:
     """``model`` after a ``ModelUpdate``.
 
     With ``reparent`` the model moves to ``parent`` and re-inherits every capability the update leaves

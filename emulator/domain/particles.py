@@ -22,9 +22,7 @@ CATEGORIES = ("role", "tone", "guardrails", "constraints", "format")
 CATEGORY_RANK = {name: rank for rank, name in enumerate(CATEGORIES)}
 
 
-def version_record(
-    version_id: str, number: int, content: str, created_by: str | None, now: str
-) -> dict[str, Any]:
+def version_record(version_id: str, number: int, content: str, created_by: str | None, now: str) -> dict[str, Any]:
     """``ParticleVersionOut`` as stored."""
     return {
         "id": version_id,
@@ -78,9 +76,7 @@ def versions(record: Record) -> tuple[dict[str, Any], ...]:
     return result
 
 
-def find_version(
-    record: Record, *, number: int | None = None, version_id: str | None = None
-) -> dict[str, Any] | None:
+def find_version(record: Record, *, number: int | None = None, version_id: str | None = None) -> dict[str, Any] | None:
     for version in versions(record):
         if version["version"] == number or version["id"] == version_id:
             return version
@@ -94,9 +90,7 @@ def render_version(record: Record, version: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render(
-    record: Record, *, version: dict[str, Any] | None = None, expand_versions: bool = False
-) -> dict[str, Any]:
+def render(record: Record, *, version: dict[str, Any] | None = None, expand_versions: bool = False) -> dict[str, Any]:
     """``ParticleOut``; ``version`` shows that version's content and token count (``?version=``)."""
     out = {key: value for key, value in record.items() if not key.startswith("_")}
     if version is not None:

@@ -77,9 +77,7 @@ TEMPLATES = (
 def seed_templates(store: Store) -> None:
     """Insert the system particles and templates into ``store`` (before any organisation's own)."""
     for particle_id, category, name, content in PARTICLES:
-        version = particles_domain.version_record(
-            f"pv_{particle_id.removeprefix('part_')}_1", 1, content, None, FIXTURE_TIME
-        )
+        version = particles_domain.version_record(f"pv_{particle_id.removeprefix('part_')}_1", 1, content, None, FIXTURE_TIME)
         record = particles_domain.particle_record(
             particle_id, {"name": name, "category": category}, version, FIXTURE_TIME, is_system=True
         )

@@ -26,8 +26,27 @@ KIND = "sync_jobs"
 JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 ITEM_STATUSES = ("pending", "completed", "skipped", "failed")
 LIFECYCLE_KEY = "connectors.sync"
-_WORDS = ("policy", "customer", "release", "roadmap", "support", "pricing", "team", "quarter", "guide", "metric",
-          "launch", "budget", "review", "feedback", "process", "security", "account", "onboarding", "report")
+_WORDS = (
+    "policy",
+    "customer",
+    "release",
+    "roadmap",
+    "support",
+    "pricing",
+    "team",
+    "quarter",
+    "guide",
+    "metric",
+    "launch",
+    "budget",
+    "review",
+    "feedback",
+    "process",
+    "security",
+    "account",
+    "onboarding",
+    "report",
+)
 
 
 def sync_lifecycle_of(state: Any) -> Lifecycle:
@@ -38,18 +57,20 @@ def sync_lifecycle_of(state: Any) -> Lifecycle:
     return lifecycle  # type: ignore[no-any-return]
 
 
-def job_record(job_id: str, config: Record, documents: list[dict[str, Any]], now: float,
-               lifecycle: Lifecycle) -> Record:
+def job_record(job_id: str, config: Record, documents: list[dict[str, Any]], now: float, lifecycle: Lifecycle) -> Record:
     """A job just triggered on ``config``; ``documents`` are the remote nodes it will sync."""
-    plan = [{
-        "id": f"item_{job_id.removeprefix('job_')}_{index:04d}",
-        "remoteResourceId": doc["id"],
-        "remoteResourceName": doc["name"],
-        "remoteResourceType": doc["type"],
-        "mimeType": doc["mimeType"],
-        "sizeBytes": doc["sizeBytes"] or 0,
-        "outcome": "skipped" if doc["mimeType"] == UNSUPPORTED_MIME else "completed",
-    } for index, doc in enumerate(documents)]
+    plan = [
+        {
+            "id": f"item_{job_id.removeprefix('job_')}_{index:04d}",
+            "remoteResourceId": doc["id"],
+            "remoteResourceName": doc["name"],
+            "remoteResourceType": doc["type"],
+            "mimeType": doc["mimeType"],
+            "sizeBytes": doc["sizeBytes"] or 0,
+            "outcome": "skipped" if doc["mimeType"] == UNSUPPORTED_MIME else "completed",
+        }
+        for index, doc in enumerate(documents)
+    ]
     record: Record = {
         "id": job_id,
         "syncConfigId": config["id"],
@@ -87,8 +108,7 @@ def observe(record: Record, lifecycle: Lifecycle, now: float, *, count_poll: boo
     if record["_finishedAt"] is not None:
         return record
     polls = record["_polls"] + (1 if count_poll else 0)
-    current = phase(lifecycle, started_at=record["_startedAt"], polls=polls, now=now,
-                    finished_at=record["_finishedAt"])
+    current = phase(lifecycle, started_at=record["_startedAt"], polls=polls, now=now, finished_at=record["_finishedAt"])
     updated = {**record, "_polls": polls, "progress": current.progress}
     if current.done:
         updated.update(status="completed", _finishedAt=current.finished_at, progress=100)
@@ -98,7 +118,7 @@ def observe(record: Record, lifecycle: Lifecycle, now: float, *, count_poll: boo
         updated["status"] = "running"
     if updated["status"] != "queued":
         plan = record["_plan"]
-        done = plan[:_processed(updated)]
+        done = plan[: _processed(updated)]
         updated.update(
             startedAt=isoformat(record["_startedAt"]),
             itemsTotal=len(plan),
@@ -121,22 +141,25 @@ def items(record: Record) -> list[dict[str, Any]]:
     for index, entry in enumerate(record["_plan"]):
         done = index < processed
         status = entry["outcome"] if done else "pending"
-        out.append({
-            "id": entry["id"],
-            "remoteResourceId": entry["remoteResourceId"],
-            "status": status,
-            "remoteResourceName": entry["remoteResourceName"],
-            "remoteResourceType": entry["remoteResourceType"],
-            "fileId": file_ids.get(entry["remoteResourceId"]) if status == "completed" else None,
-            "errorMessage": f"Unsupported file type: {entry['mimeType']}" if status == "skipped" else None,
-            "retryCount": 0,
-            "processedAt": (record["completedAt"] or record["startedAt"]) if done else None,
-        })
+        out.append(
+            {
+                "id": entry["id"],
+                "remoteResourceId": entry["remoteResourceId"],
+                "status": status,
+                "remoteResourceName": entry["remoteResourceName"],
+                "remoteResourceType": entry["remoteResourceType"],
+                "fileId": file_ids.get(entry["remoteResourceId"]) if status == "completed" else None,
+                "errorMessage": f"Unsupported file type: {entry['mimeType']}" if status == "skipped" else None,
+                "retryCount": 0,
+                "processedAt": (record["completedAt"] or record["startedAt"]) if done else None,
+            }
+        )
     return out
 
 
-def materialise(store: Store, org_id: str, record: Record, *, rng: random.Random, now: float,
-                file_lifecycle: Lifecycle, connector: str) -> Record:
+def materialise(
+    store: Store, org_id: str, record: Record, *, rng: random.Random, now: float, file_lifecycle: Lifecycle, connector: str
+) -> Record:
     """Create the synced documents as files of the target dataset; returns the job with ``_fileIds``.
 
     Call once, when the job is first observed ``completed``. A dataset deleted meanwhile gets no
@@ -153,11 +176,23 @@ def materialise(store: Store, org_id: str, record: Record, *, rng: random.Random
         associations = [files_domain.association("dataset", dataset_id, isoformat(now))] if has_dataset else []
         duplicate = files_domain.is_duplicate(store, org_id, _sha256(content))
         file = files_domain.file_record(
-            file_id, _filename(entry), entry["mimeType"] if entry["mimeType"].startswith("text/") else "text/markdown",
-            content, now=now, duplicate=duplicate, error=None, associations=associations,
-            lifecycle=file_lifecycle, source="connector")
-        file["connectorMetadata"] = {"externalId": entry["remoteResourceId"], "externalUrl": None,
-                                     "externalPath": entry["remoteResourceName"], "connector": connector}
+            file_id,
+            _filename(entry),
+            entry["mimeType"] if entry["mimeType"].startswith("text/") else "text/markdown",
+            content,
+            now=now,
+            duplicate=duplicate,
+            error=None,
+            associations=associations,
+            lifecycle=file_lifecycle,
+            source="connector",
+        )
+        file["connectorMetadata"] = {
+            "externalId": entry["remoteResourceId"],
+            "externalUrl": None,
+            "externalPath": entry["remoteResourceName"],
+            "connector": connector,
+        }
         store.insert(org_id, files_domain.KIND, file_id, file)
         file_ids[entry["remoteResourceId"]] = file_id
     return {**record, "_fileIds": file_ids}

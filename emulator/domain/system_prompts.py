@@ -41,16 +41,12 @@ def prompt_record(
     }
 
 
-def association(
-    association_id: str, particle: Record, order: int | None, version_id: str | None
-) -> dict[str, Any]:
+def association(association_id: str, particle: Record, order: int | None, version_id: str | None) -> dict[str, Any]:
     """A new association; a ``version_id`` that is not a version of ``particle`` is a 422."""
     if version_id is not None and particles_domain.find_version(particle, version_id=version_id) is None:
         raise UnprocessableEntity(
             f"particleVersionId: {version_id!r} is not a version of particle {particle['id']}.",
-            extensions={
-                "errors": [{"pointer": "/particleVersionId", "detail": "unknown version of this particle"}]
-            },
+            extensions={"errors": [{"pointer": "/particleVersionId", "detail": "unknown version of this particle"}]},
         )
     return {
         "id": association_id,
@@ -85,9 +81,7 @@ def require_absent(record: Record, particle_id: str) -> None:
         raise Conflict(f"Particle {particle_id} is already part of system prompt {record['id']}.")
 
 
-def _resolved(
-    store: Store, org_id: str, record: Record
-) -> list[tuple[dict[str, Any], Record, dict[str, Any]]]:
+def _resolved(store: Store, org_id: str, record: Record) -> list[tuple[dict[str, Any], Record, dict[str, Any]]]:
     """(association, particle, version in effect) for every association whose particle still exists."""
     out = []
     for item in associations(record):
@@ -103,9 +97,7 @@ def _resolved(
     return out
 
 
-def _composition(
-    store: Store, org_id: str, record: Record
-) -> list[tuple[dict[str, Any], Record, dict[str, Any]]]:
+def _composition(store: Store, org_id: str, record: Record) -> list[tuple[dict[str, Any], Record, dict[str, Any]]]:
     resolved = [entry for entry in _resolved(store, org_id, record) if entry[1]["enabled"]]
     positions = {item["id"]: index for index, item in enumerate(associations(record))}
     resolved.sort(
@@ -187,7 +179,6 @@ def require_own(store: Store, org_id: str, prompt_id: str) -> Record:
     prompt = require(store, org_id, prompt_id)
     if prompt["isSystem"]:
         raise Forbidden(
-            f"System template {prompt_id} cannot be modified; copy it first "
-            f"(POST /v1/system-prompts/{prompt_id}/copy)."
+            f"System template {prompt_id} cannot be modified; copy it first (POST /v1/system-prompts/{prompt_id}/copy)."
         )
     return prompt

@@ -27,8 +27,7 @@ def cost_for(total_tokens: int, multiplier: float) -> str:
 
 def token_usage(input_tokens: int, output_tokens: int, multiplier: float) -> dict[str, Any]:
     total = input_tokens + output_tokens
-    return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": total,
-            "cost": cost_for(total, multiplier)}
+    return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": total, "cost": cost_for(total, multiplier)}
 
 
 def charged_credits(store: Store, org_id: str) -> int:
@@ -38,35 +37,50 @@ def charged_credits(store: Store, org_id: str) -> int:
 def available_credits(store: Store, org: dict[str, Any]) -> int:
     credits = org.get("credits", {})
     used = credits.get("used", 0) + charged_credits(store, org["id"])
-    return max(0, credits.get("limit", 0) - used) + credits.get("purchasedBalance", 0)
+    return int(max(0, credits.get("limit", 0) - used) + credits.get("purchasedBalance", 0))
 
 
 def require_credits(store: Store, org: dict[str, Any], required: int) -> None:
     """Raise the documented 402 when the organisation cannot pay ``required`` credits."""
     available = available_credits(store, org)
     if required > available:
-        raise InsufficientCredits(
-            f"Insufficient credits. Required: {required} credits. Available: {available} credits."
-        )
+        raise InsufficientCredits(f"Insufficient credits. Required: {required} credits. Available: {available} credits.")
 
 
 def record(store: Store, org_id: str, model_id: str, usage: dict[str, Any], credits: int) -> None:
     """Add one served call to the organisation's per-model ledger."""
     current = store.get(org_id, KIND, model_id)
     if current is None:
-        store.insert(org_id, KIND, model_id, {"modelId": model_id, "requests": 0, "inputTokens": 0,
-                                                "outputTokens": 0, "totalTokens": 0, "credits": 0, "cost": "0"})
+        store.insert(
+            org_id,
+            KIND,
+            model_id,
+            {
+                "modelId": model_id,
+                "requests": 0,
+                "inputTokens": 0,
+                "outputTokens": 0,
+                "totalTokens": 0,
+                "credits": 0,
+                "cost": "0",
+            },
+        )
         current = store.get(org_id, KIND, model_id)
     assert current is not None
-    store.replace(org_id, KIND, model_id, {
-        "modelId": model_id,
-        "requests": current["requests"] + 1,
-        "inputTokens": current["inputTokens"] + usage["inputTokens"],
-        "outputTokens": current["outputTokens"] + usage["outputTokens"],
-        "totalTokens": current["totalTokens"] + usage["totalTokens"],
-        "credits": current["credits"] + credits,
-        "cost": str(Decimal(current["cost"]) + Decimal(usage["cost"])),
-    })
+    store.replace(
+        org_id,
+        KIND,
+        model_id,
+        {
+            "modelId": model_id,
+            "requests": current["requests"] + 1,
+            "inputTokens": current["inputTokens"] + usage["inputTokens"],
+            "outputTokens": current["outputTokens"] + usage["outputTokens"],
+            "totalTokens": current["totalTokens"] + usage["totalTokens"],
+            "credits": current["credits"] + credits,
+            "cost": str(Decimal(current["cost"]) + Decimal(usage["cost"])),
+        },
+    )
 
 
 def usage_out(store: Store, org: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +108,11 @@ def usage_out(store: Store, org: dict[str, Any]) -> dict[str, Any]:
             "purchasedBalance": purchased,
             "totalAvailable": max(0, limit - used) + purchased,
         },
-        "plan": {"tier": plan.get("tier", "free"), "name": plan.get("name", "Free"),
-                 "billingCycle": plan.get("billingCycle", "monthly")},
+        "plan": {
+            "tier": plan.get("tier", "free"),
+            "name": plan.get("name", "Free"),
+            "billingCycle": plan.get("billingCycle", "monthly"),
+        },
         "limits": {"modelTierAccess": "standard,premium" if plan.get("tier") in ("pro", "enterprise") else "standard"},
         "models": [dict(entry) for entry in store.collection(org["id"], KIND).values()],
     }

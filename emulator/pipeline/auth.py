@@ -67,6 +67,8 @@ async def auth_step(ctx: RequestContext, call_next: Next) -> Response:
         principal = authenticate(ctx.state, ctx.headers.get("authorization"))
         ctx.principal = principal
         if route.scope and not principal.has_scope(route.scope):
-            raise Forbidden(f"Missing required scope: {route.scope}", headers={
-                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{route.scope}"'})
+            raise Forbidden(
+                f"Missing required scope: {route.scope}",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{route.scope}"'},
+            )
     return await call_next(ctx)

@@ -50,9 +50,7 @@ def make_body_step(validators: Validators) -> Step:
             else:
                 content_type = ctx.headers.get("content-type", "")
                 if not is_json_type(content_type):
-                    raise UnsupportedMediaType(
-                        f"Content-Type must be application/json (got {content_type or 'none'})."
-                    )
+                    raise UnsupportedMediaType(f"Content-Type must be application/json (got {content_type or 'none'}).")
                 data = parse_json(raw)
             validators.validate(route.body, data)
             ctx.json = data

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from . import Next, Step
 
 #: Response headers a browser script may read (rate limits, idempotency, chat streaming).
-EXPOSED_HEADERS = ("Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
-                   "Idempotent-Replayed, X-Chat-Id, x-vercel-ai-ui-message-stream")
+EXPOSED_HEADERS = (
+    "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
+    "Idempotent-Replayed, X-Chat-Id, x-vercel-ai-ui-message-stream"
+)
 MAX_AGE = "600"
 _LOCALHOST = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$", re.IGNORECASE)
 _HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
@@ -74,8 +76,7 @@ def make_cors_step(allowed: OriginCheck, router: Router) -> Step:
         if ctx.method == "OPTIONS" and request_method:
             if not allowed(origin):
                 raise Forbidden(f"Origin {origin} is not allowed (see --cors-origins).")
-            return preflight(router, ctx.path, origin, request_method,
-                             ctx.headers.get("access-control-request-headers"))
+            return preflight(router, ctx.path, origin, request_method, ctx.headers.get("access-control-request-headers"))
         response = await call_next(ctx)
         if allowed(origin):
             response.headers["Access-Control-Allow-Origin"] = origin

@@ -61,8 +61,7 @@ class RecordingStreamingResponse(StreamingResponse):
     Headers are shared with ``original`` so outer steps (rate-limit headers, CORS) still apply.
     """
 
-    def __init__(self, original: StreamingResponse, on_complete: Callable[[bytes], None],
-                 on_abort: Callable[[], None]) -> None:
+    def __init__(self, original: StreamingResponse, on_complete: Callable[[bytes], None], on_abort: Callable[[], None]) -> None:
         # super().__init__ is not called on purpose: it would rebuild the headers.
         self.status_code = original.status_code
         self.media_type = original.media_type
@@ -129,8 +128,7 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
             "(method, path or body differ). Use a new key for a new request."
         )
     if isinstance(decision, InFlight):
-        raise Conflict(f"A request with Idempotency-Key '{key}' is still in progress. "
-                       "Retry after it completes.")
+        raise Conflict(f"A request with Idempotency-Key '{key}' is still in progress. Retry after it completes.")
     entry = decision.entry
     try:
         response = await call_next(ctx)

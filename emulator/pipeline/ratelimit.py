@@ -37,8 +37,7 @@ async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
     buckets = ((("user", org_id, principal.user_id), limits.per_user), (("org", org_id), limits.per_org))
     verdict = limiter.hit(buckets, state.clock.now())
     if not verdict.allowed:
-        raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.",
-                              headers=verdict.headers())
+        raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
     response = await call_next(ctx)
     if response.status_code != 429:  # a scripted 429 (scenarios) keeps the headers it chose
         response.headers.update(verdict.headers())

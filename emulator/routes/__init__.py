@@ -26,6 +26,9 @@ API_ROUTES: list[Route] = [
     *usage.ROUTES,
     *oauth.ROUTES,
     *files.ROUTES,
-    *particles.ROUTES, *system_prompts.ROUTES,
-    *channels.ROUTES, *connectors.ROUTES, *openapi.ROUTES,
+    *particles.ROUTES,
+    *system_prompts.ROUTES,
+    *channels.ROUTES,
+    *connectors.ROUTES,
+    *openapi.ROUTES,
 ]

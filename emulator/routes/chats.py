@@ -54,8 +54,11 @@ async def list_chats(ctx: RequestContext) -> Response:
         return chats_domain.render_summary(chat, model)
 
     page = paginate(
-        store.collection(org_id, chats_domain.KIND), ctx.query, ctx.state.secret,
-        identity=(org_id, "chats", user_id), render=render,
+        store.collection(org_id, chats_domain.KIND),
+        ctx.query,
+        ctx.state.secret,
+        identity=(org_id, "chats", user_id),
+        render=render,
         predicate=lambda chat: chat["createdBy"] == user_id and chats_domain.is_listed(chat),
         total=chats_domain.listed_count(store, org_id, user_id),
     )
@@ -104,11 +107,11 @@ def _own_chat(ctx: RequestContext) -> dict[str, Any]:
 
 _TITLE_CONTEXT = {
     "auto": lambda msgs: [m for m in msgs if m["role"] == "user"][:1],
-    "last_exchange": lambda msgs: ([m for m in msgs if m["role"] == "user"][-1:]
-                                   + [m for m in msgs if m["role"] == "assistant"][-1:]),
+    "last_exchange": lambda msgs: (
+        [m for m in msgs if m["role"] == "user"][-1:] + [m for m in msgs if m["role"] == "assistant"][-1:]
+    ),
     # user turns first: they name the topic; assistant turns only fill up the six words
-    "full_conversation": lambda msgs: ([m for m in msgs if m["role"] == "user"]
-                                       + [m for m in msgs if m["role"] == "assistant"]),
+    "full_conversation": lambda msgs: [m for m in msgs if m["role"] == "user"] + [m for m in msgs if m["role"] == "assistant"],
 }
 
 
@@ -134,8 +137,9 @@ async def message_feedback(ctx: RequestContext) -> Response:
     assert principal is not None
     chat = _own_chat(ctx)
     message = feedback_domain.require_message(chat, ctx.path_params["message_id"])
-    record = feedback_domain.message_feedback(ctx.state.store, principal.org_id, chat["id"], message["id"],
-                                              principal.user_id, ctx.json, now_iso(ctx))
+    record = feedback_domain.message_feedback(
+        ctx.state.store, principal.org_id, chat["id"], message["id"], principal.user_id, ctx.json, now_iso(ctx)
+    )
     return json_response(record)
 
 
@@ -144,8 +148,9 @@ async def source_feedback(ctx: RequestContext) -> Response:
     assert principal is not None
     chat = _own_chat(ctx)
     message = feedback_domain.require_message(chat, ctx.path_params["message_id"])
-    record = feedback_domain.source_feedback(ctx.state.store, principal.org_id, chat["id"], message,
-                                             principal.user_id, ctx.json, now_iso(ctx))
+    record = feedback_domain.source_feedback(
+        ctx.state.store, principal.org_id, chat["id"], message, principal.user_id, ctx.json, now_iso(ctx)
+    )
     return json_response(record)
 
 
@@ -157,38 +162,102 @@ async def list_artifacts(ctx: RequestContext) -> Response:
 
 async def get_artifact(ctx: RequestContext) -> Response:
     chat = _own_chat(ctx)
-    return json_response(artifacts_domain.require_artifact(ctx.state.store, ctx.org_id, chat["id"],
-                                                           ctx.path_params["artifact_id"]))
+    return json_response(
+        artifacts_domain.require_artifact(ctx.state.store, ctx.org_id, chat["id"], ctx.path_params["artifact_id"])
+    )
 
 
 async def artifact_content(ctx: RequestContext) -> Response:
     chat = _own_chat(ctx)
     artifact = artifacts_domain.require_artifact(ctx.state.store, ctx.org_id, chat["id"], ctx.path_params["artifact_id"])
     disposition = f'attachment; filename="{artifacts_domain.filename_for(artifact)}"'
-    return Response(artifact["content"].encode(), media_type=f"{artifact['type']}; charset=utf-8",
-                    headers={"Content-Disposition": disposition})
+    return Response(
+        artifact["content"].encode(),
+        media_type=f"{artifact['type']}; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 ROUTES = [
-    route("POST", "/v1/chats", create_chat, scope="chat:invoke", body="chat_create", idempotent=True,
-          response="chat_completion", summary="Create or Continue Chat"),
+    route(
+        "POST",
+        "/v1/chats",
+        create_chat,
+        scope="chat:invoke",
+        body="chat_create",
+        idempotent=True,
+        response="chat_completion",
+        summary="Create or Continue Chat",
+    ),
     route("GET", "/v1/chats", list_chats, scope="chat:read", response="chat_list", summary="List Chats"),
     route("GET", "/v1/chats/{chat_id}", get_chat, scope="chat:read", response="chat", summary="Get Chat"),
-    route("PATCH", "/v1/chats/{chat_id}", update_chat, scope="chat:write", body="chat_update", idempotent=True,
-          response="chat", summary="Update Chat"),
-    route("DELETE", "/v1/chats/{chat_id}", delete_chat, scope="chat:write", idempotent=True, status=204,
-          summary="Delete Chat"),
-    route("POST", "/v1/chats/{chat_id}/title", generate_title, scope="chat:write", body="chat_title",
-          body_optional=True, idempotent=True, response="chat_title", documented=False,
-          summary="Generate Chat Title"),
-    route("POST", "/v1/chats/{chat_id}/messages/{message_id}/feedback", message_feedback, scope="chat:write",
-          body="message_feedback", response="message_feedback", documented=False, summary="Message Feedback"),
-    route("POST", "/v1/chats/{chat_id}/messages/{message_id}/source-feedback", source_feedback, scope="chat:write",
-          body="source_feedback", response="source_feedback", documented=False, summary="Source Feedback"),
-    route("GET", "/v1/chats/{chat_id}/artifacts", list_artifacts, scope="chat:read", response="artifact_list",
-          documented=False, summary="List Chat Artifacts"),
-    route("GET", "/v1/chats/{chat_id}/artifacts/{artifact_id}", get_artifact, scope="chat:read", response="artifact",
-          documented=False, summary="Get Artifact"),
-    route("GET", "/v1/chats/{chat_id}/artifacts/{artifact_id}/content", artifact_content, scope="chat:read",
-          documented=False, summary="Artifact Content"),
+    route(
+        "PATCH",
+        "/v1/chats/{chat_id}",
+        update_chat,
+        scope="chat:write",
+        body="chat_update",
+        idempotent=True,
+        response="chat",
+        summary="Update Chat",
+    ),
+    route("DELETE", "/v1/chats/{chat_id}", delete_chat, scope="chat:write", idempotent=True, status=204, summary="Delete Chat"),
+    route(
+        "POST",
+        "/v1/chats/{chat_id}/title",
+        generate_title,
+        scope="chat:write",
+        body="chat_title",
+        body_optional=True,
+        idempotent=True,
+        response="chat_title",
+        documented=False,
+        summary="Generate Chat Title",
+    ),
+    route(
+        "POST",
+        "/v1/chats/{chat_id}/messages/{message_id}/feedback",
+        message_feedback,
+        scope="chat:write",
+        body="message_feedback",
+        response="message_feedback",
+        documented=False,
+        summary="Message Feedback",
+    ),
+    route(
+        "POST",
+        "/v1/chats/{chat_id}/messages/{message_id}/source-feedback",
+        source_feedback,
+        scope="chat:write",
+        body="source_feedback",
+        response="source_feedback",
+        documented=False,
+        summary="Source Feedback",
+    ),
+    route(
+        "GET",
+        "/v1/chats/{chat_id}/artifacts",
+        list_artifacts,
+        scope="chat:read",
+        response="artifact_list",
+        documented=False,
+        summary="List Chat Artifacts",
+    ),
+    route(
+        "GET",
+        "/v1/chats/{chat_id}/artifacts/{artifact_id}",
+        get_artifact,
+        scope="chat:read",
+        response="artifact",
+        documented=False,
+        summary="Get Artifact",
+    ),
+    route(
+        "GET",
+        "/v1/chats/{chat_id}/artifacts/{artifact_id}/content",
+        artifact_content,
+        scope="chat:read",
+        documented=False,
+        summary="Artifact Content",
+    ),
 ]

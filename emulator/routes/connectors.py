@@ -28,8 +28,7 @@ def _connection(ctx: RequestContext, *, count_poll: bool, record: Record | None 
     """The path's connection (or ``record``) brought up to date and stored."""
     state, org_id = ctx.state, ctx.org_id
     current = record or conn_domain.require_connection(state.store, org_id, ctx.path_params["connection_id"])
-    updated = conn_domain.observe_connection(current, conn_domain.activation_of(state), state.clock.now(),
-                                             count_poll=count_poll)
+    updated = conn_domain.observe_connection(current, conn_domain.activation_of(state), state.clock.now(), count_poll=count_poll)
     if updated is not current:
         state.store.replace(org_id, conn_domain.KIND, current["id"], updated)
     return updated
@@ -44,8 +43,14 @@ def _job(ctx: RequestContext, job: Record, *, count_poll: bool) -> Record:
         config = state.store.get(org_id, conn_domain.CONFIG_KIND, updated["syncConfigId"])
         connection = state.store.get(org_id, conn_domain.KIND, config["connectionId"]) if config else None
         updated = jobs_domain.materialise(
-            state.store, org_id, updated, rng=state.rng, now=now, file_lifecycle=files_domain.lifecycle_of(state),
-            connector=connection["connectorSlug"] if connection else "unknown")
+            state.store,
+            org_id,
+            updated,
+            rng=state.rng,
+            now=now,
+            file_lifecycle=files_domain.lifecycle_of(state),
+            connector=connection["connectorSlug"] if connection else "unknown",
+        )
     if updated is not job:
         state.store.replace(org_id, jobs_domain.KIND, job["id"], updated)
     return updated
@@ -59,8 +64,7 @@ async def create_connection(ctx: RequestContext) -> Response:
     state, org_id = ctx.state, ctx.org_id
     connection_id = prefixed_id(state.rng, "conn")
     record = conn_domain.connection_record(connection_id, ctx.json, state.rng, state.clock.now())
-    record = conn_domain.observe_connection(record, conn_domain.activation_of(state), state.clock.now(),
-                                            count_poll=False)
+    record = conn_domain.observe_connection(record, conn_domain.activation_of(state), state.clock.now(), count_poll=False)
     state.store.insert(org_id, conn_domain.KIND, connection_id, record)
     return json_response(conn_domain.initiation_out(record), status=201)
 
@@ -68,8 +72,11 @@ async def create_connection(ctx: RequestContext) -> Response:
 async def list_connections(ctx: RequestContext) -> Response:
     provider = ctx.query.get("provider") or None
     collection = ctx.state.store.collection(ctx.org_id, conn_domain.KIND)
-    items = [conn_domain.render(_connection(ctx, count_poll=True, record=c)) for c in list(collection.values())
-             if provider is None or c["connectorSlug"] == provider]
+    items = [
+        conn_domain.render(_connection(ctx, count_poll=True, record=c))
+        for c in list(collection.values())
+        if provider is None or c["connectorSlug"] == provider
+    ]
     return json_response(whole_list(items))
 
 
@@ -138,8 +145,9 @@ async def trigger_sync(ctx: RequestContext) -> Response:
     config = conn_domain.require_sync_config(state.store, org_id, ctx.path_params["config_id"])
     if config["status"] != "active":
         raise Conflict(f"Sync configuration {config['id']} is {config['status']}; set it active to sync.")
-    connection = _connection(ctx, count_poll=False,
-                             record=conn_domain.require_connection(state.store, org_id, config["connectionId"]))
+    connection = _connection(
+        ctx, count_poll=False, record=conn_domain.require_connection(state.store, org_id, config["connectionId"])
+    )
     conn_domain.require_active(connection)
     for job in list(state.store.collection(org_id, jobs_domain.KIND).values()):
         if job["syncConfigId"] == config["id"]:
@@ -150,8 +158,9 @@ async def trigger_sync(ctx: RequestContext) -> Response:
     record = jobs_domain.job_record(job_id, config, documents, state.clock.now(), jobs_domain.sync_lifecycle_of(state))
     state.store.insert(org_id, jobs_domain.KIND, job_id, record)
     record = _job(ctx, record, count_poll=False)  # an immediate lifecycle completes (and materialises) at once
-    state.store.replace(org_id, conn_domain.CONFIG_KIND, config["id"],
-                        {**config, "lastSyncJobId": job_id, "updatedAt": now_iso(ctx)})
+    state.store.replace(
+        org_id, conn_domain.CONFIG_KIND, config["id"], {**config, "lastSyncJobId": job_id, "updatedAt": now_iso(ctx)}
+    )
     return json_response(jobs_domain.render(record))
 
 
@@ -159,8 +168,11 @@ async def list_sync_jobs(ctx: RequestContext) -> Response:
     config_id = ctx.query.get("syncConfigId") or None
     status = enum_param(ctx.query, "status", jobs_domain.JOB_STATUSES)
     limit = int_param(ctx.query, "limit", 50, 1, 100)
-    jobs = [j for j in ctx.state.store.collection(ctx.org_id, jobs_domain.KIND).values()
-            if config_id is None or j["syncConfigId"] == config_id]
+    jobs = [
+        j
+        for j in ctx.state.store.collection(ctx.org_id, jobs_domain.KIND).values()
+        if config_id is None or j["syncConfigId"] == config_id
+    ]
     observed = [_job(ctx, job, count_poll=True) for job in reversed(jobs)]  # newest first
     matching = [jobs_domain.render(j) for j in observed if status is None or j["status"] == status]
     return json_response({"items": matching[:limit], "nextCursor": None, "hasMore": len(matching) > limit})
@@ -177,37 +189,103 @@ async def list_sync_items(ctx: RequestContext) -> Response:
     offset = int_param(ctx.query, "offset", 0, 0)
     job = jobs_domain.require_job(ctx.state.store, ctx.org_id, ctx.path_params["job_id"])
     found = [i for i in jobs_domain.items(_job(ctx, job, count_poll=True)) if status is None or i["status"] == status]
-    window = found[offset:offset + limit]
+    window = found[offset : offset + limit]
     return json_response({"items": window, "nextCursor": None, "hasMore": offset + limit < len(found)})
 
 
 ROUTES = [
-    route("POST", "/v1/connections", create_connection, scope=WRITE, body="connection_create", idempotent=True,
-          status=201, response="connection_initiate", summary="Initiate OAuth connection"),
-    route("GET", "/v1/connections", list_connections, scope=READ, response="connection_list",
-          summary="List connections"),
-    route("GET", "/v1/connections/{connection_id}", get_connection, scope=READ, response="connection",
-          summary="Get connection"),
-    route("DELETE", "/v1/connections/{connection_id}", delete_connection, scope=WRITE, status=204,
-          documented=False, summary="Delete connection"),
-    route("GET", "/v1/connections/{connection_id}/resources", browse_resources, scope=READ,
-          response="remote_resource_list", summary="Browse remote resources"),
-    route("POST", "/v1/connections/{connection_id}/sync-configs", create_sync_config, scope=WRITE,
-          body="sync_config_create", idempotent=True, status=201, response="sync_config",
-          summary="Create sync configuration"),
-    route("GET", "/v1/connections/{connection_id}/sync-configs", list_sync_configs, scope=READ,
-          response="sync_config_list", documented=False, summary="List sync configurations"),
-    route("GET", "/v1/sync-configs/{config_id}", get_sync_config, scope=READ, response="sync_config",
-          documented=False, summary="Get sync configuration"),
-    route("PATCH", "/v1/sync-configs/{config_id}", update_sync_config, scope=WRITE, body="sync_config_update",
-          response="sync_config", documented=False, summary="Update sync configuration"),
-    route("DELETE", "/v1/sync-configs/{config_id}", delete_sync_config, scope=WRITE, status=204,
-          documented=False, summary="Delete sync configuration"),
-    route("POST", "/v1/sync-configs/{config_id}/sync", trigger_sync, scope=WRITE, idempotent=True,
-          response="sync_job", summary="Trigger sync"),
+    route(
+        "POST",
+        "/v1/connections",
+        create_connection,
+        scope=WRITE,
+        body="connection_create",
+        idempotent=True,
+        status=201,
+        response="connection_initiate",
+        summary="Initiate OAuth connection",
+    ),
+    route("GET", "/v1/connections", list_connections, scope=READ, response="connection_list", summary="List connections"),
+    route("GET", "/v1/connections/{connection_id}", get_connection, scope=READ, response="connection", summary="Get connection"),
+    route(
+        "DELETE",
+        "/v1/connections/{connection_id}",
+        delete_connection,
+        scope=WRITE,
+        status=204,
+        documented=False,
+        summary="Delete connection",
+    ),
+    route(
+        "GET",
+        "/v1/connections/{connection_id}/resources",
+        browse_resources,
+        scope=READ,
+        response="remote_resource_list",
+        summary="Browse remote resources",
+    ),
+    route(
+        "POST",
+        "/v1/connections/{connection_id}/sync-configs",
+        create_sync_config,
+        scope=WRITE,
+        body="sync_config_create",
+        idempotent=True,
+        status=201,
+        response="sync_config",
+        summary="Create sync configuration",
+    ),
+    route(
+        "GET",
+        "/v1/connections/{connection_id}/sync-configs",
+        list_sync_configs,
+        scope=READ,
+        response="sync_config_list",
+        documented=False,
+        summary="List sync configurations",
+    ),
+    route(
+        "GET",
+        "/v1/sync-configs/{config_id}",
+        get_sync_config,
+        scope=READ,
+        response="sync_config",
+        documented=False,
+        summary="Get sync configuration",
+    ),
+    route(
+        "PATCH",
+        "/v1/sync-configs/{config_id}",
+        update_sync_config,
+        scope=WRITE,
+        body="sync_config_update",
+        response="sync_config",
+        documented=False,
+        summary="Update sync configuration",
+    ),
+    route(
+        "DELETE",
+        "/v1/sync-configs/{config_id}",
+        delete_sync_config,
+        scope=WRITE,
+        status=204,
+        documented=False,
+        summary="Delete sync configuration",
+    ),
+    route(
+        "POST",
+        "/v1/sync-configs/{config_id}/sync",
+        trigger_sync,
+        scope=WRITE,
+        idempotent=True,
+        response="sync_job",
+        summary="Trigger sync",
+    ),
     route("GET", "/v1/sync-jobs", list_sync_jobs, scope=READ, response="sync_job_list", summary="List sync jobs"),
-    route("GET", "/v1/sync-jobs/{job_id}", get_sync_job, scope=READ, response="sync_job", documented=False,
-          summary="Get sync job"),
-    route("GET", "/v1/sync-jobs/{job_id}/items", list_sync_items, scope=READ, response="sync_item_list",
-          summary="List sync items"),
+    route(
+        "GET", "/v1/sync-jobs/{job_id}", get_sync_job, scope=READ, response="sync_job", documented=False, summary="Get sync job"
+    ),
+    route(
+        "GET", "/v1/sync-jobs/{job_id}/items", list_sync_items, scope=READ, response="sync_item_list", summary="List sync items"
+    ),
 ]

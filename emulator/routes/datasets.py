@@ -22,20 +22,28 @@ async def list_datasets(ctx: RequestContext) -> Response:
     collection = store.collection(org_id, datasets_domain.KIND)
     offset_text = ctx.query.get("offset")
     if offset_text is None:
-        page = paginate(collection, ctx.query, ctx.state.secret, identity=(org_id, "datasets"),
-                        render=datasets_domain.render, total_count=True)
+        page = paginate(
+            collection,
+            ctx.query,
+            ctx.state.secret,
+            identity=(org_id, "datasets"),
+            render=datasets_domain.render,
+            total_count=True,
+        )
         return json_response(page)
     # The official client pages datasets with ?limit=&offset= (see docs/fidelity.md).
     if ctx.query.get("cursor"):
         raise BadRequest("Use either cursor or offset, not both.")
     offset, limit = int_param(ctx.query, "offset", 0, 0), parse_limit(ctx.query)
     total = len(collection)
-    return json_response({
-        "items": [datasets_domain.render(r) for r in collection.window(offset, limit)],
-        "hasMore": offset + limit < total,
-        "nextCursor": None,
-        "totalCount": total,
-    })
+    return json_response(
+        {
+            "items": [datasets_domain.render(r) for r in collection.window(offset, limit)],
+            "hasMore": offset + limit < total,
+            "nextCursor": None,
+            "totalCount": total,
+        }
+    )
 
 
 async def create_dataset(ctx: RequestContext) -> Response:
@@ -52,10 +60,10 @@ async def get_dataset(ctx: RequestContext) -> Response:
     wanted = expand(ctx)
     items = snapshots = None
     if "items" in wanted:
-        files = datasets_domain.current_files(state, org_id, dataset["id"])[:datasets_domain.EXPAND_LIMIT]
+        files = datasets_domain.current_files(state, org_id, dataset["id"])[: datasets_domain.EXPAND_LIMIT]
         items = [files_domain.render(f) for f in files]
     if "snapshots" in wanted:
-        found = datasets_domain.snapshots_of(state.store, org_id, dataset["id"])[:datasets_domain.EXPAND_LIMIT]
+        found = datasets_domain.snapshots_of(state.store, org_id, dataset["id"])[: datasets_domain.EXPAND_LIMIT]
         snapshots = [datasets_domain.render_snapshot(s) for s in found]
     return json_response(datasets_domain.render(dataset, items, snapshots))
 
@@ -86,8 +94,7 @@ async def create_snapshot(ctx: RequestContext) -> Response:
     existing = datasets_domain.snapshots_of(state.store, org_id, dataset["id"])
     version = max((s["version"] for s in existing), default=0) + 1
     file_ids = [f["id"] for f in datasets_domain.current_files(state, org_id, dataset["id"])]
-    record = datasets_domain.snapshot_record(prefixed_id(state.rng, "snap"), dataset["id"], version, file_ids,
-                                             now_iso(ctx))
+    record = datasets_domain.snapshot_record(prefixed_id(state.rng, "snap"), dataset["id"], version, file_ids, now_iso(ctx))
     state.store.insert(org_id, datasets_domain.SNAPSHOT_KIND, record["id"], record)
     return json_response(datasets_domain.render_snapshot(record), status=201)
 
@@ -96,26 +103,69 @@ async def list_snapshots(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
     dataset = datasets_domain.require_dataset(store, org_id, ctx.path_params["dataset_id"])
     dataset_id = dataset["id"]
-    page = paginate(store.collection(org_id, datasets_domain.SNAPSHOT_KIND), ctx.query, ctx.state.secret,
-                    identity=(org_id, "dataset_snapshots", dataset_id), render=datasets_domain.render_snapshot,
-                    predicate=lambda s: s["datasetId"] == dataset_id, total_count=True)
+    page = paginate(
+        store.collection(org_id, datasets_domain.SNAPSHOT_KIND),
+        ctx.query,
+        ctx.state.secret,
+        identity=(org_id, "dataset_snapshots", dataset_id),
+        render=datasets_domain.render_snapshot,
+        predicate=lambda s: s["datasetId"] == dataset_id,
+        total_count=True,
+    )
     return json_response(page)
 
 
 ROUTES = [
-    route("GET", "/v1/datasets", list_datasets, scope="datasets:read", response="dataset_list",
-          summary="List datasets"),
-    route("POST", "/v1/datasets", create_dataset, scope="datasets:write", body="dataset_create", idempotent=True,
-          status=201, response="dataset", summary="Create Dataset"),
-    route("GET", "/v1/datasets/{dataset_id}", get_dataset, scope="datasets:read", response="dataset",
-          summary="Get Dataset"),
-    route("PATCH", "/v1/datasets/{dataset_id}", update_dataset, scope="datasets:write", body="dataset_update",
-          response="dataset", documented=False, summary="Update Dataset"),
-    route("DELETE", "/v1/datasets/{dataset_id}", delete_dataset, scope="datasets:write", status=204,
-          documented=False, summary="Delete Dataset"),
-    route("POST", "/v1/datasets/{dataset_id}/snapshots", create_snapshot, scope="datasets:write",
-          body="dataset_snapshot_create", body_optional=True, idempotent=True, status=201,
-          response="dataset_snapshot", summary="Create Dataset Snapshot"),
-    route("GET", "/v1/datasets/{dataset_id}/snapshots", list_snapshots, scope="datasets:read",
-          response="dataset_snapshot_list", summary="List Dataset Snapshots"),
+    route("GET", "/v1/datasets", list_datasets, scope="datasets:read", response="dataset_list", summary="List datasets"),
+    route(
+        "POST",
+        "/v1/datasets",
+        create_dataset,
+        scope="datasets:write",
+        body="dataset_create",
+        idempotent=True,
+        status=201,
+        response="dataset",
+        summary="Create Dataset",
+    ),
+    route("GET", "/v1/datasets/{dataset_id}", get_dataset, scope="datasets:read", response="dataset", summary="Get Dataset"),
+    route(
+        "PATCH",
+        "/v1/datasets/{dataset_id}",
+        update_dataset,
+        scope="datasets:write",
+        body="dataset_update",
+        response="dataset",
+        documented=False,
+        summary="Update Dataset",
+    ),
+    route(
+        "DELETE",
+        "/v1/datasets/{dataset_id}",
+        delete_dataset,
+        scope="datasets:write",
+        status=204,
+        documented=False,
+        summary="Delete Dataset",
+    ),
+    route(
+        "POST",
+        "/v1/datasets/{dataset_id}/snapshots",
+        create_snapshot,
+        scope="datasets:write",
+        body="dataset_snapshot_create",
+        body_optional=True,
+        idempotent=True,
+        status=201,
+        response="dataset_snapshot",
+        summary="Create Dataset Snapshot",
+    ),
+    route(
+        "GET",
+        "/v1/datasets/{dataset_id}/snapshots",
+        list_snapshots,
+        scope="datasets:read",
+        response="dataset_snapshot_list",
+        summary="List Dataset Snapshots",
+    ),
 ]

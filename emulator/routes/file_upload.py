@@ -39,9 +39,7 @@ class Upload:
 
 
 def _invalid(pointer: str, detail: str) -> UnprocessableEntity:
-    return UnprocessableEntity(
-        f"{pointer.strip('/')}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]}
-    )
+    return UnprocessableEntity(f"{pointer.strip('/')}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
 
 
 async def read_upload(ctx: RequestContext) -> Upload:
@@ -116,9 +114,7 @@ def store_file(
     store, org_id, now = ctx.state.store, ctx.org_id, ctx.state.clock.now()
     media = declared_type.split(";", 1)[0].strip().lower()
     content_type = fmt.content_type if media in _GENERIC or find_format("", media) != fmt else declared_type
-    duplicate = bool(content) and files_domain.is_duplicate(
-        store, org_id, hashlib.sha256(content).hexdigest()
-    )
+    duplicate = bool(content) and files_domain.is_duplicate(store, org_id, hashlib.sha256(content).hexdigest())
     associations = [files_domain.association(ref[0], ref[1], now_iso(ctx))] if ref else []
     file_id = prefixed_id(ctx.state.rng, "file")
     record = files_domain.file_record(
@@ -151,9 +147,7 @@ def _skip_reason(info: zipfile.ZipInfo, name: str) -> tuple[str | None, Format |
     return None, fmt
 
 
-def expand_archive(
-    ctx: RequestContext, upload: Upload, ref: tuple[str, str] | None
-) -> tuple[list[Record], list[dict[str, str]]]:
+def expand_archive(ctx: RequestContext, upload: Upload, ref: tuple[str, str] | None) -> tuple[list[Record], list[dict[str, str]]]:
     """One stored file per supported ZIP entry, and ``{filename, reason}`` for each skipped entry.
 
     Raises 415 when the upload is not a ZIP by name or type, 422 when its bytes are not a readable archive.

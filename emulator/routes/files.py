@@ -82,9 +82,7 @@ async def list_files(ctx: RequestContext) -> Response:
 
 async def get_file(ctx: RequestContext) -> Response:
     record = _require(ctx)
-    polled = files_domain.observe(
-        record, files_domain.lifecycle_of(ctx.state), ctx.state.clock.now(), count_poll=True
-    )
+    polled = files_domain.observe(record, files_domain.lifecycle_of(ctx.state), ctx.state.clock.now(), count_poll=True)
     ctx.state.store.replace(ctx.org_id, files_domain.KIND, record["id"], polled)
     return json_response(files_domain.render(polled))
 
@@ -92,9 +90,7 @@ async def get_file(ctx: RequestContext) -> Response:
 async def file_content(ctx: RequestContext) -> Response:
     record = _require(ctx)
     filename = record["filename"]
-    ascii_name = (
-        filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_").replace("?", "_")
-    )
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_").replace("?", "_")
     disposition = f'attachment; filename="{ascii_name}"'
     if ascii_name != filename:
         disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"
@@ -131,8 +127,7 @@ async def _association_fields(ctx: RequestContext) -> tuple[str | None, str | No
             )
     else:
         raise UnsupportedMediaType(
-            "Content-Type must be application/x-www-form-urlencoded or application/json "
-            f"(got {media or 'none'})."
+            f"Content-Type must be application/x-www-form-urlencoded or application/json (got {media or 'none'})."
         )
     if fields.get("datasetId") is not None:  # the Knowledge Bases guide's JSON shape
         return "dataset", _text(fields["datasetId"], "datasetId")

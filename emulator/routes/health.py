@@ -18,8 +18,14 @@ async def readiness(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/v1/health/liveness", liveness, auth=False, response="health_liveness",
-          summary="Liveness Check"),
-    route("GET", "/v1/health/readiness", readiness, auth=False, documented=False,
-          response="health_readiness", summary="Readiness check"),
+    route("GET", "/v1/health/liveness", liveness, auth=False, response="health_liveness", summary="Liveness Check"),
+    route(
+        "GET",
+        "/v1/health/readiness",
+        readiness,
+        auth=False,
+        documented=False,
+        response="health_readiness",
+        summary="Readiness check",
+    ),
 ]

@@ -22,17 +22,24 @@ def _render(record: dict[str, object]) -> dict[str, object]:
 
 async def list_models(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
-    collections = [store.collection(models_domain.SYSTEM_ORG, models_domain.KIND),
-                   store.collection(org_id, models_domain.KIND)]
-    return cached_json(store, ("models", org_id, ctx.raw_query), collections, lambda: paginate(
-        collections, ctx.query, ctx.state.secret, identity=(org_id, "models"), render=_render))
+    collections = [store.collection(models_domain.SYSTEM_ORG, models_domain.KIND), store.collection(org_id, models_domain.KIND)]
+    return cached_json(
+        store,
+        ("models", org_id, ctx.raw_query),
+        collections,
+        lambda: paginate(collections, ctx.query, ctx.state.secret, identity=(org_id, "models"), render=_render),
+    )
 
 
 async def list_catalog(ctx: RequestContext) -> Response:
     store = ctx.state.store
     catalog = store.collection(models_domain.SYSTEM_ORG, models_domain.KIND)
-    return cached_json(store, ("catalog", ctx.raw_query), [catalog], lambda: paginate(
-        catalog, ctx.query, ctx.state.secret, identity=(models_domain.SYSTEM_ORG, "catalog"), render=_render))
+    return cached_json(
+        store,
+        ("catalog", ctx.raw_query),
+        [catalog],
+        lambda: paginate(catalog, ctx.query, ctx.state.secret, identity=(models_domain.SYSTEM_ORG, "catalog"), render=_render),
+    )
 
 
 async def create_model(ctx: RequestContext) -> Response:
@@ -54,8 +61,11 @@ async def update_model(ctx: RequestContext) -> Response:
     changes = ctx.json
     new_parent_id = changes.get("parentModelId")
     reparent = new_parent_id is not None
-    parent = (models_domain.require_parent(store, new_parent_id) if reparent
-              else models_domain.find_catalog(store, model.get("parentModelId") or ""))
+    parent = (
+        models_domain.require_parent(store, new_parent_id)
+        if reparent
+        else models_domain.find_catalog(store, model.get("parentModelId") or "")
+    )
     record = models_domain.updated_record(model, changes, parent, now_iso(ctx), reparent=reparent)
     store.replace(org_id, models_domain.KIND, model["id"], record)
     return json_response(record)
@@ -74,20 +84,29 @@ def _check_link_fields(ctx: RequestContext, fields: dict[str, object], pointer: 
     dataset_id = str(fields["datasetId"])
     datasets_domain.require_dataset(ctx.state.store, ctx.org_id, dataset_id)
     snapshot_id = fields.get("datasetSnapshotId")
-    if snapshot_id is not None and datasets_domain.find_snapshot(ctx.state.store, ctx.org_id, dataset_id,
-                                                                 str(snapshot_id)) is None:
+    if (
+        snapshot_id is not None
+        and datasets_domain.find_snapshot(ctx.state.store, ctx.org_id, dataset_id, str(snapshot_id)) is None
+    ):
         detail = f"{snapshot_id!r} is not a snapshot of dataset {dataset_id}"
-        raise UnprocessableEntity(f"datasetSnapshotId: {detail}",
-                                  extensions={"errors": [{"pointer": f"{pointer}/datasetSnapshotId", "detail": detail}]})
+        raise UnprocessableEntity(
+            f"datasetSnapshotId: {detail}", extensions={"errors": [{"pointer": f"{pointer}/datasetSnapshotId", "detail": detail}]}
+        )
 
 
 async def list_model_datasets(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
     model = models_domain.require_model(store, org_id, ctx.path_params["model_id"])
     model_id = model["id"]
-    page = paginate(store.collection(org_id, links_domain.KIND), ctx.query, ctx.state.secret,
-                    identity=(org_id, "model_datasets", model_id), render=dict,
-                    predicate=lambda link: link["modelId"] == model_id, total_count=True)
+    page = paginate(
+        store.collection(org_id, links_domain.KIND),
+        ctx.query,
+        ctx.state.secret,
+        identity=(org_id, "model_datasets", model_id),
+        render=dict,
+        predicate=lambda link: link["modelId"] == model_id,
+        total_count=True,
+    )
     return json_response(page)
 
 
@@ -149,25 +168,78 @@ async def remove_model_dataset(ctx: RequestContext) -> Response:
 
 ROUTES = [
     route("GET", "/v1/models", list_models, scope="models:read", response="model_list", summary="List Models"),
-    route("POST", "/v1/models", create_model, scope="models:write", body="model_create", idempotent=True,
-          status=201, response="model", summary="Create Model"),
-    route("GET", "/v1/models/catalog", list_catalog, scope="models:read", response="model_list",
-          summary="List System Model Catalog"),
+    route(
+        "POST",
+        "/v1/models",
+        create_model,
+        scope="models:write",
+        body="model_create",
+        idempotent=True,
+        status=201,
+        response="model",
+        summary="Create Model",
+    ),
+    route(
+        "GET", "/v1/models/catalog", list_catalog, scope="models:read", response="model_list", summary="List System Model Catalog"
+    ),
     route("GET", "/v1/models/{model_id}", get_model, scope="models:read", response="model", summary="Get Model"),
-    route("PATCH", "/v1/models/{model_id}", update_model, scope="models:write", body="model_update",
-          response="model", summary="Update Model"),
+    route(
+        "PATCH",
+        "/v1/models/{model_id}",
+        update_model,
+        scope="models:write",
+        body="model_update",
+        response="model",
+        summary="Update Model",
+    ),
     route("DELETE", "/v1/models/{model_id}", delete_model, scope="models:write", status=204, summary="Delete Model"),
-    route("GET", "/v1/models/{model_id}/datasets", list_model_datasets, scope="models:read",
-          response="model_dataset_list", summary="List Model Datasets"),
-    route("POST", "/v1/models/{model_id}/datasets", associate_dataset, scope="models:write",
-          body="model_dataset_create", idempotent=True, status=201, response="model_dataset",
-          summary="Associate Dataset With Model"),
-    route("POST", "/v1/models/{model_id}/datasets/batch", batch_associate, scope="models:write",
-          body="model_dataset_batch", idempotent=True, status=201, response="model_dataset_batch",
-          summary="Batch Associate Datasets With Model"),
-    route("PATCH", "/v1/models/{model_id}/datasets/{dataset_id}", update_model_dataset, scope="models:write",
-          body="model_dataset_update", idempotent=True, response="model_dataset",
-          summary="Update Model-Dataset Association"),
-    route("DELETE", "/v1/models/{model_id}/datasets/{dataset_id}", remove_model_dataset, scope="models:write",
-          status=204, documented=False, summary="Remove Dataset From Model"),
+    route(
+        "GET",
+        "/v1/models/{model_id}/datasets",
+        list_model_datasets,
+        scope="models:read",
+        response="model_dataset_list",
+        summary="List Model Datasets",
+    ),
+    route(
+        "POST",
+        "/v1/models/{model_id}/datasets",
+        associate_dataset,
+        scope="models:write",
+        body="model_dataset_create",
+        idempotent=True,
+        status=201,
+        response="model_dataset",
+        summary="Associate Dataset With Model",
+    ),
+    route(
+        "POST",
+        "/v1/models/{model_id}/datasets/batch",
+        batch_associate,
+        scope="models:write",
+        body="model_dataset_batch",
+        idempotent=True,
+        status=201,
+        response="model_dataset_batch",
+        summary="Batch Associate Datasets With Model",
+    ),
+    route(
+        "PATCH",
+        "/v1/models/{model_id}/datasets/{dataset_id}",
+        update_model_dataset,
+        scope="models:write",
+        body="model_dataset_update",
+        idempotent=True,
+        response="model_dataset",
+        summary="Update Model-Dataset Association",
+    ),
+    route(
+        "DELETE",
+        "/v1/models/{model_id}/datasets/{dataset_id}",
+        remove_model_dataset,
+        scope="models:write",
+        status=204,
+        documented=False,
+        summary="Remove Dataset From Model",
+    ),
 ]

@@ -94,8 +94,9 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def authenticate_client(clients: dict[str, dict[str, Any]], params: dict[str, str],
-                        basic: tuple[str, str] | None) -> dict[str, Any]:
+def authenticate_client(
+    clients: dict[str, dict[str, Any]], params: dict[str, str], basic: tuple[str, str] | None
+) -> dict[str, Any]:
     """The fixture client the request authenticates as; ``invalid_request``/``invalid_client`` otherwise.
 
     With Basic authentication the body may repeat the same ``client_id`` (some libraries do) but not
@@ -105,8 +106,7 @@ def authenticate_client(clients: dict[str, dict[str, Any]], params: dict[str, st
         raise invalid_request("Use one client authentication method: the Authorization header or the body.")
     client_id, secret = basic if basic is not None else (params.get("client_id"), params.get("client_secret"))
     client = clients.get(client_id or "")
-    if client is None or secret is None or not hmac.compare_digest(
-            client["clientSecret"].encode(), secret.encode()):
+    if client is None or secret is None or not hmac.compare_digest(client["clientSecret"].encode(), secret.encode()):
         raise invalid_client()
     return client
 
@@ -144,8 +144,14 @@ async def jwks(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("POST", "/v1/oauth2/token", issue_token, auth=False, documented=False, response="oauth_token",
-          summary="M2M OAuth 2.0 client-credentials token (real host: auth.cuadra.ai)"),
-    route("GET", "/.well-known/jwks.json", jwks, auth=False, documented=False, response="jwks",
-          summary="JSON Web Key Set"),
+    route(
+        "POST",
+        "/v1/oauth2/token",
+        issue_token,
+        auth=False,
+        documented=False,
+        response="oauth_token",
+        summary="M2M OAuth 2.0 client-credentials token (real host: auth.cuadra.ai)",
+    ),
+    route("GET", "/.well-known/jwks.json", jwks, auth=False, documented=False, response="jwks", summary="JSON Web Key Set"),
 ]

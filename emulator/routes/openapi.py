@@ -21,6 +21,13 @@ async def openapi_json(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/openapi.json", openapi_json, auth=False, documented=False, response="openapi_document",
-          summary="OpenAPI document of this emulator"),
+    route(
+        "GET",
+        "/openapi.json",
+        openapi_json,
+        auth=False,
+        documented=False,
+        response="openapi_document",
+        summary="OpenAPI document of this emulator",
+    ),
 ]

@@ -19,17 +19,13 @@ from .common import expand, now_iso
 
 def _new_version(ctx: RequestContext, number: int, content: str) -> dict[str, Any]:
     assert ctx.principal is not None
-    return particles_domain.version_record(
-        prefixed_id(ctx.state.rng, "pv"), number, content, ctx.principal.user_id, now_iso(ctx)
-    )
+    return particles_domain.version_record(prefixed_id(ctx.state.rng, "pv"), number, content, ctx.principal.user_id, now_iso(ctx))
 
 
 async def create_particle(ctx: RequestContext) -> Response:
     fields = ctx.json
     particle_id = prefixed_id(ctx.state.rng, "part")
-    record = particles_domain.particle_record(
-        particle_id, fields, _new_version(ctx, 1, fields["content"]), now_iso(ctx)
-    )
+    record = particles_domain.particle_record(particle_id, fields, _new_version(ctx, 1, fields["content"]), now_iso(ctx))
     ctx.state.store.insert(ctx.org_id, particles_domain.KIND, particle_id, record)
     return json_response(particles_domain.render(record), status=201)
 
@@ -45,9 +41,7 @@ async def list_particles(ctx: RequestContext) -> Response:
     enabled_only = particles_domain.parse_bool_param(query.get("enabled"), "enabled", True)
 
     def keep(record: dict[str, Any]) -> bool:
-        return (category is None or record["category"] == category) and (
-            not enabled_only or record["enabled"]
-        )
+        return (category is None or record["category"] == category) and (not enabled_only or record["enabled"])
 
     store = ctx.state.store
     collections = [
@@ -73,9 +67,7 @@ async def get_particle(ctx: RequestContext) -> Response:
         version = particles_domain.find_version(record, number=number)
         if version is None:
             raise NotFound(f"Particle {record['id']} has no version {number}.")
-    return json_response(
-        particles_domain.render(record, version=version, expand_versions="versions" in expand(ctx))
-    )
+    return json_response(particles_domain.render(record, version=version, expand_versions="versions" in expand(ctx)))
 
 
 async def update_particle(ctx: RequestContext) -> Response:
@@ -99,9 +91,7 @@ async def delete_particle(ctx: RequestContext) -> Response:
 
 async def list_versions(ctx: RequestContext) -> Response:
     record = particles_domain.require(ctx.state.store, ctx.org_id, ctx.path_params["particle_id"])
-    return json_response(
-        [particles_domain.render_version(record, v) for v in particles_domain.versions(record)]
-    )
+    return json_response([particles_domain.render_version(record, v) for v in particles_domain.versions(record)])
 
 
 _ITEM = "/v1/particles/{particle_id}"

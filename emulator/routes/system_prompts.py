@@ -20,9 +20,7 @@ from .common import expand, now_iso
 KIND = prompts_domain.KIND
 
 
-def _render(
-    ctx: RequestContext, record: dict[str, Any], expand_particles: bool | None = None
-) -> dict[str, Any]:
+def _render(ctx: RequestContext, record: dict[str, Any], expand_particles: bool | None = None) -> dict[str, Any]:
     if expand_particles is None:
         expand_particles = "particles" in expand(ctx)
     return prompts_domain.render(ctx.state.store, ctx.org_id, record, expand_particles=expand_particles)
@@ -97,9 +95,7 @@ async def copy_prompt(ctx: RequestContext) -> Response:
     source = prompts_domain.require(ctx.state.store, ctx.org_id, ctx.path_params["system_prompt_id"])
     name = (ctx.json or {}).get("name") or f"Copy of {source['name']}"
     prompt_id = prefixed_id(ctx.state.rng, "sp")
-    items = tuple(
-        dict(item, id=prefixed_id(ctx.state.rng, "spa")) for item in prompts_domain.associations(source)
-    )
+    items = tuple(dict(item, id=prefixed_id(ctx.state.rng, "spa")) for item in prompts_domain.associations(source))
     record = prompts_domain.prompt_record(
         prompt_id,
         {"name": name, "description": source["description"], "enabled": source["enabled"]},
@@ -118,13 +114,9 @@ async def compose_prompt(ctx: RequestContext) -> Response:
 async def add_particle(ctx: RequestContext) -> Response:
     record = prompts_domain.require_own(ctx.state.store, ctx.org_id, ctx.path_params["system_prompt_id"])
     item = _association(ctx, record, ctx.json)
-    updated = prompts_domain.with_associations(
-        record, (*prompts_domain.associations(record), item), now_iso(ctx)
-    )
+    updated = prompts_domain.with_associations(record, (*prompts_domain.associations(record), item), now_iso(ctx))
     ctx.state.store.replace(ctx.org_id, KIND, record["id"], updated)
-    return json_response(
-        prompts_domain.render_one_association(ctx.state.store, ctx.org_id, updated, item["id"]), status=201
-    )
+    return json_response(prompts_domain.render_one_association(ctx.state.store, ctx.org_id, updated, item["id"]), status=201)
 
 
 def _require_item(record: dict[str, Any], particle_id: str) -> dict[str, Any]:
@@ -143,10 +135,7 @@ async def update_particle(ctx: RequestContext) -> Response:
     order = fields["order"] if fields.get("order") is not None else item["order"]
     particle = particles_domain.require(store, ctx.org_id, item["particleId"])
     new_item = prompts_domain.association(item["id"], particle, order, version_id)
-    items = tuple(
-        new_item if existing["id"] == item["id"] else existing
-        for existing in prompts_domain.associations(record)
-    )
+    items = tuple(new_item if existing["id"] == item["id"] else existing for existing in prompts_domain.associations(record))
     updated = prompts_domain.with_associations(record, items, now_iso(ctx))
     store.replace(ctx.org_id, KIND, record["id"], updated)
     return json_response(prompts_domain.render_one_association(store, ctx.org_id, updated, item["id"]))
@@ -155,12 +144,8 @@ async def update_particle(ctx: RequestContext) -> Response:
 async def remove_particle(ctx: RequestContext) -> Response:
     record = prompts_domain.require_own(ctx.state.store, ctx.org_id, ctx.path_params["system_prompt_id"])
     item = _require_item(record, ctx.path_params["particle_id"])
-    items = tuple(
-        existing for existing in prompts_domain.associations(record) if existing["id"] != item["id"]
-    )
-    ctx.state.store.replace(
-        ctx.org_id, KIND, record["id"], prompts_domain.with_associations(record, items, now_iso(ctx))
-    )
+    items = tuple(existing for existing in prompts_domain.associations(record) if existing["id"] != item["id"])
+    ctx.state.store.replace(ctx.org_id, KIND, record["id"], prompts_domain.with_associations(record, items, now_iso(ctx)))
     return no_content()
 
 

@@ -15,5 +15,4 @@ async def get_usage(ctx: RequestContext) -> Response:
     return json_response(usage_domain.usage_out(ctx.state.store, org))
 
 
-ROUTES = [route("GET", "/v1/usage", get_usage, scope="usage:read", response="usage",
-                 summary="Get Organization Usage")]
+ROUTES = [route("GET", "/v1/usage", get_usage, scope="usage:read", response="usage", summary="Get Organization Usage")]

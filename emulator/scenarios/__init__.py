@@ -12,5 +12,14 @@ from .loader import available, load_file, load_text, resolve, search_dirs
 from .model import Scenario
 from .runtime import ANONYMOUS, ScenarioRuntime
 
-__all__ = ["ANONYMOUS", "Scenario", "ScenarioRuntime", "available", "load_file", "load_text", "parse_duration",
-           "resolve", "search_dirs"]
+__all__ = [
+    "ANONYMOUS",
+    "Scenario",
+    "ScenarioRuntime",
+    "available",
+    "load_file",
+    "load_text",
+    "parse_duration",
+    "resolve",
+    "search_dirs",
+]

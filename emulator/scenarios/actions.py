@@ -29,10 +29,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger("cuadra_emulator.scenarios")
 
 _CLASSES: dict[int, type[errors.ApiError]] = {
-    cls.status: cls for cls in (
-        errors.BadRequest, errors.Unauthorized, errors.InsufficientCredits, errors.Forbidden, errors.NotFound,
-        errors.MethodNotAllowed, errors.Conflict, errors.PayloadTooLarge, errors.UnsupportedMediaType,
-        errors.ExpectationFailed, errors.UnprocessableEntity, errors.TooManyRequests, errors.InternalError,
+    cls.status: cls
+    for cls in (
+        errors.BadRequest,
+        errors.Unauthorized,
+        errors.InsufficientCredits,
+        errors.Forbidden,
+        errors.NotFound,
+        errors.MethodNotAllowed,
+        errors.Conflict,
+        errors.PayloadTooLarge,
+        errors.UnsupportedMediaType,
+        errors.ExpectationFailed,
+        errors.UnprocessableEntity,
+        errors.TooManyRequests,
+        errors.InternalError,
         errors.ServiceUnavailable,
     )
 }
@@ -63,8 +74,9 @@ def build_error(action: ErrorAction, rng: random.Random) -> errors.ApiError:
         error.headers.update(headers)
         return error
     phrase = _phrase(status)
-    return errors.ApiError(detail or _DEFAULT_DETAILS.get(status, f"{phrase}."), status=status,
-                           title=action.title or phrase, headers=headers)
+    return errors.ApiError(
+        detail or _DEFAULT_DETAILS.get(status, f"{phrase}."), status=status, title=action.title or phrase, headers=headers
+    )
 
 
 def literal_response(action: RespondAction) -> Response:
@@ -75,17 +87,21 @@ def literal_response(action: RespondAction) -> Response:
         title = problem.pop("title", None)
         detail = problem.pop("detail", None)
         cls = _CLASSES.get(action.status, errors.ApiError)
-        error = cls(detail, status=action.status, title=title or _phrase(action.status), headers=headers,
-                    extensions=problem)  # a "type" member overrides about:blank in place
+        error = cls(
+            detail, status=action.status, title=title or _phrase(action.status), headers=headers, extensions=problem
+        )  # a "type" member overrides about:blank in place
         return errors.problem_response(error)
     body = action.body
     if not action.has_body or body is None:
         return Response(b"", status_code=action.status, headers=headers, media_type=action.content_type)
     if isinstance(body, str):
-        return Response(body.encode(), status_code=action.status, headers=headers,
-                        media_type=action.content_type or "text/plain; charset=utf-8")
-    return Response(dumps(body), status_code=action.status, headers=headers,
-                    media_type=action.content_type or "application/json")
+        return Response(
+            body.encode(),
+            status_code=action.status,
+            headers=headers,
+            media_type=action.content_type or "text/plain; charset=utf-8",
+        )
+    return Response(dumps(body), status_code=action.status, headers=headers, media_type=action.content_type or "application/json")
 
 
 def _phrase(status: int) -> str:

@@ -63,8 +63,9 @@ class _Compiler:
         try:
             seconds = parse_duration(value)
         except ValueError:
-            raise self.fail(path, f"invalid duration {value!r}: use seconds (1.5) or a string such as "
-                                  f"'800ms' or '1.5s'") from None
+            raise self.fail(
+                path, f"invalid duration {value!r}: use seconds (1.5) or a string such as '800ms' or '1.5s'"
+            ) from None
         if seconds > MAX_DURATION:
             raise self.fail(path, f"duration {value!r} is longer than a week ({MAX_DURATION:g} s)")
         return seconds
@@ -100,7 +101,7 @@ class _Compiler:
         if isinstance(raw_path, dict):
             compiled_path = self.regex(raw_path["regex"], path + ("path", "regex")).pattern
         elif isinstance(raw_path, str) and raw_path.startswith("regex:"):
-            compiled_path = self.regex(raw_path[len("regex:"):], path + ("path",)).pattern
+            compiled_path = self.regex(raw_path[len("regex:") :], path + ("path",)).pattern
         elif isinstance(raw_path, str):
             if not raw_path.startswith("/"):
                 raise self.fail(path + ("path",), f"path {raw_path!r} must start with '/' (or use 'regex:...')")
@@ -117,8 +118,12 @@ class _Compiler:
     def when(self, data: dict[str, Any]) -> When:
         calls = data.get("calls")
         return When(
-            calls=frozenset(calls) if calls else None, times=data.get("times"), after=data.get("after"),
-            every=data.get("every"), probability=data.get("probability"), state=data.get("state"),
+            calls=frozenset(calls) if calls else None,
+            times=data.get("times"),
+            after=data.get("after"),
+            every=data.get("every"),
+            probability=data.get("probability"),
+            state=data.get("state"),
         )
 
     def headers(self, data: dict[str, Any] | None, path: KeyPath) -> tuple[tuple[str, str], ...]:
@@ -142,7 +147,9 @@ class _Compiler:
             statuses = spec["status"] if isinstance(spec["status"], list) else [spec["status"]]
             retry = spec.get("retry_after")
             return ErrorAction(
-                tuple(statuses), spec.get("title"), spec.get("detail"),
+                tuple(statuses),
+                spec.get("title"),
+                spec.get("detail"),
                 None if retry is None else math.ceil(self.duration(retry, path + ("retry_after",))),
                 self.headers(spec.get("headers"), path),
             )
@@ -158,8 +165,15 @@ class _Compiler:
             content_type = value.get("content_type")
             if content_type is not None and (not _HEADER_VALUE.match(content_type) or not _latin1(content_type)):
                 raise self.fail(path + ("content_type",), "must be single-line latin-1 text (no CR/LF)")
-            return RespondAction(status, self.headers(value.get("headers"), path), value.get("body"),
-                                 "body" in value, content_type, value.get("problem"), value.get("merge"))
+            return RespondAction(
+                status,
+                self.headers(value.get("headers"), path),
+                value.get("body"),
+                "body" in value,
+                content_type,
+                value.get("problem"),
+                value.get("merge"),
+            )
         if key == "delay":
             timing: dict[str, Any] = value if isinstance(value, dict) else {"duration": value}
             seconds = self.duration(timing["duration"], path + (("duration",) if isinstance(value, dict) else ()))
@@ -198,20 +212,30 @@ class _Compiler:
         present = [key for key in ACTION_KEYS if key in data]
         others = [key for key in present if key != "delay"]
         if len(others) > 1:
-            raise self.fail(path + (others[1],), f"actions '{others[0]}' and '{others[1]}' cannot be combined "
-                                                 f"(a rule may combine 'delay' with one other action)")
+            raise self.fail(
+                path + (others[1],),
+                f"actions '{others[0]}' and '{others[1]}' cannot be combined (a rule may combine 'delay' with one other action)",
+            )
         if not present and "then" not in data:
             raise self.fail(path, f"a rule needs an action (one of: {', '.join(ACTION_KEYS)}) or 'then'")
         delay = self.action("delay", data["delay"], path + ("delay",)) if "delay" in data else None
         assert delay is None or isinstance(delay, DelayAction)
         if delay is not None and delay.after_handling and others and others[0] in ("error", "respond", "fault"):
-            raise self.fail(path + ("delay", "after_handling"),
-                            f"'after_handling' needs the normal handling that '{others[0]}' replaces")
+            raise self.fail(
+                path + ("delay", "after_handling"), f"'after_handling' needs the normal handling that '{others[0]}' replaces"
+            )
         action = self.action(others[0], data[others[0]], path + (others[0],)) if others else None
         assert not isinstance(action, DelayAction)
         label = f"{scenario}#{data.get('name', index)}"
-        return Rule(index, label, self.match(data.get("match", {}), path + ("match",)),
-                    self.when(data.get("when", {})), action, delay, (data.get("then") or {}).get("set_state"))
+        return Rule(
+            index,
+            label,
+            self.match(data.get("match", {}), path + ("match",)),
+            self.when(data.get("when", {})),
+            action,
+            delay,
+            (data.get("then") or {}).get("set_state"),
+        )
 
     def scenario(self, source: str, file: Path | None) -> Scenario:
         data = self.located.data
@@ -223,9 +247,11 @@ class _Compiler:
         for rule in rules:
             if rule.when.state is not None and rule.when.state not in reachable:
                 known = ", ".join(sorted(reachable))
-                raise self.fail(("rules", rule.index, "when", "state"),
-                                f"unknown state '{rule.when.state}': no rule sets it with 'then: {{set_state: ...}}' "
-                                f"and it is not the initial state (known: {known})")
+                raise self.fail(
+                    ("rules", rule.index, "when", "state"),
+                    f"unknown state '{rule.when.state}': no rule sets it with 'then: {{set_state: ...}}' "
+                    f"and it is not the initial state (known: {known})",
+                )
             if rule.label in seen:
                 raise self.fail(("rules", rule.index, "name"), f"duplicate rule name '{rule.label.split('#', 1)[1]}'")
             seen.add(rule.label)

@@ -17,7 +17,7 @@ def compile_path(template: str) -> re.Pattern[str]:
     """``/v1/models/{id}`` -> an anchored pattern with a named group per ``{param}`` (one segment)."""
     out, last = [], 0
     for found in _PARAM.finditer(template):
-        out.append(re.escape(template[last:found.start()]))
+        out.append(re.escape(template[last : found.start()]))
         out.append(f"(?P<{found.group(1)}>[^/]+)")
         last = found.end()
     out.append(re.escape(template[last:]))
@@ -51,9 +51,7 @@ def body_matches(pattern: Any, value: Any) -> bool:
     if isinstance(pattern, Regex):
         return isinstance(value, str) and pattern.pattern.search(value) is not None
     if isinstance(pattern, dict):
-        return isinstance(value, dict) and all(
-            key in value and body_matches(sub, value[key]) for key, sub in pattern.items()
-        )
+        return isinstance(value, dict) and all(key in value and body_matches(sub, value[key]) for key, sub in pattern.items())
     if isinstance(pattern, list):
         return isinstance(value, list) and all(any(body_matches(sub, item) for item in value) for sub in pattern)
     if isinstance(pattern, bool) or isinstance(value, bool):
@@ -80,4 +78,3 @@ def matches(match: Match, request: RequestView) -> bool:
     if match.has_body:
         return request.json is not NO_BODY and body_matches(match.body, request.json)
     return True
-

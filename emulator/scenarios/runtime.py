@@ -62,18 +62,17 @@ class ActiveScenario:
     def org(self, key: str) -> OrgState:
         found = self.orgs.get(key)
         if found is None:
-            found = self.orgs[key] = OrgState(self.scenario.initial_state, [0] * len(self.scenario.rules),
-                                              random.Random(self.seed))
+            found = self.orgs[key] = OrgState(
+                self.scenario.initial_state, [0] * len(self.scenario.rules), random.Random(self.seed)
+            )
         return found
 
     def to_json(self) -> dict[str, Any]:
         organizations = {
-            key: {"state": org.state,
-                  "calls": {rule.label: org.counts[rule.index] for rule in self.scenario.rules}}
+            key: {"state": org.state, "calls": {rule.label: org.counts[rule.index] for rule in self.scenario.rules}}
             for key, org in sorted(self.orgs.items())
         }
-        return {**self.scenario.summary(), "origin": self.origin, "org": self.only_org,
-                "organizations": organizations}
+        return {**self.scenario.summary(), "origin": self.origin, "org": self.only_org, "organizations": organizations}
 
 
 @dataclass(frozen=True)
@@ -130,16 +129,19 @@ class ScenarioRuntime:
     def deactivate(self, name: str, only_org: str | None = None) -> bool:
         """Switch ``name`` off (only its ``only_org`` activation when given); False when not active.
         Start-up scenarios come back on reset."""
-        remaining = [a for a in self.active
-                     if a.scenario.name != name or (only_org is not None and a.only_org != only_org)]
+        remaining = [a for a in self.active if a.scenario.name != name or (only_org is not None and a.only_org != only_org)]
         found = len(remaining) != len(self.active)
         self.active = remaining
         return found
 
     def needs_body(self, request: RequestView, org_key: str) -> bool:
         """Whether some rule with a body pattern matches the rest of ``request`` (read the body then)."""
-        return any(rule.match.has_body and matches_without_body(rule.match, request)
-                   for entry in self.active if entry.only_org in (None, org_key) for rule in entry.scenario.rules)
+        return any(
+            rule.match.has_body and matches_without_body(rule.match, request)
+            for entry in self.active
+            if entry.only_org in (None, org_key)
+            for rule in entry.scenario.rules
+        )
 
     def decide(self, request: RequestView, org_key: str) -> Decision | None:
         """Count the call on every matching rule of every active scenario, then return the first rule

@@ -11,8 +11,15 @@ from typing import Any
 from ..yamlsource import Located, SourceError
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
-_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-               float: "a number", type(None): "null"}
+_TYPE_NAMES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
 
 
 @cache

@@ -56,10 +56,19 @@ class ChatReply:
 class CuadraClient:
     """A Cuadra API client for one backend service (M2M credentials or a static token)."""
 
-    def __init__(self, base_url: str, *, token: str | None = None, client_id: str | None = None,
-                 client_secret: str | None = None, token_url: str | None = None, max_retries: int = 4,
-                 sleep: Callable[[float], object] = time.sleep, now: Callable[[], float] = time.time,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token_url: str | None = None,
+        max_retries: int = 4,
+        sleep: Callable[[float], object] = time.sleep,
+        now: Callable[[], float] = time.time,
+        timeout: float = 10.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._token_expires_at: float | None = None
@@ -71,15 +80,19 @@ class CuadraClient:
 
     # --- auth -----------------------------------------------------------------------------------
     def _fetch_token(self) -> None:
-        response = self._http.post(self._token_url, json={
-            "client_id": self._client_id, "client_secret": self._client_secret, "grant_type": "client_credentials"})
+        response = self._http.post(
+            self._token_url,
+            json={"client_id": self._client_id, "client_secret": self._client_secret, "grant_type": "client_credentials"},
+        )
         if response.status_code != 200:  # RFC 6749 §5.2 body: {"error", "error_description"}
             try:
                 error = response.json()
             except ValueError:
                 error = {}
-            problem = {"title": error.get("error", response.reason_phrase),
-                       "detail": error.get("error_description", response.text)}
+            problem = {
+                "title": error.get("error", response.reason_phrase),
+                "detail": error.get("error_description", response.text),
+            }
             raise CuadraError(response.status_code, problem)
         body = response.json()
         self._token = body["access_token"]
@@ -98,7 +111,7 @@ class CuadraClient:
                 return max(0.0, float(response.headers["retry-after"]))
             except ValueError:
                 pass
-        return min(8.0, 0.5 * 2.0 ** attempt)
+        return min(8.0, 0.5 * 2.0**attempt)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send with retries; POSTs carry one Idempotency-Key for all attempts."""
@@ -117,8 +130,11 @@ class CuadraClient:
                 self._fetch_token()
                 refreshed = True
                 continue
-            retryable = response is None or response.status_code in RETRYABLE or (
-                "Idempotency-Key" in headers and response.status_code in RETRYABLE_WITH_KEY)
+            retryable = (
+                response is None
+                or response.status_code in RETRYABLE
+                or ("Idempotency-Key" in headers and response.status_code in RETRYABLE_WITH_KEY)
+            )
             if not retryable or attempt >= self.max_retries:
                 if response is None:
                     raise StreamInterrupted(f"{method} {path}: connection failed {attempt + 1} times")
@@ -147,8 +163,9 @@ class CuadraClient:
         data = self.request("POST", "/v1/chats", json=body).json()
         return ChatReply(data["id"], data["message"]["content"], data["message"].get("id"), data.get("usage") or {})
 
-    def ask_streaming(self, model_id: str, text: str, on_delta: Callable[[str], None] | None = None,
-                      poll_attempts: int = 10) -> ChatReply:
+    def ask_streaming(
+        self, model_id: str, text: str, on_delta: Callable[[str], None] | None = None, poll_attempts: int = 10
+    ) -> ChatReply:
         """One streamed turn; a stream that dies halfway is recovered by polling the chat."""
         body = {"modelId": model_id, "stream": True, "messages": [{"role": "user", "content": text}]}
         chat_id: str | None = None
@@ -156,8 +173,9 @@ class CuadraClient:
         parts: list[str] = []
         usage: dict[str, Any] = {}
         try:
-            with self._http.stream("POST", "/v1/chats", json=body,
-                                   headers={**self._auth_header(), "Accept": "text/event-stream"}) as response:
+            with self._http.stream(
+                "POST", "/v1/chats", json=body, headers={**self._auth_header(), "Accept": "text/event-stream"}
+            ) as response:
                 if response.status_code >= 400:
                     response.read()
                     self._check(response)
@@ -198,4 +216,4 @@ class CuadraClient:
 def _sse(lines: Iterator[str]) -> Iterator[str]:
     for line in lines:
         if line.startswith("data: "):
-            yield line[len("data: "):]
+            yield line[len("data: ") :]

@@ -7,8 +7,9 @@ from typing import Any
 from support_bot import CuadraClient
 
 
-def test_ask_returns_the_stored_reply_and_sends_an_idempotency_key(bot: CuadraClient, model: str,
-                                                                  cuadra_emulator: Any, usage: Any) -> None:
+def test_ask_returns_the_stored_reply_and_sends_an_idempotency_key(
+    bot: CuadraClient, model: str, cuadra_emulator: Any, usage: Any
+) -> None:
     before = usage()
 
     reply = bot.ask(model, "How do I reset my password?")

@@ -20,8 +20,7 @@ rules:
 
 
 @pytest.mark.cuadra(rate_limit_per_user=2)  # this test's emulator allows 2 requests a minute per user
-def test_ask_waits_retry_after_when_rate_limited_then_succeeds(bot: CuadraClient, model: str,
-                                                               cuadra_emulator: Any) -> None:
+def test_ask_waits_retry_after_when_rate_limited_then_succeeds(bot: CuadraClient, model: str, cuadra_emulator: Any) -> None:
     bot.ask(model, "Hello")
     bot.ask(model, "Where is my order?")
     start = cuadra_emulator.clock.now()
@@ -52,8 +51,9 @@ def test_ask_waits_retry_after_on_429_then_succeeds(bot: CuadraClient, model: st
     assert len({c["requestHeaders"]["idempotency-key"] for c in calls}) == 1
 
 
-def test_ask_retries_5xx_with_the_same_key_and_is_charged_once(bot: CuadraClient, model: str,
-                                                               cuadra_emulator: Any, usage: Any) -> None:
+def test_ask_retries_5xx_with_the_same_key_and_is_charged_once(
+    bot: CuadraClient, model: str, cuadra_emulator: Any, usage: Any
+) -> None:
     cuadra_emulator.use_scenario(FIRST_CHAT_CALL_FAILS)
     before = usage()
 
@@ -86,8 +86,9 @@ def test_ask_without_retries_surfaces_the_5xx(make_bot: Any, model: str, cuadra_
 # the stored answer. This needs real time (the bot's read timeout), so this test runs its own emulator
 # on the system clock; the hold ends as soon as the bot hangs up, so it costs about one read timeout.
 @pytest.mark.cuadra(clock="system", scenario="idempotent-retry")
-def test_ask_after_a_lost_answer_is_replayed_not_charged_twice(make_bot: Any, model: str, cuadra_emulator: Any,
-                                                               usage: Any) -> None:
+def test_ask_after_a_lost_answer_is_replayed_not_charged_twice(
+    make_bot: Any, model: str, cuadra_emulator: Any, usage: Any
+) -> None:
     before = usage()
     # real sleeps: a retry that arrives before the emulator noticed the hang-up gets 409 "still in progress"
     bot = make_bot(timeout=httpx.Timeout(30.0, read=1.0), sleep=time.sleep, max_retries=8)

@@ -16,8 +16,7 @@ rules:
 
 
 @pytest.mark.cuadra(scenario="stream-cut")  # streams die after 5 deltas: no usage chunk, no [DONE]
-def test_ask_streaming_recovers_a_cut_stream_by_polling_the_chat(bot: CuadraClient, model: str,
-                                                                 cuadra_emulator: Any) -> None:
+def test_ask_streaming_recovers_a_cut_stream_by_polling_the_chat(bot: CuadraClient, model: str, cuadra_emulator: Any) -> None:
     deltas: list[str] = []
 
     reply = bot.ask_streaming(model, "Summarise my last three tickets.", on_delta=deltas.append)
@@ -36,8 +35,9 @@ def test_ask_streaming_recovers_a_cut_stream_by_polling_the_chat(bot: CuadraClie
 
 
 @pytest.mark.cuadra(scenario="insufficient-credits")  # POST /v1/chats -> the documented 402
-def test_ask_raises_insufficient_credits_and_does_not_retry(bot: CuadraClient, model: str, cuadra_emulator: Any,
-                                                            usage: Any) -> None:
+def test_ask_raises_insufficient_credits_and_does_not_retry(
+    bot: CuadraClient, model: str, cuadra_emulator: Any, usage: Any
+) -> None:
     before = usage()
 
     with pytest.raises(InsufficientCredits) as raised:
@@ -49,8 +49,7 @@ def test_ask_raises_insufficient_credits_and_does_not_retry(bot: CuadraClient, m
     assert usage() == before
 
 
-def test_ask_streaming_raises_insufficient_credits_sent_in_band(bot: CuadraClient, model: str,
-                                                                cuadra_emulator: Any) -> None:
+def test_ask_streaming_raises_insufficient_credits_sent_in_band(bot: CuadraClient, model: str, cuadra_emulator: Any) -> None:
     cuadra_emulator.use_scenario(IN_BAND_CREDITS_ERROR)
     deltas: list[str] = []
 
