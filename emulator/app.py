@@ -7,19 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from .config import Config
 from .context import RequestContext
-from .errors import ApiError, InternalError, problem_response
-from .pipeline import Next, Step, compose, step_applies
-from .pipeline.auth import auth_step
-from .pipeline.body import make_body_step
-from .pipeline.idempotency import idempotency_step
-from .pipeline.journal import journal_step
-from .pipeline.ratelimit import ratelimit_step
-from .pipeline.route import make_route_step
-from .pipeline.scenarios import scenario_step
+from .errors import InternalError, problem_response
+from .pipeline import Next, Stage, Step, build
+from .pipeline.plan import plan
 from .routing import Router
 from .state import EmulatorState
 from .validation import Validators
@@ -33,7 +27,7 @@ logger = logging.getLogger("cuadra_emulator")
 CONTROL_PREFIX = "/_emulator"
 
 
-async def _dispatch(ctx: RequestContext) -> object:
+async def _dispatch(ctx: RequestContext) -> Response:
     assert ctx.route is not None
     return await ctx.route.handler(ctx)
 
@@ -47,45 +41,22 @@ class EmulatorApp:
         self.api_router = api
         self.control_router = control
         self.validators = Validators()
-        body = make_body_step(self.validators)
-        api_steps: list[Step] = [
-            journal_step,
-            make_route_step(api),
-            auth_step,
-            ratelimit_step,
-            idempotency_step,
-            scenario_step,
-            body,
-        ]
-        self.api_steps = api_steps
-        #: The control plane's shorter chain (no journal, auth or limits); features may insert steps.
-        self.control_steps: list[Step] = [make_route_step(control), body]
+        #: The step lists (see :func:`emulator.pipeline.plan.plan` for the order).
+        self.api_chain, self.control_chain = plan(config, api, control, self.validators)
         #: Coroutines run when the server's lifespan starts / stops (e.g. the scenario file watcher).
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
-        self._api: Next = self._compose(self.api_steps, api)
-        self._control: Next = self._compose(self.control_steps, control)
+        self._api: Next = build(self.api_chain, api, _dispatch)
+        self._control: Next = build(self.control_chain, control, _dispatch)
 
-    def rebuild(self) -> None:
-        """Recompose both chains after a feature changed ``api_steps`` or ``control_steps``.
+    def add_step(self, step: Step, *, after: str | None = None, name: str = "extra") -> None:
+        """Insert an extra API step right after the stage named ``after`` (last when None) and recompose.
 
-        Steps after the routing step are composed once per route, leaving out the steps that declare
-        (``pipeline.applies_to``) they do not concern it.
+        For tests and embedders (e.g. a probe or a scripted stream plan); the emulator's own order is
+        :func:`emulator.pipeline.plan.plan`.
         """
-        self._api = self._compose(self.api_steps, self.api_router)
-        self._control = self._compose(self.control_steps, self.control_router)
-
-    @staticmethod
-    def _compose(steps: list[Step], router: Router) -> Next:
-        index = next((i for i, s in enumerate(steps) if getattr(s, "is_router", False)), None)
-        if index is None:
-            return compose(steps, _dispatch)  # type: ignore[arg-type]
-        after = steps[index + 1 :]
-        chains = {
-            id(r): compose([s for s in after if step_applies(s, r)], _dispatch)  # type: ignore[arg-type]
-            for r in router.routes
-        }
-        return compose([*steps[:index], make_route_step(router, chains)], _dispatch)  # type: ignore[arg-type]
+        self.api_chain = self.api_chain.with_stage(Stage(name, step), after=after)
+        self._api = build(self.api_chain, self.api_router, _dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -130,9 +101,7 @@ class EmulatorApp:
             await send(message)
 
         try:
-            response = await chain(ctx)
-        except ApiError as error:  # raised by an unguarded outermost step (e.g. a refused CORS preflight)
-            response = problem_response(error)
+            response = await chain(ctx)  # every step renders an ApiError at its own boundary
         except Exception as exc:  # an emulator bug: never a traceback on the wire
             self._report(exc, ctx)
             await problem_response(InternalError())(scope, receive, send)
@@ -167,14 +136,14 @@ def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = No
 
 
 def _features() -> list[Callable[[EmulatorApp], None]]:
-    """Feature installers: each may register reset hooks, extensions and pipeline steps on the app."""
-    installers: list[Callable[[EmulatorApp], None]] = []
-    # --- feature installers (one line each; imported here so `import emulator` stays light) ---
+    """Feature installers: each may register reset hooks, extensions and lifespan hooks on the app.
+
+    Imported here so ``import emulator`` stays light.
+    """
     from .auth.install import install as auth
     from .domain.prompt_templates import install as prompt_templates
     from .limits import install as limits
     from .openapi import install as openapi
     from .scenarios.install import install as scenarios
 
-    installers += [prompt_templates, openapi, scenarios, auth, limits]
-    return installers
+    return [prompt_templates, openapi, scenarios, auth, limits]

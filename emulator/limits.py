@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from .idempotency import IdempotencyCache
 from .pipeline.idempotency import EXTENSION as IDEMPOTENCY
 from .pipeline.ratelimit import EXTENSION as RATELIMIT
-from .pipeline.ratelimit import ratelimit_step
 from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -28,6 +27,3 @@ def install(app: EmulatorApp) -> None:
         limiter = RateLimiter()
         state.extensions[RATELIMIT] = limiter
         state.on_reset(limiter.clear)
-    else:  # no limiter: the step would only pass requests through, so leave it out of the chains
-        app.api_steps.remove(ratelimit_step)
-        app.rebuild()

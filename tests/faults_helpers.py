@@ -32,8 +32,7 @@ def inject_plan(app: EmulatorApp, plan: StreamPlan, reply: dict[str, Any] | None
             ctx.directives["reply"] = reply
         return await call_next(ctx)
 
-    app.api_steps.append(step)
-    app.rebuild()
+    app.add_step(step)
 
 
 def inject_response(app: EmulatorApp, response: Response) -> None:
@@ -42,8 +41,7 @@ def inject_response(app: EmulatorApp, response: Response) -> None:
     async def step(ctx: RequestContext, call_next: Next) -> Response:
         return response
 
-    app.api_steps.append(step)
-    app.rebuild()
+    app.add_step(step)
 
 
 @dataclass

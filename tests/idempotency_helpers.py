@@ -10,7 +10,6 @@ from typing import Any
 
 from emulator import EmulatorApp
 from emulator.pipeline import Next, Step
-from emulator.pipeline.idempotency import idempotency_step
 
 Message = dict[str, Any]
 
@@ -93,8 +92,7 @@ async def call(
 
 def insert_after_idempotency(app: EmulatorApp, step: Step) -> None:
     """Put ``step`` right inside the idempotency step (where scenario rules would act)."""
-    app.api_steps.insert(app.api_steps.index(idempotency_step) + 1, step)
-    app.rebuild()
+    app.add_step(step, after="idempotency")
 
 
 def failing_once(make_failure: Callable[[], Exception]) -> Step:

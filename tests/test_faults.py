@@ -97,8 +97,7 @@ def test_fault_response_server_keeps_serving_after_a_fault(app: EmulatorApp, ser
     async def first_call_faults(ctx, call_next):  # type: ignore[no-untyped-def]
         return next(faults, None) or await call_next(ctx)
 
-    app.api_steps.append(first_call_faults)
-    app.rebuild()
+    app.add_step(first_call_faults)
     with pytest.raises(httpx.ReadError):
         httpx.get(f"{server.url}/v1/models", headers=AUTH)
     assert httpx.get(f"{server.url}/v1/models", headers=AUTH).status_code == 200
@@ -130,8 +129,7 @@ def test_http_protocol_puts_the_connection_into_the_scope(make_app, impl: str) -
         seen.append(connection_from_scope(ctx.scope) is not None)
         return await call_next(ctx)
 
-    app.api_steps.append(probe)
-    app.rebuild()
+    app.add_step(probe)
     with LiveServer(app, http=impl) as live:
         assert httpx.get(f"{live.url}/v1/models", headers=AUTH).status_code == 200
     with TestClient(app, base_url="http://emulator", headers=AUTH) as client:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import Forbidden, Unauthorized
 from ..principal import ALL_SCOPES, Principal
-from . import applies_to
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -59,7 +58,6 @@ def authenticate(state: EmulatorState, authorization: str | None) -> Principal:
     return principal
 
 
-@applies_to(lambda route: route.auth)
 async def auth_step(ctx: RequestContext, call_next: Next) -> Response:
     route = ctx.route
     assert route is not None

@@ -56,5 +56,4 @@ def make_body_step(validators: Validators) -> Step:
             ctx.json = data
         return await call_next(ctx)
 
-    body_step.applies = lambda route: route.body is not None  # type: ignore[attr-defined]
     return body_step

@@ -25,7 +25,6 @@ from ..idempotency import (
     multipart_boundary,
     request_signature,
 )
-from . import applies_to
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -102,7 +101,6 @@ def _faulted(ctx: RequestContext) -> bool:
     return plan is not None and bool(getattr(plan, "fault", None))
 
 
-@applies_to(lambda route: route.idempotent)
 async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     route = ctx.route
     cache: IdempotencyCache | None = ctx.state.extensions.get(EXTENSION)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import TooManyRequests
 from ..ratelimit import limits_for
-from . import applies_to
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 EXTENSION = "ratelimit"
 
 
-@applies_to(lambda route: route.auth)
 async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
     limiter: RateLimiter | None = ctx.state.extensions.get(EXTENSION)
     principal = ctx.principal

@@ -1,7 +1,7 @@
-"""Pipeline step 2: find the operation; unknown paths are 404 and wrong methods 405 (before auth).
+"""The routing step: find the operation; unknown paths are 404 and wrong methods 405 (before auth).
 
-With ``chains`` (one composed chain per route, holding only the steps that concern that route) the
-request continues on its route's own chain: steps that do not apply to a route cost it nothing.
+The request then continues on its route's own chain (one composed chain per route, holding only the
+steps that concern that route): steps that do not apply to a route cost it nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ if TYPE_CHECKING:
     from . import Next, Step
 
 
-def make_route_step(router: Router, chains: Mapping[int, Next] | None = None) -> Step:
+def make_route_step(router: Router, chains: Mapping[int, Next]) -> Step:
     """The routing step; ``chains`` maps ``id(route)`` to the rest of that route's pipeline."""
 
     async def route_step(ctx: RequestContext, call_next: Next) -> Response:
         ctx.route, ctx.path_params = router.match(ctx.method, ctx.path)
-        if chains is not None:
-            return await chains[id(ctx.route)](ctx)
-        return await call_next(ctx)
+        return await chains[id(ctx.route)](ctx)
 
-    route_step.is_router = True  # type: ignore[attr-defined]
     return route_step
