@@ -128,7 +128,7 @@ def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = No
     from .routes import API_ROUTES
 
     config = config or Config()
-    state = EmulatorState(config, fixtures)
+    state = EmulatorState(config, fixtures, API_ROUTES)
     app = EmulatorApp(config, state, Router(API_ROUTES), Router(CONTROL_ROUTES))
     for install in _features():
         install(app)
@@ -140,10 +140,7 @@ def _features() -> list[Callable[[EmulatorApp], None]]:
 
     Imported here so ``import emulator`` stays light.
     """
-    from .auth.install import install as auth
     from .domain.prompt_templates import install as prompt_templates
-    from .limits import install as limits
-    from .openapi import install as openapi
     from .scenarios.install import install as scenarios
 
-    return [prompt_templates, openapi, scenarios, auth, limits]
+    return [prompt_templates, scenarios]

@@ -14,6 +14,8 @@ from .principal import Principal
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope
 
+    from .chat.reply import ScriptedReply
+    from .chat.stream import StreamPlan
     from .journal import JournalEntry
     from .routing import Route
     from .state import EmulatorState
@@ -35,6 +37,18 @@ class QueryParams(dict[str, str]):
 
 
 @dataclass(slots=True)
+class Directives:
+    """What a scenario rule hands the rest of the pipeline for one request."""
+
+    #: The rule answered itself (error, literal response, connection fault): never remembered for replay.
+    scripted_answer: bool = False
+    #: Pacing and at most one fault for a chat stream.
+    stream_plan: StreamPlan | None = None
+    #: A scripted assistant reply instead of the generated one.
+    reply: ScriptedReply | None = None
+
+
+@dataclass(slots=True)
 class RequestContext:
     """What is known about one request as it travels through the pipeline."""
 
@@ -51,7 +65,7 @@ class RequestContext:
     json: Any = None
     entry: JournalEntry | None = None
     #: What a scenario rule decided for this request (stream faults, scripted replies, ...).
-    directives: dict[str, Any] = field(default_factory=dict)
+    directives: Directives = field(default_factory=lambda: Directives())
     _body: bytes | None = None
     _query: QueryParams | None = None
 

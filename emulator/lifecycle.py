@@ -88,3 +88,17 @@ def check_option(value: str) -> str:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     return value
+
+
+@dataclass(frozen=True)
+class Lifecycles:
+    """The app's parsed lifecycle settings (``Config.file_processing`` and friends)."""
+
+    files: Lifecycle
+    connections: Lifecycle
+    sync_jobs: Lifecycle
+
+    @classmethod
+    def parse(cls, file_processing: str, connection_activation: str, sync_processing: str) -> Lifecycles:
+        """Parse the three settings; raises ``ValueError`` as :func:`parse_lifecycle` does."""
+        return cls(parse_lifecycle(file_processing), parse_lifecycle(connection_activation), parse_lifecycle(sync_processing))

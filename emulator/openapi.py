@@ -5,25 +5,23 @@ request schema it validates with (``emulator/schemas/requests/<body>.json``), th
 (``emulator/schemas/responses/<response>.json``), the success status and whether it is documented
 by Cuadra (``x-inferred: true`` when not). Schema files are hoisted into ``components/schemas``
 (their ``$defs`` and cross-file ``$ref``s rewritten), so the document validates with the very
-schemas the pipeline uses. The document is built once per app and cached in ``state.extensions``.
+schemas the pipeline uses. The document is built once per app and cached on its state (``state.openapi``).
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .resources import load_schema
+from .responses import dumps
 
 if TYPE_CHECKING:
-    from .app import EmulatorApp
     from .routing import Route
     from .state import EmulatorState
 
-CACHE_KEY = "openapi.document"
-ROUTES_KEY = "openapi.routes"
 PROBLEM_TYPE = "application/problem+json"
 _PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
 _TAGS = {
@@ -307,17 +305,28 @@ def build_document(routes: Iterable[Route]) -> dict[str, Any]:
     }
 
 
-def install(app: EmulatorApp) -> None:
-    """Feature installer: let ``GET /openapi.json`` see the app's route table."""
-    app.state.extensions[ROUTES_KEY] = app.api_router.routes
+class DocumentCache:
+    """One app's document and its JSON bytes, built on first use (the route table never changes)."""
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self.routes = routes
+        self._document: dict[str, Any] | None = None
+        self._bytes: bytes | None = None
+
+    def document(self) -> dict[str, Any]:
+        if self._document is None:
+            self._document = build_document(self.routes)
+        return self._document
+
+    def json_bytes(self) -> bytes:
+        if self._bytes is None:
+            self._bytes = dumps(self.document())
+        return self._bytes
 
 
 def document(state: EmulatorState) -> dict[str, Any]:
-    """The app's document, built on first use and cached on its state (the route table never changes)."""
-    cached = state.extensions.get(CACHE_KEY)
-    if cached is None:
-        cached = state.extensions[CACHE_KEY] = build_document(state.extensions[ROUTES_KEY])
-    return cached
+    """The app's document, built on first use and cached on its state."""
+    return state.openapi.document()
 
 
 def response_schema(

@@ -5,10 +5,11 @@ Nothing here is module-level: two apps in one process have two states.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, ManualClock, SystemClock
 from .config import Config
@@ -16,8 +17,12 @@ from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
 from .journal import Journal
+from .lifecycle import Lifecycles
 from .principal import Principal
 from .store import Store
+
+if TYPE_CHECKING:
+    from .routing import Route
 
 ORG_KIND = "organizations"
 
@@ -43,7 +48,7 @@ def build_baseline(fixtures: FixtureSet) -> Store:
 class EmulatorState:
     """Everything one emulator instance remembers between requests."""
 
-    def __init__(self, config: Config, fixtures: FixtureSet | None = None) -> None:
+    def __init__(self, config: Config, fixtures: FixtureSet | None = None, api_routes: Sequence[Route] = ()) -> None:
         self.config = config
         self.fixtures = fixtures if fixtures is not None else load_fixtures(config.fixtures_dir, config.seed)
         self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
@@ -56,11 +61,29 @@ class EmulatorState:
             self.tokens[token] = Principal(user["id"], user["organization"], frozenset(entry["scopes"]))
         #: Unexpected exceptions raised while serving (the pytest plugin re-raises them in the test).
         self.server_errors: list[BaseException] = []
-        #: Per-feature state (rate-limit buckets, idempotency cache, scenarios) with its own reset.
-        self.extensions: dict[str, Any] = {}
         self._reset_hooks: list[Callable[[], None]] = []
         self.store = self.baseline.clone()
         self.rng = random.Random(config.seed)
+        self.lifecycles = Lifecycles.parse(config.file_processing, config.connection_activation, config.sync_processing)
+        # Each feature's own state, typed; imported here because these modules import this one.
+        from .auth.runtime import AuthRuntime
+        from .idempotency import IdempotencyCache
+        from .openapi import DocumentCache
+        from .ratelimit import RateLimiter
+        from .scenarios.install import startup_runtime
+
+        #: Idempotency-Key replay cache.
+        self.idempotency = IdempotencyCache()
+        #: Rate-limit windows; None with ``rate_limit="off"``.
+        self.ratelimiter = RateLimiter() if config.rate_limit == "on" else None
+        #: Signing key, verified-JWT cache, minted callers.
+        self.auth = AuthRuntime(self)
+        #: Active scenarios (a bad start-up scenario raises :class:`~emulator.yamlsource.SourceError`).
+        self.scenarios = startup_runtime(config)
+        #: The task polling scenario files (``--watch``) once the server's lifespan started it.
+        self.scenario_watch: asyncio.Future[None] | None = None
+        #: ``GET /openapi.json``, built on first use.
+        self.openapi = DocumentCache(api_routes)
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` on every :meth:`reset` (features register their own state here)."""
@@ -74,6 +97,11 @@ class EmulatorState:
         self.server_errors.clear()
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
+        self.idempotency.clear()
+        if self.ratelimiter is not None:
+            self.ratelimiter.clear()
+        self.auth.reset()
+        self.scenarios.reset()
         for hook in self._reset_hooks:
             hook()
 

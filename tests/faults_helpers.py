@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from emulator.chat.reply import ScriptedReply
 from emulator.chat.stream import StreamPlan
 from tests.conftest import AUTH, chat_body
 
@@ -22,14 +23,14 @@ if TYPE_CHECKING:
 AI_SDK = {"X-Stream-Format": "ai-sdk"}
 
 
-def inject_plan(app: EmulatorApp, plan: StreamPlan, reply: dict[str, Any] | None = None) -> None:
+def inject_plan(app: EmulatorApp, plan: StreamPlan, reply: ScriptedReply | None = None) -> None:
     """A test-only last pipeline step that hands every request ``plan`` (and a scripted ``reply``),
     as a scenario rule would."""
 
     async def step(ctx: RequestContext, call_next: Next) -> Response:
-        ctx.directives["stream_plan"] = plan
+        ctx.directives.stream_plan = plan
         if reply is not None:
-            ctx.directives["reply"] = reply
+            ctx.directives.reply = reply
         return await call_next(ctx)
 
     app.add_step(step)

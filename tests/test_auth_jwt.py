@@ -24,7 +24,7 @@ shared_app, jwt_app, web = auth_helpers.shared_app, auth_helpers.jwt_app, auth_h
 
 
 def signing_key(app: EmulatorApp) -> Any:
-    return app.state.extensions["auth"].key
+    return app.state.auth.key
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
+from emulator.chat.reply import ScriptedReply
 from emulator.chat.turn import run_turn
 from tests.conftest import SUPPORT_BOT, chat_body
 from tests.surface1_helpers import MISTRAL_SMALL, WEATHER_TOOL, stream
@@ -200,12 +201,12 @@ def test_chats_tools_ai_sdk_stream(client: TestClient) -> None:
 
 def test_chats_tools_scripted_reply_replaces_generation(app) -> None:
     principal = app.state.default_principal()
-    scripted = {"content": "", "tool_calls": [{"name": "lookup", "arguments": {"id": 7}}]}
+    scripted = ScriptedReply("", ({"name": "lookup", "arguments": {"id": 7}},))
     turn = run_turn(app.state, principal, chat_body("anything"), scripted=scripted)
     assert turn.finish_reason == "tool-calls" and turn.message["content"] is None
     call = turn.message["toolCalls"][0]
     assert call["function"] == {"name": "lookup", "arguments": '{"id": 7}'} and call["id"].startswith("call_")
-    text = run_turn(app.state, principal, chat_body("anything"), scripted={"content": "Scripted hello."})
+    text = run_turn(app.state, principal, chat_body("anything"), scripted=ScriptedReply("Scripted hello."))
     assert text.message["content"] == "Scripted hello." and "".join(text.pieces) == "Scripted hello."
     stored = app.state.store.get(principal.org_id, "chats", text.chat_id)
     assert stored["messages"][-1]["content"] == "Scripted hello."

@@ -74,7 +74,7 @@ def test_cli_serve_scenario_options_reach_config(monkeypatch: pytest.MonkeyPatch
 
     def fake_run(app: Any, **kwargs: Any) -> None:
         seen["config"] = app.config
-        seen["active"] = [a.scenario.name for a in app.state.extensions["scenarios"].active]
+        seen["active"] = [a.scenario.name for a in app.state.scenarios.active]
 
     import uvicorn
 

@@ -220,7 +220,7 @@ def test_idempotency_stream_with_injected_fault_is_not_stored(app: EmulatorApp, 
 
     async def cut_first_stream(ctx: Any, call_next: Any) -> Any:
         if plans:
-            ctx.directives["stream_plan"] = plans.pop()
+            ctx.directives.stream_plan = plans.pop()
         return await call_next(ctx)
 
     insert_after_idempotency(app, cut_first_stream)

@@ -22,7 +22,7 @@ def test_scenario_watch_reloads_changed_file(make_app: Callable[..., EmulatorApp
     path = tmp_path / "mine.yaml"
     _write(path, "name: mine\nrules:\n  - match: {path: /v1/models}\n    error: 500\n", 1_000_000)
     app = make_app(scenarios=(str(path),))
-    runtime = app.state.extensions["scenarios"]
+    runtime = app.state.scenarios
     watcher = Watcher(runtime)
     with TestClient(app, base_url="http://emulator", headers=AUTH) as client:
         assert client.get("/v1/models").status_code == 500
@@ -46,11 +46,11 @@ def test_scenario_watch_task_runs_with_the_server_lifespan(make_app: Callable[..
     path.write_text("name: w\nrules: []\n")
     app = make_app(scenarios=(str(path),), watch_scenarios=True, watch_interval=0.01)
     with TestClient(app, base_url="http://emulator"):  # runs lifespan start-up
-        task = app.state.extensions["scenarios_watch_task"]
+        task = app.state.scenario_watch
         assert not task.done()
     assert task.cancelled() or task.done()
 
 
 def test_scenario_watch_off_by_default(app: EmulatorApp) -> None:
     with TestClient(app, base_url="http://emulator"):
-        assert "scenarios_watch_task" not in app.state.extensions
+        assert app.state.scenario_watch is None

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator import EmulatorApp
+from emulator.chat.reply import ScriptedReply
 from emulator.chat.stream import ERROR_MESSAGES, StreamPlan
 from emulator.server import LiveServer
 from tests.conftest import AUTH, chat_body, sse_events
@@ -168,7 +169,7 @@ def test_stream_fault_in_process_ends_the_body_without_done(app: EmulatorApp, cl
     assert len(payloads) == 5 and "[DONE]" not in payloads
 
 
-WEATHER = {"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius", "days": 3}}]}
+WEATHER = ScriptedReply(None, ({"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius", "days": 3}},))
 
 
 @pytest.mark.parametrize(

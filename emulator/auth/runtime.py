@@ -17,12 +17,11 @@ from .tokens import DEFAULT_TTL, InvalidToken, mint, verify
 if TYPE_CHECKING:
     from ..state import EmulatorState
 
-EXTENSION = "auth"
 _CACHE_LIMIT = 4096
 
 
 class AuthRuntime:
-    """Everything the JWT/OAuth features keep for one app (``state.extensions["auth"]``)."""
+    """Everything the JWT/OAuth features keep for one app (``state.auth``)."""
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
@@ -100,9 +99,3 @@ class AuthRuntime:
 
     def _leeway(self) -> float:
         return self.state.config.jwt_leeway
-
-
-def auth_runtime(state: EmulatorState) -> AuthRuntime:
-    """The app's :class:`AuthRuntime` (installed by :func:`emulator.auth.install.install`)."""
-    runtime: AuthRuntime = state.extensions[EXTENSION]
-    return runtime

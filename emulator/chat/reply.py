@@ -59,13 +59,21 @@ def response_schema(response_format: Any) -> tuple[str, Any] | None:
     return ("json_schema", schema)
 
 
+@dataclass(frozen=True)
+class ScriptedReply:
+    """A reply a scenario rule wrote: text and/or tool calls (``{"name", "arguments"}``)."""
+
+    content: str | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+
+
 def compose_reply(
     seed: int,
     model: dict[str, Any],
     history: Sequence[tuple[str, str | None]],
     body: dict[str, Any],
     new_call_id: Callable[[], str],
-    scripted: dict[str, Any] | None = None,
+    scripted: ScriptedReply | None = None,
 ) -> Reply:
     """The reply to ``history`` given the request ``body`` (tools, responseFormat, reasoning, maxTokens).
 
@@ -88,8 +96,8 @@ def compose_reply(
         reasoning = split_pieces(reasoning_text(seed, model_id, history, body.get("reasoningBudget")))
 
     if scripted is not None:
-        content = scripted.get("content")
-        calls = scripted_calls(scripted.get("tool_calls") or [], new_call_id)
+        content = scripted.content
+        calls = scripted_calls(scripted.tool_calls, new_call_id)
         text = content if content else (None if calls else "")
         return Reply(text, split_pieces(text or ""), calls, reasoning, "tool-calls" if calls else "stop")
 

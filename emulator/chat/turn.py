@@ -13,7 +13,7 @@ from ..domain import usage as usage_domain
 from ..errors import UnprocessableEntity
 from ..ids import prefixed_id
 from .generate import artifact_text, conversation_rng, count_tokens, title_text
-from .reply import FinishReason, compose_reply
+from .reply import FinishReason, ScriptedReply, compose_reply
 from .sources import candidate_files, pick_sources
 
 if TYPE_CHECKING:
@@ -57,10 +57,10 @@ def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) 
                 raise _unprocessable(f"/messages/{index}/toolCallId", f"{call_id!r} does not reference a tool call of this chat")
 
 
-def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], scripted: dict[str, Any] | None = None) -> Turn:
+def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], scripted: ScriptedReply | None = None) -> Turn:
     """Create or continue a chat and produce the assistant's reply (stored before it is streamed).
 
-    ``scripted`` (``{"content", "tool_calls": [{"name", "arguments"}]}``, from a scenario) replaces
+    ``scripted`` (a :class:`~emulator.chat.reply.ScriptedReply` from a scenario) replaces
     the generated reply; it is stored, billed and streamed like any other.
 
     Raises NotFound for an unknown chat or model, UnprocessableEntity for a disabled model, a missing

@@ -27,7 +27,7 @@ _ACTIVATE_KEYS = {"name", "yaml", "org"}
 
 
 def _runtime(ctx: RequestContext) -> ScenarioRuntime:
-    runtime: ScenarioRuntime = ctx.state.extensions["scenarios"]
+    runtime = ctx.state.scenarios
     return runtime
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..auth.runtime import auth_runtime
 from ..auth.tokens import DEFAULT_TTL
 from ..clock import isoformat
 from ..context import RequestContext
@@ -23,7 +22,7 @@ async def mint_token(ctx: RequestContext) -> Response:
     exist yet is created with an empty store. Defaults: every scope (``*``), 3600 seconds.
     """
     body = ctx.json or {}
-    runtime = auth_runtime(ctx.state)
+    runtime = ctx.state.auth
     user, org = runtime.caller(body.get("user"), body.get("org"))
     requested = body.get("scopes")
     scopes = list(ALL_SCOPES) if requested is None else list(dict.fromkeys(requested))  # [] = no scope at all
@@ -40,7 +39,7 @@ async def mint_token(ctx: RequestContext) -> Response:
 
 async def jwks(ctx: RequestContext) -> Response:
     """The public signing key as a JWK Set (verify emulator tokens with any JOSE library)."""
-    return json_response(auth_runtime(ctx.state).key.jwks())
+    return json_response(ctx.state.auth.key.jwks())
 
 
 ROUTES = [

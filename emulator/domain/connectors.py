@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from ..clock import isoformat
 from ..errors import Conflict, NotFound, UnprocessableEntity
-from ..lifecycle import Lifecycle, parse_lifecycle, phase
+from ..lifecycle import Lifecycle, phase
 from ..store import Record, Store
 from . import datasets as datasets_domain
 from . import found
@@ -24,7 +24,6 @@ CONFIG_KIND = "sync_configs"
 CONNECTORS = ("google_drive", "notion")
 FREQUENCIES = ("manual", "daily", "weekly")
 STATE_TOKEN_TTL = 600.0  # seconds an authorizationUrl's state token stays valid (expiresAt)
-LIFECYCLE_KEY = "connectors.activation"
 _AUTHORIZE = {
     "google_drive": "https://accounts.google.com/o/oauth2/v2/auth",
     "notion": "https://api.notion.com/v1/oauth/authorize",
@@ -61,14 +60,6 @@ _DOC_TYPES = (
     ("", "application/vnd.google-apps.document"),
 )
 UNSUPPORTED_MIME = "application/vnd.google-apps.form"
-
-
-def activation_of(state: Any) -> Lifecycle:
-    """The app's connection-activation lifecycle (parsed once per app, kept in ``extensions``)."""
-    lifecycle = state.extensions.get(LIFECYCLE_KEY)
-    if lifecycle is None:
-        lifecycle = state.extensions[LIFECYCLE_KEY] = parse_lifecycle(state.config.connection_activation)
-    return lifecycle  # type: ignore[no-any-return]
 
 
 def connection_record(connection_id: str, fields: dict[str, Any], rng: random.Random, now: float) -> Record:

@@ -13,22 +13,12 @@ from typing import Any
 
 from ..clock import isoformat
 from ..errors import NotFound
-from ..lifecycle import Lifecycle, parse_lifecycle, phase
+from ..lifecycle import Lifecycle, phase
 from ..store import Record, Store
 
 KIND = "files"
-#: Where the app's parsed ``Config.file_processing`` lives (set by ``emulator.surface2.install``).
-LIFECYCLE_KEY = "files.lifecycle"
 #: Resource types a file may be associated with; only chats and datasets are checked for existence.
 RESOURCE_KINDS = {"dataset": "datasets", "chat": "chats"}
-
-
-def lifecycle_of(state: Any) -> Lifecycle:
-    """The app's file-processing lifecycle (parsed once per app by the installer)."""
-    lifecycle = state.extensions.get(LIFECYCLE_KEY)
-    if lifecycle is None:
-        lifecycle = state.extensions[LIFECYCLE_KEY] = parse_lifecycle(state.config.file_processing)
-    return lifecycle  # type: ignore[no-any-return]
 
 
 def file_record(

@@ -16,7 +16,7 @@ from typing import Any
 from ..clock import isoformat
 from ..errors import Conflict
 from ..ids import prefixed_id
-from ..lifecycle import Lifecycle, parse_lifecycle, phase
+from ..lifecycle import Lifecycle, phase
 from ..store import Record, Store
 from . import files as files_domain
 from . import found
@@ -25,7 +25,6 @@ from .connectors import UNSUPPORTED_MIME
 KIND = "sync_jobs"
 JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 ITEM_STATUSES = ("pending", "completed", "skipped", "failed")
-LIFECYCLE_KEY = "connectors.sync"
 _WORDS = (
     "policy",
     "customer",
@@ -47,14 +46,6 @@ _WORDS = (
     "onboarding",
     "report",
 )
-
-
-def sync_lifecycle_of(state: Any) -> Lifecycle:
-    """The app's sync-processing lifecycle (parsed once per app, kept in ``extensions``)."""
-    lifecycle = state.extensions.get(LIFECYCLE_KEY)
-    if lifecycle is None:
-        lifecycle = state.extensions[LIFECYCLE_KEY] = parse_lifecycle(state.config.sync_processing)
-    return lifecycle  # type: ignore[no-any-return]
 
 
 def job_record(job_id: str, config: Record, documents: list[dict[str, Any]], now: float, lifecycle: Lifecycle) -> Record:

@@ -33,8 +33,7 @@ def resolve_token(state: EmulatorState, token: str) -> Principal | None:
     """A static fixture token's principal, else what the installed resolver (JWTs) makes of it."""
     principal = state.tokens.get(token)
     if principal is None:
-        resolver = state.extensions.get("token_resolver")
-        principal = resolver(token) if resolver is not None else None
+        principal = state.auth.resolve(token)
     return principal
 
 

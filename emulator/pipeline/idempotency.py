@@ -1,7 +1,6 @@
 """Pipeline step 5: ``Idempotency-Key`` — replay a finished request, refuse a reused or busy key.
 
-Applies to routes declared ``idempotent=True`` when the limits feature put an
-:class:`~emulator.idempotency.IdempotencyCache` in ``state.extensions["idempotency"]``. Keys are scoped
+Applies to routes declared ``idempotent=True``; the cache is ``state.idempotency``. Keys are scoped
 per organisation. The first response is stored byte for byte (status, headers, body) unless it is a
 5xx or carries an injected fault; a streamed response is recorded while it is sent and stored only if
 it was sent in full.
@@ -30,10 +29,8 @@ if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
     from ..context import RequestContext
-    from ..idempotency import IdempotencyCache
     from . import Next
 
-EXTENSION = "idempotency"
 REPLAYED_HEADER = (b"idempotent-replayed", b"true")
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -95,17 +92,17 @@ class RecordingStreamingResponse(StreamingResponse):
 def _faulted(ctx: RequestContext) -> bool:
     """Whether a scenario answered this request itself (error, literal response, connection fault) or
     asked for a stream fault (cut, stall, error event...): such answers are never replayed."""
-    if ctx.directives.get("scripted_answer"):
+    if ctx.directives.scripted_answer:
         return True
-    plan = ctx.directives.get("stream_plan")
-    return plan is not None and bool(getattr(plan, "fault", None))
+    plan = ctx.directives.stream_plan
+    return plan is not None and plan.fault is not None
 
 
 async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     route = ctx.route
-    cache: IdempotencyCache | None = ctx.state.extensions.get(EXTENSION)
+    cache = ctx.state.idempotency
     key = ctx.headers.get("idempotency-key")
-    if key is None or cache is None or route is None or not route.idempotent:
+    if key is None or route is None or not route.idempotent:
         return await call_next(ctx)
     problem = key_problem(key)
     if problem is not None:

@@ -1,8 +1,8 @@
 """Pipeline step 4: per-user and per-organisation rate limits (sliding window on the emulator's clock).
 
-Active when the limits feature is installed with ``rate_limit="on"`` (``emulator/limits.py`` puts a
-:class:`~emulator.ratelimit.RateLimiter` in ``state.extensions["ratelimit"]``). Only authenticated API
-routes count; health and the control plane do not.
+In the chain only with ``rate_limit="on"`` (then ``state.ratelimiter`` is a
+:class:`~emulator.ratelimit.RateLimiter`). Only authenticated API routes count; health and the control
+plane do not.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ..context import RequestContext
-    from ..ratelimit import RateLimiter
     from . import Next
-
-EXTENSION = "ratelimit"
 
 
 async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
-    limiter: RateLimiter | None = ctx.state.extensions.get(EXTENSION)
+    limiter = ctx.state.ratelimiter
     principal = ctx.principal
     route = ctx.route
     if limiter is None or principal is None or route is None or not route.auth:

@@ -36,8 +36,8 @@ async def _json_for_matching(ctx: RequestContext) -> Any:
 
 
 async def scenario_step(ctx: RequestContext, call_next: Next) -> Response:
-    runtime = ctx.state.extensions.get("scenarios")
-    if runtime is None or not runtime.active:
+    runtime = ctx.state.scenarios
+    if not runtime.active:
         return await call_next(ctx)
     org_key = ctx.principal.org_id if ctx.principal is not None else ANONYMOUS
     request = RequestView(ctx.method, ctx.path, ctx.headers, ctx.query)

@@ -27,7 +27,7 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 async def create_chat(ctx: RequestContext) -> Response:
     principal = ctx.principal
     assert principal is not None
-    turn = run_turn(ctx.state, principal, ctx.json, scripted=ctx.directives.get("reply"))
+    turn = run_turn(ctx.state, principal, ctx.json, scripted=ctx.directives.reply)
     headers = {"X-Chat-Id": turn.chat_id}
     if not ctx.json.get("stream"):
         return json_response({"id": turn.chat_id, "message": turn.message, "usage": turn.usage}, headers=headers)
@@ -36,7 +36,7 @@ async def create_chat(ctx: RequestContext) -> Response:
     if ai_sdk:
         headers["x-vercel-ai-ui-message-stream"] = "v1"
     interval = ctx.state.config.stream_token_interval
-    plan = ctx.directives.get("stream_plan") or StreamPlan(token_interval=interval, first_token_delay=interval)
+    plan = ctx.directives.stream_plan or StreamPlan(token_interval=interval, first_token_delay=interval)
     state, org_id = ctx.state, principal.org_id
     set_status(state, org_id, turn.chat_id, "generating")
     body = deliver(events, state.clock, plan, on_close=lambda: set_status(state, org_id, turn.chat_id, None))

@@ -126,7 +126,7 @@ def store_file(
         duplicate=duplicate,
         error=processing_error(fmt, content),
         associations=associations,
-        lifecycle=files_domain.lifecycle_of(ctx.state),
+        lifecycle=ctx.state.lifecycles.files,
     )
     store.insert(org_id, files_domain.KIND, file_id, record)
     return record

@@ -52,7 +52,7 @@ async def list_files(ctx: RequestContext) -> Response:
         )
     resource_type = query.get("resourceType") or None
     resource_id = query.get("resourceId") or None
-    lifecycle = files_domain.lifecycle_of(ctx.state)
+    lifecycle = ctx.state.lifecycles.files
     now = ctx.state.clock.now()
 
     def current(record: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +82,7 @@ async def list_files(ctx: RequestContext) -> Response:
 
 async def get_file(ctx: RequestContext) -> Response:
     record = _require(ctx)
-    polled = files_domain.observe(record, files_domain.lifecycle_of(ctx.state), ctx.state.clock.now(), count_poll=True)
+    polled = files_domain.observe(record, ctx.state.lifecycles.files, ctx.state.clock.now(), count_poll=True)
     ctx.state.store.replace(ctx.org_id, files_domain.KIND, record["id"], polled)
     return json_response(files_domain.render(polled))
 

@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.responses import Response
 
-from ..auth.runtime import auth_runtime
 from ..auth.scopes import known_scopes, refused_scopes
 from ..auth.tokens import DEFAULT_TTL
 from ..context import RequestContext
@@ -132,7 +131,7 @@ async def issue_token(ctx: RequestContext) -> Response:
             raise OAuthError("invalid_scope", f"Scope not granted to this client: {' '.join(refused)}.")
         scopes = requested
     user = state.fixtures.users[client["user"]]
-    runtime = auth_runtime(state)
+    runtime = state.auth
     token = runtime.mint(user["id"], user["organization"], scopes, DEFAULT_TTL)
     body = {"access_token": token, "token_type": "bearer", "expires_in": DEFAULT_TTL, "scope": " ".join(scopes)}
     return json_response(body, headers=_NO_STORE)
@@ -140,7 +139,7 @@ async def issue_token(ctx: RequestContext) -> Response:
 
 async def jwks(ctx: RequestContext) -> Response:
     """The public key the emulator signs JWTs with, as a JWK Set."""
-    return json_response(auth_runtime(ctx.state).key.jwks(), headers={"Cache-Control": "public, max-age=300"})
+    return json_response(ctx.state.auth.key.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 ROUTES = [

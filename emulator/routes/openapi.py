@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from .. import openapi
 from ..context import RequestContext
-from ..responses import dumps
 from ..routing import route
-
-_BYTES_KEY = "openapi.bytes"
 
 
 async def openapi_json(ctx: RequestContext) -> Response:
-    extensions = ctx.state.extensions
-    body = extensions.get(_BYTES_KEY)
-    if body is None:
-        body = extensions[_BYTES_KEY] = dumps(openapi.document(ctx.state))
-    return Response(body, media_type="application/json")
+    return Response(ctx.state.openapi.json_bytes(), media_type="application/json")
 
 
 ROUTES = [

@@ -179,7 +179,7 @@ async def perform(decision: Decision, ctx: RequestContext, call_next: Next) -> R
     action = rule.action
     if isinstance(action, (ErrorAction, FaultAction)) or (isinstance(action, RespondAction) and action.merge is None):
         # answered by the script, not by the API: an Idempotency-Key must not remember it
-        ctx.directives["scripted_answer"] = True
+        ctx.directives.scripted_answer = True
     if isinstance(action, ErrorAction):
         raise build_error(action, decision.rng)
     if isinstance(action, FaultAction):
@@ -187,9 +187,11 @@ async def perform(decision: Decision, ctx: RequestContext, call_next: Next) -> R
     if isinstance(action, RespondAction) and action.merge is None:
         return literal_response(action)
     if isinstance(action, ReplyAction):
-        ctx.directives["reply"] = {"content": action.content, "tool_calls": [dict(c) for c in action.tool_calls]}
+        from ..chat.reply import ScriptedReply
+
+        ctx.directives.reply = ScriptedReply(action.content, tuple(dict(c) for c in action.tool_calls))
     elif isinstance(action, StreamAction):
-        ctx.directives["stream_plan"] = stream_plan(action.options, ctx.state.config.stream_token_interval)
+        ctx.directives.stream_plan = stream_plan(action.options, ctx.state.config.stream_token_interval)
     response = await call_next(ctx)
     if isinstance(action, RespondAction) and action.merge is not None:
         response = merged_response(response, action.merge)

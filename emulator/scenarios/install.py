@@ -1,5 +1,4 @@
-"""The scenarios feature installer: runtime in ``state.extensions["scenarios"]``, reset hook,
-start-up scenarios and the optional ``--watch`` task."""
+"""The scenarios feature: the app's runtime with its start-up scenarios, and the optional ``--watch`` task."""
 
 from __future__ import annotations
 
@@ -12,18 +11,19 @@ from .watch import Watcher
 
 if TYPE_CHECKING:
     from ..app import EmulatorApp
+    from ..config import Config
+
+
+def startup_runtime(config: Config) -> ScenarioRuntime:
+    """The runtime with ``config.scenarios`` active (a bad one raises :class:`~emulator.yamlsource.SourceError`)."""
+    dirs = search_dirs(config.scenarios_dir)
+    return ScenarioRuntime(config.seed, [resolve(spec, dirs) for spec in config.scenarios], dirs)
 
 
 def install(app: EmulatorApp) -> None:
-    """Load the start-up scenarios (a bad one raises :class:`~emulator.yamlsource.SourceError`)."""
-    config, state = app.config, app.state
-    dirs = search_dirs(config.scenarios_dir)
-    startup = [resolve(spec, dirs) for spec in config.scenarios]
-    runtime = ScenarioRuntime(config.seed, startup, dirs)
-    state.extensions["scenarios"] = runtime
-    state.on_reset(runtime.reset)
-    if config.watch_scenarios:
-        watch_on_startup(app, Watcher(runtime), config.watch_interval)
+    """With ``watch_scenarios``, poll the scenario files while the server runs."""
+    if app.config.watch_scenarios:
+        watch_on_startup(app, Watcher(app.state.scenarios), app.config.watch_interval)
 
 
 def watch_on_startup(app: EmulatorApp, watcher: Watcher, interval: float) -> None:
@@ -32,7 +32,7 @@ def watch_on_startup(app: EmulatorApp, watcher: Watcher, interval: float) -> Non
 
     async def start() -> None:
         task = asyncio.ensure_future(watcher.run(interval))
-        app.state.extensions["scenarios_watch_task"] = task
+        app.state.scenario_watch = task
         tasks.append(task)
 
     async def stop() -> None:
