@@ -1,7 +1,8 @@
-"""Acceptance: every operation of ``../shared/api/index.md`` §3.2 is served, and 2xx bodies match the schemas.
+"""Acceptance: every operation of the API reference's operations table (index.md §3.2) is served, and 2xx bodies match the schemas.
 
-The operation table is parsed from the markdown at test time; the tests skip when ``../shared`` is
-not next to the repository (the package tested elsewhere).
+The table is parsed from ``tests/data/operations.md``, a copy of that section kept in the repository so
+the walk runs in a clean clone; where the reference itself sits next to the repository
+(``../shared/api/index.md``), a test checks that the copy has not drifted from it.
 """
 
 from __future__ import annotations
@@ -17,19 +18,22 @@ from starlette.testclient import TestClient
 from emulator import EmulatorApp, openapi
 from emulator.routing import Route
 
-INDEX = Path(__file__).resolve().parents[1].parent / "shared" / "api" / "index.md"
+OPERATIONS = Path(__file__).resolve().parent / "data" / "operations.md"
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "api" / "index.md"
 DOCUMENTED_COUNT = 52
 _ROW = re.compile(r"^\|\s*(GET|POST|PUT|PATCH|DELETE)\s*\|\s*(/v1/[^\s|]*)\s*\|\s*([^|]*?)\s*\|")
 #: Path parameters that name fixture records, so reads of a single record can answer 2xx.
 KNOWN_IDS = {"dataset_id": "ds_product_docs", "model_id": "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"}
 
 
+def operations_section(text: str) -> str:
+    """The §3.2 section of the reference's index (or of the copy), up to the next heading."""
+    return text.split("### 3.2", 1)[1].split("\n#", 1)[0]
+
+
 def documented_operations() -> list[tuple[str, str, str]]:
     """``(method, path, title)`` of every row of the §3.2 operations table."""
-    if not INDEX.is_file():
-        pytest.skip(f"the API reference is not available at {INDEX} (../shared is absent)")
-    text = INDEX.read_text(encoding="utf-8")
-    section = text.split("### 3.2", 1)[1].split("\n#", 1)[0]
+    section = operations_section(OPERATIONS.read_text(encoding="utf-8"))
     return [match.groups() for line in section.splitlines() if (match := _ROW.match(line))]  # type: ignore[misc]
 
 
@@ -61,6 +65,15 @@ def test_surface_table_parses_to_52_operations() -> None:
 
     assert len(operations) == DOCUMENTED_COUNT
     assert len(set((m, p) for m, p, _ in operations)) == DOCUMENTED_COUNT
+
+
+def test_surface_operations_copy_matches_the_reference() -> None:
+    if not REFERENCE.is_file():
+        pytest.skip(f"the API reference is not next to the repository ({REFERENCE}); the copy in tests/data is used alone")
+    reference = operations_section(REFERENCE.read_text(encoding="utf-8"))
+    copy = operations_section(OPERATIONS.read_text(encoding="utf-8"))
+
+    assert copy.strip() == reference.strip(), "tests/data/operations.md has drifted from the API reference: refresh it"
 
 
 def test_surface_every_documented_operation_is_routed(app: EmulatorApp, client: TestClient) -> None:
