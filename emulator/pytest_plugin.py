@@ -16,12 +16,20 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from .config import Config
+
+if TYPE_CHECKING:  # the engine is imported lazily at run time: loading the plugin stays cheap for every pytest run
+    from .app import EmulatorApp
+    from .fixtures import FixtureSet
+    from .server import LiveServer
+    from .testing import EmulatorHandle
+
+FixtureCache = dict[tuple[Any, int], "FixtureSet"]
 
 MARKER_HELP = (
     "cuadra(scenario=None, seed=None, clock=None, auth=None, **config): configure the Cuadra emulator for "
@@ -69,11 +77,11 @@ def cuadra_config() -> Config:
 
 
 @pytest.fixture(scope="session")
-def _cuadra_fixture_cache() -> dict[tuple[Any, int], Any]:
+def _cuadra_fixture_cache() -> FixtureCache:
     return {}
 
 
-def _build_app(config: Config, cache: dict[tuple[Any, int], Any]) -> Any:
+def _build_app(config: Config, cache: FixtureCache) -> EmulatorApp:
     from .app import create_app
     from .fixtures import load_fixtures
 
@@ -85,8 +93,8 @@ def _build_app(config: Config, cache: dict[tuple[Any, int], Any]) -> Any:
 
 @pytest.fixture(scope="session")
 def _cuadra_session_server(
-    request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: dict[tuple[Any, int], Any]
-) -> Iterator[Any]:
+    request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: FixtureCache
+) -> Iterator[LiveServer | None]:
     if request.config.getoption("cuadra_url"):
         yield None
         return
@@ -101,9 +109,9 @@ def _cuadra_session_server(
 def cuadra_emulator(
     request: pytest.FixtureRequest,
     cuadra_config: Config,
-    _cuadra_session_server: Any,
-    _cuadra_fixture_cache: dict[tuple[Any, int], Any],
-) -> Iterator[Any]:
+    _cuadra_session_server: LiveServer | None,
+    _cuadra_fixture_cache: FixtureCache,
+) -> Iterator[EmulatorHandle]:
     """A running emulator for this test: ``.url``, ``.token``, ``.mint_token()``, ``.use_scenario()``,
     ``.clock.advance()``, ``.requests``, ``.assert_called()``."""
     from .testing import EmulatorHandle
@@ -121,6 +129,7 @@ def cuadra_emulator(
         handle.token = handle.mint_token()
     else:
         server = _cuadra_session_server
+        assert server is not None, "without --cuadra-url the session server is started"
         config = cuadra_config.with_(**overrides) if overrides else cuadra_config
         if config != cuadra_config:
             from .server import LiveServer
@@ -143,14 +152,14 @@ def cuadra_emulator(
 
 
 @pytest.fixture
-def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: dict[tuple[Any, int], Any]) -> Any:
+def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: FixtureCache) -> EmulatorApp:
     """A fresh in-process emulator app (no socket) for fast content-only tests."""
     overrides = _config_overrides(_marker_options(request))
     return _build_app(cuadra_config.with_(**overrides) if overrides else cuadra_config, _cuadra_fixture_cache)
 
 
 @pytest.fixture
-def cuadra_client(cuadra_app: Any) -> Iterator[httpx.Client]:
+def cuadra_client(cuadra_app: EmulatorApp) -> Iterator[httpx.Client]:
     """A sync httpx client wired to ``cuadra_app`` in-process, authenticated with ``test-token``."""
     from .testing import SyncASGITransport
 
