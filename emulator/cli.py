@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from .config import Config
+from .envvars import EnvironmentCommand
 
 EXIT_OK = 0
 EXIT_CONFIG_ERROR = 2  # a fixture or scenario file is invalid
@@ -50,7 +51,7 @@ def main() -> None:
     """A local, deterministic emulator of the Cuadra AI REST API."""
 
 
-@main.command()
+@main.command(cls=EnvironmentCommand)
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="EMULATOR_HOST", help="Interface to bind.")
 @click.option(
     "--port",
