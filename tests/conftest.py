@@ -21,6 +21,14 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SUPPORT_BOT = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"  # a custom model of org_default (fixtures/models.yaml)
 
 
+@pytest.hookimpl(tryfirst=True)  # before the mark plugin deselects by -m
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every pytester test runs a nested pytest in a subprocess (seconds each): it is ``slow`` by nature."""
+    for item in items:
+        if "pytester" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def make_app() -> Callable[..., EmulatorApp]:
     def factory(**options: Any) -> EmulatorApp:

@@ -32,6 +32,7 @@ def _expected() -> tuple[int, int]:
     return tests, xfails
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", [pytest.param(n, id=f"run{n}") for n in range(1, RUNS + 1)])
 def test_examples_support_bot_suite_passes_under_xdist(run: int) -> None:
     # schemathesis and hypothesis come with this repository's test extra, not with the example; they

@@ -52,6 +52,7 @@ def _fuzz(operation: Any) -> None:
     run()
 
 
+@pytest.mark.slow
 def test_openapi_fuzz_every_operation_conforms_to_the_document() -> None:
     app = create_app(Config(clock="manual", rate_limit="off"))  # type: ignore[call-arg]
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
