@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import yaml
+
 import emulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +33,12 @@ def test_packaging_plugin_fixtures_declare_precise_return_types() -> None:
 
     assert {"cuadra_config", "cuadra_emulator", "cuadra_app", "cuadra_client"} <= public
     assert not loose, f"fixtures without a precise return type: {loose}"
+
+
+def test_packaging_pre_commit_runs_the_checks_of_ci() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    checks = [line for line in ci if line.startswith((".venv/bin/ruff", ".venv/bin/mypy"))]
+
+    assert [hook["entry"] for hook in hooks] == checks
+    assert all(hook["language"] == "system" and hook["pass_filenames"] is False for hook in hooks)
