@@ -45,7 +45,7 @@ class EmulatorApp:
         self.api_chain, self.control_chain = plan(config, api, control, self.validators)
         #: Coroutines run when the server's lifespan starts / stops (e.g. the scenario file watcher).
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
-        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = [state.backend.aclose]
         self._api: Next = build(self.api_chain, api, _dispatch)
         self._control: Next = build(self.control_chain, control, _dispatch)
 

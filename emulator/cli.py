@@ -16,7 +16,9 @@ from .config import Config
 from .envvars import EnvironmentCommand
 
 EXIT_OK = 0
-EXIT_CONFIG_ERROR = 2  # a fixture or scenario file is invalid
+EXIT_CONFIG_ERROR = 2  # a fixture or scenario file is invalid, or the options contradict each other
+#: Where ``serve --workers N`` hands its options to the worker processes (JSON of the CLI options).
+WORKER_OPTIONS_ENV = "EMULATOR_WORKER_OPTIONS"
 
 
 def build_config(**options: Any) -> Config:
@@ -42,7 +44,28 @@ def build_config(**options: Any) -> Config:
         rate_limit_per_org=options.get("rate_limit_per_org"),
         cors_origins=tuple(o.strip() for o in (options.get("cors_origins") or "").split(",") if o.strip()),
         file_processing=options.get("file_processing", "immediate"),
+        state=options.get("state") or "memory",
+        workers=options.get("workers") or 1,
     )
+
+
+def _check_state(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .backend import check_state_option
+
+    try:
+        return check_state_option(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def workers_problem(config: Config) -> str | None:
+    """Why ``config.workers`` cannot run (several workers on per-process state), or None."""
+    if config.workers > 1 and config.state == "memory":
+        return (
+            f"--workers {config.workers} needs a shared state: add --state redis://host:port/db "
+            "(with --state memory every worker would keep its own rate limits and Idempotency-Keys)"
+        )
+    return None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,12 +195,32 @@ def main() -> None:
     callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
     help="Uploaded files become ready: immediate | polls:N (N GETs) | seconds:T (of the clock).",
 )
+@click.option(
+    "--state",
+    default="memory",
+    show_default=True,
+    envvar="EMULATOR_STATE",
+    callback=_check_state,
+    help="Where shared state lives: memory (this process) | redis://host:port/db (every worker and replica).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    envvar="EMULATOR_WORKERS",
+    help="Worker processes; more than one requires --state redis://...",
+)
 def serve(**options: Any) -> None:
     """Serve the emulated API (default http://127.0.0.1:8787)."""
     from .app import create_app
     from .yamlsource import SourceError
 
     config = build_config(**options)
+    problem = workers_problem(config)
+    if problem is not None:
+        click.echo(f"cuadra-emulator: {problem}", err=True)
+        sys.exit(EXIT_CONFIG_ERROR)
     try:
         app = create_app(config)
     except SourceError as exc:
@@ -187,9 +230,27 @@ def serve(**options: Any) -> None:
 
     click.echo(
         f"cuadra-emulator listening on http://{config.host}:{config.port} (seed {config.seed}, "
-        f"clock {config.clock}, auth {config.auth})",
+        f"clock {config.clock}, auth {config.auth}, state {config.state.split('@')[-1]}, workers {config.workers})",
         err=True,
     )
+    if config.workers > 1:
+        import json
+        import os
+
+        # each worker process builds its own app from the same options (see emulator/workers.py)
+        os.environ[WORKER_OPTIONS_ENV] = json.dumps(options)
+        uvicorn.run(
+            "emulator.workers:app",
+            factory=True,
+            workers=config.workers,
+            host=config.host,
+            port=config.port,
+            log_level=config.log_level,
+            access_log=False,
+            lifespan="on",
+            http="emulator.workers:HttpProtocol",
+        )
+        return
     from .server import http_protocol  # connection faults (RST/FIN/garbage) need the socket
 
     uvicorn.run(

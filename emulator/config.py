@@ -45,6 +45,10 @@ class Config:
     connection_activation: str = "polls:1"  # OAuth connection turns active: immediate | polls:N | seconds:T
     sync_processing: str = "polls:2"  # sync job queued -> running -> completed: immediate | polls:N | seconds:T
     file_processing: str = "immediate"  # file lifecycle: immediate | polls:N | seconds:T
+    # --- shared state (scale out: emulator/backend/) ---
+    state: str = "memory"  # memory | redis://host:port/db (shared by every worker and replica)
+    state_namespace: str = "cuadra-emulator"  # key prefix in Redis: emulators sharing one Redis stay apart
+    workers: int = 1  # uvicorn worker processes for `serve`; more than one requires a shared state
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def with_(self, **changes: object) -> Config:

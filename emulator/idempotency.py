@@ -79,9 +79,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Proceed:
-    """First use of the key: run the request, then :meth:`IdempotencyCache.complete` or ``abandon``."""
+    """First use of the key: run the request, then :meth:`IdempotencyCache.complete` or ``abandon``.
 
-    entry: Entry
+    ``entry`` is the claim to hand back: an :class:`Entry` in memory, a fencing token in Redis.
+    """
+
+    entry: Entry | str
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,11 @@
 """Sliding-window rate limiting as pure logic (``now`` is always an argument).
 
-A bucket is a deque of the instants of the requests it admitted; a hit at ``t`` counts while
-``now < t + window``. Checking and recording is O(1) amortised: expired hits are popped from the left.
+A bucket counts its admitted requests per clock second: a hit at ``t`` falls in slot ``floor(t)`` and
+counts while ``now < floor(t) + window``. A bucket is a short deque of ``[second, count]`` slots (at
+most ``window`` of them, whatever the limit) and a running total, so admitting a request is O(1):
+expired slots leave from the left, the new hit bumps the last slot. ``Retry-After`` is exact for this
+rule: waiting that many seconds is enough, one second less is not. The Redis backend
+(``emulator/backend/redis_backend.py``) runs the same rule in a Lua script.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def limits_for(org: Mapping[str, Any], per_user: int | None = None, per_org: int
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of one request against its buckets, reported for the most restrictive bucket.
 
@@ -60,10 +64,49 @@ class Verdict:
             out["Retry-After"] = str(self.retry_after)
         return out
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """:meth:`headers` pre-encoded for appending to a response's ``raw_headers`` (no lookups)."""
+        return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers().items()]
 
-def _ceil(seconds: float) -> int:
-    # never round down: a client that waits this long must be admitted
+
+def ceil_seconds(seconds: float) -> int:
+    """Whole seconds, never rounded down: a client that waits this long must be admitted."""
     return max(0, math.ceil(seconds))
+
+
+class Bucket:
+    """The admitted hits of one caller: ``[second, count]`` slots, oldest first, and their total."""
+
+    __slots__ = ("slots", "total")
+
+    def __init__(self) -> None:
+        self.slots: deque[list[int]] = deque()
+        self.total = 0
+
+    def expire(self, now: float, window: float) -> None:
+        slots = self.slots
+        while slots and slots[0][0] + window <= now:
+            self.total -= slots.popleft()[1]
+
+    def wait(self, limit: int, now: float, window: float) -> float:
+        """Seconds until one more hit fits under ``limit`` (the bucket is full: ``total >= limit``)."""
+        if limit <= 0:
+            return window
+        must_leave = self.total - limit + 1
+        for second, count in self.slots:
+            must_leave -= count
+            if must_leave <= 0:
+                return second + window - now
+        return window  # unreachable while total >= limit
+
+    def add(self, now: float) -> None:
+        second = math.floor(now)
+        slots = self.slots
+        if slots and slots[-1][0] >= second:
+            slots[-1][1] += 1  # same second (or a clock that went back): the newest slot
+        else:
+            slots.append([second, 1])
+        self.total += 1
 
 
 class RateLimiter:
@@ -71,7 +114,7 @@ class RateLimiter:
 
     def __init__(self, window: float = WINDOW_SECONDS) -> None:
         self.window = window
-        self._buckets: dict[Hashable, deque[float]] = {}
+        self._buckets: dict[Hashable, Bucket] = {}
         self._next_sweep: float | None = None
 
     def __len__(self) -> int:
@@ -83,47 +126,42 @@ class RateLimiter:
         Admitted: recorded in every bucket; the verdict describes the bucket with the fewest remaining
         requests (the first on a tie). Refused: the verdict describes the bucket that frees up last.
         """
-        self._maybe_sweep(now)
-        horizon = now - self.window
-        hits = []
-        for key, limit in buckets:
-            queue = self._buckets.get(key)
-            if queue is None:
-                queue = self._buckets[key] = deque()
-            while queue and queue[0] <= horizon:
-                queue.popleft()
-            hits.append((queue, limit))
+        if self._next_sweep is None or now >= self._next_sweep:
+            self._sweep(now)
+        window = self.window
+        found = []
         worst: tuple[float, int] | None = None
-        for queue, limit in hits:
-            if len(queue) >= limit:
-                # the slot frees when the hit `limit` places from the end leaves the window
-                wait = queue[len(queue) - limit] + self.window - now if limit > 0 else self.window
+        for key, limit in buckets:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = Bucket()
+            bucket.expire(now, window)
+            if bucket.total >= limit:
+                wait = bucket.wait(limit, now, window)
                 if worst is None or wait > worst[0]:
                     worst = (wait, limit)
+            found.append((bucket, limit))
         if worst is not None:
-            seconds = max(1, _ceil(worst[0]))
+            seconds = max(1, ceil_seconds(worst[0]))
             return Verdict(False, worst[1], 0, seconds, seconds)
-        chosen: tuple[deque[float], int] | None = None
-        for queue, limit in hits:
-            queue.append(now)
-            if chosen is None or limit - len(queue) < chosen[1] - len(chosen[0]):
-                chosen = (queue, limit)
+        chosen: tuple[Bucket, int] | None = None
+        for bucket, limit in found:
+            bucket.add(now)
+            if chosen is None or limit - bucket.total < chosen[1] - chosen[0].total:
+                chosen = (bucket, limit)
         if chosen is None:  # no buckets: nothing to limit
             return Verdict(True, 0, 0, 0)
-        queue, limit = chosen
-        return Verdict(True, limit, max(0, limit - len(queue)), _ceil(queue[0] + self.window - now))
+        bucket, limit = chosen
+        return Verdict(True, limit, max(0, limit - bucket.total), ceil_seconds(bucket.slots[0][0] + window - now))
 
     def clear(self) -> None:
         """Forget every bucket (emulator reset)."""
         self._buckets.clear()
         self._next_sweep = None
 
-    def _maybe_sweep(self, now: float) -> None:
+    def _sweep(self, now: float) -> None:
         """Drop buckets that went quiet for a whole window, so memory follows the active callers."""
-        if self._next_sweep is not None and now < self._next_sweep:
-            return
         self._next_sweep = now + self.window
-        horizon = now - self.window
-        idle = [key for key, queue in self._buckets.items() if not queue or queue[-1] <= horizon]
+        idle = [key for key, bucket in self._buckets.items() if not bucket.slots or bucket.slots[-1][0] + self.window <= now]
         for key in idle:
             del self._buckets[key]

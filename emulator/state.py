@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .backend import StateBackend, open_backend
+from .backend.memory import MemoryBackend
 from .clock import Clock, ManualClock, SystemClock
 from .config import Config
 from .domain import datasets as datasets_domain
@@ -62,20 +64,16 @@ class EmulatorState:
         #: Unexpected exceptions raised while serving (the pytest plugin re-raises them in the test).
         self.server_errors: list[BaseException] = []
         self._reset_hooks: list[Callable[[], None]] = []
+        #: Rate-limit windows, Idempotency-Keys and counters: in this process or shared (Redis).
+        self.backend: StateBackend = open_backend(config)
         self.store = self.baseline.clone()
         self.rng = random.Random(config.seed)
         self.lifecycles = Lifecycles.parse(config.file_processing, config.connection_activation, config.sync_processing)
         # Each feature's own state, typed; imported here because these modules import this one.
         from .auth.runtime import AuthRuntime
-        from .idempotency import IdempotencyCache
         from .openapi import DocumentCache
-        from .ratelimit import RateLimiter
         from .scenarios.install import startup_runtime
 
-        #: Idempotency-Key replay cache.
-        self.idempotency = IdempotencyCache()
-        #: Rate-limit windows; None with ``rate_limit="off"``.
-        self.ratelimiter = RateLimiter() if config.rate_limit == "on" else None
         #: Signing key, verified-JWT cache, minted callers.
         self.auth = AuthRuntime(self)
         #: Active scenarios (a bad start-up scenario raises :class:`~emulator.yamlsource.SourceError`).
@@ -97,9 +95,8 @@ class EmulatorState:
         self.server_errors.clear()
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
-        self.idempotency.clear()
-        if self.ratelimiter is not None:
-            self.ratelimiter.clear()
+        if isinstance(self.backend, MemoryBackend):
+            self.backend.clear()  # a shared backend is reset by the control plane (it needs to await)
         self.auth.reset()
         self.scenarios.reset()
         for hook in self._reset_hooks:

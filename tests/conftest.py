@@ -72,3 +72,30 @@ def chat_body(text: str = "Hello!", **extra: Any) -> dict[str, Any]:
 def sse_events(text: str) -> list[str]:
     """The ``data:`` payloads of an SSE body, in order."""
     return [block[len("data: ") :] for block in text.split("\n\n") if block.startswith("data: ")]
+
+
+# --- shared state (issue 15): a real Redis for the backend tests ---
+REDIS_URL_ENV = "EMULATOR_TEST_REDIS_URL"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of the test Redis (``.ci/run`` starts one); skipped locally without one, a failure in CI."""
+    import os
+
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{REDIS_URL_ENV} is not set: .ci/run must start redis-server for the shared-state tests")
+        pytest.skip(f"no test Redis ({REDIS_URL_ENV} unset)")
+    return url
+
+
+@pytest.fixture
+def redis_namespace(request: pytest.FixtureRequest) -> str:
+    """A key prefix of this test only, so parallel test workers sharing one Redis never meet."""
+    import hashlib
+    import os
+
+    digest = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
+    return f"test-{os.getpid()}-{digest}"

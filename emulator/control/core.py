@@ -16,6 +16,7 @@ async def health(ctx: RequestContext) -> Response:
 
 async def reset(ctx: RequestContext) -> Response:
     ctx.state.reset()
+    await ctx.state.backend.reset()  # a shared backend: every worker and replica sees the reset
     return no_content()
 
 

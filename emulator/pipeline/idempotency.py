@@ -1,14 +1,16 @@
 """Pipeline step 5: ``Idempotency-Key`` — replay a finished request, refuse a reused or busy key.
 
-Applies to routes declared ``idempotent=True``; the cache is ``state.idempotency``. Keys are scoped
-per organisation. The first response is stored byte for byte (status, headers, body) unless it is a
+Applies to routes declared ``idempotent=True``; keys are claimed, completed and replayed through
+``state.backend`` (this process, or Redis shared by every worker and replica). Keys are scoped per
+organisation. The first response is stored byte for byte (status, headers, body) unless it is a
 5xx or carries an injected fault; a streamed response is recorded while it is sent and stored only if
 it was sent in full.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.responses import Response, StreamingResponse
@@ -53,11 +55,17 @@ def _with_length(headers: list[tuple[bytes, bytes]], status: int, body: bytes) -
 class RecordingStreamingResponse(StreamingResponse):
     """Sends ``original`` unchanged while keeping a copy of every chunk.
 
-    ``on_complete(body)`` runs if the whole body went out, ``on_abort()`` otherwise (client gone, error).
+    ``on_complete(body)`` runs if the whole body went out, ``on_abort()`` otherwise (client gone, error);
+    both are awaited shielded, so a cancelled sender still releases or stores the key.
     Headers are shared with ``original`` so outer steps (rate-limit headers, CORS) still apply.
     """
 
-    def __init__(self, original: StreamingResponse, on_complete: Callable[[bytes], None], on_abort: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        original: StreamingResponse,
+        on_complete: Callable[[bytes], Awaitable[object]],
+        on_abort: Callable[[], Awaitable[object]],
+    ) -> None:
         # super().__init__ is not called on purpose: it would rebuild the headers.
         self.status_code = original.status_code
         self.media_type = original.media_type
@@ -84,9 +92,9 @@ class RecordingStreamingResponse(StreamingResponse):
             sent_in_full = self._exhausted
         finally:
             if sent_in_full:
-                self._on_complete(b"".join(self._chunks))
+                await asyncio.shield(self._on_complete(b"".join(self._chunks)))
             else:
-                self._on_abort()
+                await asyncio.shield(self._on_abort())
 
 
 def _faulted(ctx: RequestContext) -> bool:
@@ -100,7 +108,7 @@ def _faulted(ctx: RequestContext) -> bool:
 
 async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     route = ctx.route
-    cache = ctx.state.idempotency
+    backend = ctx.state.backend
     key = ctx.headers.get("idempotency-key")
     if key is None or route is None or not route.idempotent:
         return await call_next(ctx)
@@ -109,12 +117,12 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
         raise BadRequest(problem)
     body = await ctx.body(route.max_body)  # cached on ctx: the body step reads it from there
     org_id = ctx.principal.org_id if ctx.principal is not None else ""
-    scope_key = (org_id, key)
+    scope_key = f"{org_id}:{key}"
     boundary = multipart_boundary(ctx.headers.get("content-type", ""))
     signature = request_signature(ctx.method, ctx.path, body, boundary)
-    # begin() looks the key up and marks it in flight in one synchronous call: nothing is awaited
-    # between the lookup and the mark, so concurrent requests with this key cannot both proceed.
-    decision = cache.begin(scope_key, signature, ctx.state.clock.now())
+    # idem_begin looks the key up and marks it in flight atomically (one synchronous call in memory,
+    # one Lua script in Redis), so concurrent requests with this key cannot both proceed.
+    decision = await backend.idem_begin(scope_key, signature, ctx.state.clock.now())
     if isinstance(decision, Replay):
         return replay_response(decision.response)
     if isinstance(decision, Mismatch):
@@ -128,24 +136,24 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     try:
         response = await call_next(ctx)
     except BaseException:
-        cache.abandon(scope_key, entry)
+        await asyncio.shield(backend.idem_abandon(scope_key, entry))
         raise
     status = response.status_code
     if not 200 <= status < 500 or _faulted(ctx):
         # 5xx, a connection fault (status 0), a scripted answer or a faulted stream: a retry executes again
-        cache.abandon(scope_key, entry)
+        await backend.idem_abandon(scope_key, entry)
         return response
     if isinstance(response, StreamingResponse):
         headers = list(response.raw_headers)  # before outer steps add their per-request headers
 
-        def on_complete(data: bytes) -> None:
+        async def on_complete(data: bytes) -> bool:
             stored = StoredResponse(status, _with_length(headers, status, data), data)
-            cache.complete(scope_key, entry, stored)
+            return await backend.idem_complete(scope_key, entry, stored)
 
-        return RecordingStreamingResponse(response, on_complete, lambda: cache.abandon(scope_key, entry))
+        return RecordingStreamingResponse(response, on_complete, lambda: backend.idem_abandon(scope_key, entry))
     data = getattr(response, "body", None)
     if not isinstance(data, bytes | memoryview):
-        cache.abandon(scope_key, entry)  # not a response we know how to replay
+        await backend.idem_abandon(scope_key, entry)  # not a response we know how to replay
         return response
-    cache.complete(scope_key, entry, StoredResponse(status, tuple(response.raw_headers), bytes(data)))
+    await backend.idem_complete(scope_key, entry, StoredResponse(status, tuple(response.raw_headers), bytes(data)))
     return response

@@ -1,8 +1,8 @@
 """Pipeline step 4: per-user and per-organisation rate limits (sliding window on the emulator's clock).
 
-In the chain only with ``rate_limit="on"`` (then ``state.ratelimiter`` is a
-:class:`~emulator.ratelimit.RateLimiter`). Only authenticated API routes count; health and the control
-plane do not.
+In the chain only with ``rate_limit="on"`` (``pipeline/plan.py``); the windows live in ``state.backend``
+(this process, or Redis shared by every worker and replica). Only authenticated API routes count;
+health and the control plane do not.
 """
 
 from __future__ import annotations
@@ -20,20 +20,19 @@ if TYPE_CHECKING:
 
 
 async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
-    limiter = ctx.state.ratelimiter
     principal = ctx.principal
     route = ctx.route
-    if limiter is None or principal is None or route is None or not route.auth:
+    if principal is None or route is None or not route.auth:
         return await call_next(ctx)
     state = ctx.state
     config = state.config
     org_id = principal.org_id
     limits = limits_for(state.organization(org_id), config.rate_limit_per_user, config.rate_limit_per_org)
-    buckets = ((("user", org_id, principal.user_id), limits.per_user), (("org", org_id), limits.per_org))
-    verdict = limiter.hit(buckets, state.clock.now())
+    buckets = ((f"u:{org_id}:{principal.user_id}", limits.per_user), (f"o:{org_id}", limits.per_org))
+    verdict = await state.backend.rate_hit(buckets, state.clock.now())
     if not verdict.allowed:
         raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
     response = await call_next(ctx)
     if response.status_code != 429:  # a scripted 429 (scenarios) keeps the headers it chose
-        response.headers.update(verdict.headers())
+        response.raw_headers.extend(verdict.raw_headers())
     return response

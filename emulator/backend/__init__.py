@@ -1,0 +1,79 @@
+"""The shared-state backend: what several workers or replicas must agree on, behind one interface.
+
+:class:`StateBackend` covers the state that decides what a client sees when its requests are spread
+over processes: rate-limit windows, Idempotency-Key claims and replays, and named counters. Two
+implementations keep the same contract (``tests/test_backend_contract.py`` runs one suite on both):
+
+- :class:`~emulator.backend.memory.MemoryBackend` (the default): plain objects in this process;
+- :class:`~emulator.backend.redis_backend.RedisBackend` (``--state redis://host:port/db``): the
+  ``redis`` package's asyncio client, one atomic Lua script per decision, nothing blocking the loop.
+
+Every method takes ``now`` from the emulator's clock, so windows and retention follow a manual clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..idempotency import Decision, Signature, StoredResponse
+    from ..ratelimit import Verdict
+
+MEMORY = "memory"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class StateBackend(Protocol):
+    """Shared state for rate limits, idempotency and counters (see the module docstring)."""
+
+    #: ``"memory"`` or ``"redis"``; a shared backend lets several processes serve one emulator.
+    kind: str
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes see this state (required by ``--workers N`` with N > 1)."""
+
+    async def rate_hit(self, buckets: Sequence[tuple[str, int]], now: float) -> Verdict:
+        """Admit a request against every ``(bucket, limit)`` or refuse it (a refusal consumes nothing);
+        same rule and verdict as :meth:`emulator.ratelimit.RateLimiter.hit`."""
+
+    async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
+        """Look ``scope`` (caller + key) up and, when it is new or expired, claim it in flight atomically:
+        of concurrent requests with one key, in any process, exactly one gets ``Proceed``."""
+
+    async def idem_complete(self, scope: str, claim: object, response: StoredResponse) -> bool:
+        """Store the finished response for the claim ``idem_begin`` handed out; False when the claim
+        is gone (reset, expiry) and nothing was stored."""
+
+    async def idem_abandon(self, scope: str, claim: object) -> None:
+        """Release an in-flight claim (5xx, fault, client gone) so a retry executes again."""
+
+    async def incr(self, counter: str) -> int:
+        """Add one to a named counter and return the new value (1 on first use)."""
+
+    async def reset(self) -> None:
+        """Forget everything this backend holds for this emulator (its namespace only)."""
+
+    async def aclose(self) -> None:
+        """Release connections (server shutdown)."""
+
+
+def check_state_option(value: str) -> str:
+    """Validate ``--state``: ``memory`` or a Redis URL; raises ValueError naming what is accepted."""
+    text = value.strip()
+    if text == MEMORY or text.startswith(REDIS_SCHEMES):
+        return text
+    raise ValueError(f"--state must be 'memory' or a Redis URL (redis://host:port/db), got {value!r}")
+
+
+def open_backend(config: Config) -> StateBackend:
+    """The backend ``config.state`` names (no connection is made before the first request)."""
+    if config.state == MEMORY:
+        from .memory import MemoryBackend
+
+        return MemoryBackend()
+    from .redis_backend import RedisBackend
+
+    return RedisBackend(config.state, namespace=config.state_namespace)

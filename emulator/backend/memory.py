@@ -1,0 +1,54 @@
+"""The in-process backend: the pure limiter and idempotency cache, behind :class:`StateBackend`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse
+from ..ratelimit import RateLimiter, Verdict
+
+
+class MemoryBackend:
+    """State of one process (the default). Nothing here awaits: each decision is one synchronous call,
+    so concurrent requests on the event loop cannot interleave inside it."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self.limiter = RateLimiter()
+        self.idempotency = IdempotencyCache()
+        self.counters: dict[str, int] = {}
+
+    @property
+    def shared(self) -> bool:
+        return False
+
+    async def rate_hit(self, buckets: Sequence[tuple[str, int]], now: float) -> Verdict:
+        return self.limiter.hit(buckets, now)
+
+    async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
+        return self.idempotency.begin(scope, signature, now)
+
+    async def idem_complete(self, scope: str, claim: object, response: StoredResponse) -> bool:
+        return isinstance(claim, Entry) and self.idempotency.complete(scope, claim, response)
+
+    async def idem_abandon(self, scope: str, claim: object) -> None:
+        if isinstance(claim, Entry):
+            self.idempotency.abandon(scope, claim)
+
+    async def incr(self, counter: str) -> int:
+        value = self.counters.get(counter, 0) + 1
+        self.counters[counter] = value
+        return value
+
+    def clear(self) -> None:
+        """Synchronous :meth:`reset` (registered as the state's reset hook)."""
+        self.limiter.clear()
+        self.idempotency.clear()
+        self.counters.clear()
+
+    async def reset(self) -> None:
+        self.clear()
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,125 @@
+"""The Redis backend (``--state redis://host:port/db``): state shared by every worker and replica.
+
+Uses the ``redis`` package's asyncio client, so nothing blocks the event loop. Each decision is one
+Lua script (``redis_scripts.py``) run atomically by the server: one round trip, no race between
+processes. Keys live under ``<namespace>:`` so several emulators can share one Redis; :meth:`reset`
+deletes that namespace only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ..idempotency import RETENTION_SECONDS, Decision, InFlight, Mismatch, Proceed, Replay, Signature, StoredResponse
+from ..ratelimit import WINDOW_SECONDS, Verdict
+from . import redis_scripts
+
+#: Real-time expiry of a rate-limit bucket (ms): long enough for a manual clock that stands still;
+#: expired slots are dropped on every hit anyway.
+BUCKET_TTL_MS = 3_600_000
+#: Real-time expiry of an idempotency key (ms); the clock-based retention is checked by the script.
+KEY_TTL_MS = int(RETENTION_SECONDS * 1000)
+
+
+def encode_response(response: StoredResponse) -> bytes:
+    """A stored response as bytes: a JSON head (status, headers) then a newline and the raw body."""
+    head = [response.status, [[name.decode("latin-1"), value.decode("latin-1")] for name, value in response.headers]]
+    return orjson.dumps(head) + b"\n" + response.body
+
+
+def decode_response(data: bytes) -> StoredResponse:
+    """Inverse of :func:`encode_response`."""
+    head, _, body = data.partition(b"\n")
+    status, headers = orjson.loads(head)
+    return StoredResponse(int(status), tuple((n.encode("latin-1"), v.encode("latin-1")) for n, v in headers), body)
+
+
+class RedisBackend:
+    """Shared state in Redis. The client is made lazily per event loop (a test client runs its own)."""
+
+    kind = "redis"
+
+    def __init__(self, url: str, namespace: str = "cuadra-emulator", window: float = WINDOW_SECONDS) -> None:
+        self.url = url
+        self.namespace = namespace
+        self.window = window
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scripts: dict[str, Any] = {}
+        #: Round trips made (EVALSHA, INCR, SCAN...): what bench/ reports per request.
+        self.round_trips = 0
+
+    @property
+    def shared(self) -> bool:
+        return True
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.namespace, *parts))
+
+    def _redis(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            import redis.asyncio  # the dependency is only needed when a Redis URL is configured
+
+            self._client = redis.asyncio.from_url(self.url)
+            self._loop = loop
+            self._scripts = {
+                name: self._client.register_script(getattr(redis_scripts, name))
+                for name in ("RATE_HIT", "IDEM_BEGIN", "IDEM_COMPLETE", "IDEM_ABANDON")
+            }
+        return self._client
+
+    async def _run(self, script: str, keys: list[str], args: list[object]) -> Any:
+        self._redis()
+        self.round_trips += 1
+        return await self._scripts[script](keys=keys, args=args)
+
+    async def rate_hit(self, buckets: Sequence[tuple[str, int]], now: float) -> Verdict:
+        keys = [self.key("rl", name) for name, _ in buckets]
+        args: list[object] = [repr(now), repr(self.window), BUCKET_TTL_MS, *(limit for _, limit in buckets)]
+        allowed, limit, remaining, reset, retry_after = await self._run("RATE_HIT", keys, args)
+        return Verdict(bool(allowed), int(limit), int(remaining), int(reset), int(retry_after))
+
+    async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
+        keys = [self.key("idem", scope), self.key("claims")]
+        reply = await self._run("IDEM_BEGIN", keys, ["\x1f".join(signature), repr(now), repr(RETENTION_SECONDS), KEY_TTL_MS])
+        verb = bytes(reply[0]).decode()
+        if verb == "proceed":
+            return Proceed(bytes(reply[1]).decode())
+        if verb == "mismatch":
+            return Mismatch()
+        if verb == "inflight":
+            return InFlight()
+        return Replay(decode_response(bytes(reply[1])))
+
+    async def idem_complete(self, scope: str, claim: object, response: StoredResponse) -> bool:
+        stored = await self._run("IDEM_COMPLETE", [self.key("idem", scope)], [str(claim), encode_response(response)])
+        return bool(stored)
+
+    async def idem_abandon(self, scope: str, claim: object) -> None:
+        await self._run("IDEM_ABANDON", [self.key("idem", scope)], [str(claim)])
+
+    async def incr(self, counter: str) -> int:
+        client = self._redis()
+        self.round_trips += 1
+        return int(await client.incr(self.key("ctr", counter)))
+
+    async def reset(self) -> None:
+        client = self._redis()
+        batch: list[Any] = []
+        async for name in client.scan_iter(match=self.key("*"), count=1000):
+            batch.append(name)
+            if len(batch) >= 1000:
+                await client.unlink(*batch)
+                batch.clear()
+        if batch:
+            await client.unlink(*batch)
+
+    async def aclose(self) -> None:
+        client, self._client, self._loop = self._client, None, None
+        if client is not None:
+            await client.aclose()

@@ -1,0 +1,93 @@
+"""The Lua scripts of the Redis backend: each decision is one atomic script, one round trip.
+
+They mirror the pure logic in ``emulator/ratelimit.py`` and ``emulator/idempotency.py``; the contract
+suite (``tests/test_backend_contract.py``) runs the same cases on both.
+"""
+
+from __future__ import annotations
+
+#: KEYS: bucket keys. ARGV: now, window, key ttl (ms), then one limit per key.
+#: A bucket is a hash ``second -> hits``; a hit counts while ``now < second + window``.
+#: Returns ``{allowed, limit, remaining, reset, retry_after}`` like ``RateLimiter.hit``.
+RATE_HIT = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+local totals, slotsets = {}, {}
+local worst_wait, worst_limit = nil, nil
+for i = 1, #KEYS do
+  local limit = tonumber(ARGV[3 + i])
+  local flat = redis.call('HGETALL', KEYS[i])
+  local slots, total = {}, 0
+  for j = 1, #flat, 2 do
+    local second, count = tonumber(flat[j]), tonumber(flat[j + 1])
+    if second + window <= now then
+      redis.call('HDEL', KEYS[i], flat[j])
+    else
+      slots[#slots + 1] = {second, count}
+      total = total + count
+    end
+  end
+  table.sort(slots, function(a, b) return a[1] < b[1] end)
+  totals[i], slotsets[i] = total, slots
+  if total >= limit then
+    local wait = window
+    if limit > 0 then
+      local must = total - limit + 1
+      for _, slot in ipairs(slots) do
+        must = must - slot[2]
+        if must <= 0 then wait = slot[1] + window - now; break end
+      end
+    end
+    if worst_wait == nil or wait > worst_wait then worst_wait, worst_limit = wait, limit end
+  end
+end
+if worst_wait ~= nil then
+  local seconds = math.max(1, math.ceil(worst_wait))
+  return {0, worst_limit, 0, seconds, seconds}
+end
+local second = math.floor(now)
+local best = nil
+for i = 1, #KEYS do
+  local limit, slots = tonumber(ARGV[3 + i]), slotsets[i]
+  local target = second
+  if #slots > 0 and slots[#slots][1] >= second then target = slots[#slots][1] end
+  redis.call('HINCRBY', KEYS[i], string.format('%d', target), 1)
+  redis.call('PEXPIRE', KEYS[i], ttl)
+  local oldest = target
+  if #slots > 0 then oldest = slots[1][1] end
+  local total = totals[i] + 1
+  if best == nil or limit - total < best[1] - best[2] then best = {limit, total, oldest} end
+end
+if best == nil then return {1, 0, 0, 0, 0} end
+return {1, best[1], math.max(0, best[1] - best[2]), math.max(0, math.ceil(best[3] + window - now)), 0}
+"""
+
+#: KEYS: the key's hash, the claim counter. ARGV: signature, now, retention (s), key ttl (ms).
+#: Returns ``{'proceed', claim}``, ``{'mismatch'}``, ``{'inflight'}`` or ``{'replay', response}``.
+IDEM_BEGIN = """
+local found = redis.call('HMGET', KEYS[1], 'sig', 'created', 'resp')
+if found[1] and tonumber(ARGV[2]) - tonumber(found[2]) < tonumber(ARGV[3]) then
+  if found[1] ~= ARGV[1] then return {'mismatch'} end
+  if not found[3] then return {'inflight'} end
+  return {'replay', found[3]}
+end
+local claim = tostring(redis.call('INCR', KEYS[2]))
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'sig', ARGV[1], 'created', ARGV[2], 'claim', claim)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {'proceed', claim}
+"""
+
+#: KEYS: the key's hash. ARGV: claim, encoded response. 1 when stored, 0 when the claim is gone.
+IDEM_COMPLETE = """
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'resp', ARGV[2])
+return 1
+"""
+
+#: KEYS: the key's hash. ARGV: claim. Deletes the key only while this claim still holds it.
+IDEM_ABANDON = """
+if redis.call('HGET', KEYS[1], 'claim') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -1,0 +1,169 @@
+"""One contract for shared state, run on the memory backend and on a real Redis.
+
+Rate-limit windows, Idempotency-Key claims (atomic across concurrent callers), replays, mismatches,
+retention on the emulator's clock, counters and reset: the Redis backend must decide exactly like
+the in-process one (which is itself checked against the pure logic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+
+from emulator.backend import StateBackend, check_state_option
+from emulator.backend.memory import MemoryBackend
+from emulator.idempotency import RETENTION_SECONDS, InFlight, Mismatch, Proceed, Replay, StoredResponse
+from emulator.ratelimit import RateLimiter, Verdict
+
+pytestmark = pytest.mark.anyio
+T0 = 1_735_689_600.0
+USER = "u:org:u1"
+ORG = "o:org"
+SIG = ("POST", "/v1/chats", "ab" * 32)
+RESPONSE = StoredResponse(201, ((b"content-type", b"application/json"), (b"x-odd", b"\xe9t\xe9")), b'{"id":"c1"}\n\x00\xff')
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[StateBackend]:
+    if request.param == "memory":
+        yield MemoryBackend()
+        return
+    from emulator.backend.redis_backend import RedisBackend
+
+    url = request.getfixturevalue("redis_url")
+    shared = RedisBackend(url, namespace=request.getfixturevalue("redis_namespace"))
+    await shared.reset()
+    yield shared
+    await shared.reset()
+    await shared.aclose()
+
+
+async def fill(backend: StateBackend, buckets: list[tuple[str, int]], count: int, now: float) -> None:
+    for _ in range(count):
+        assert (await backend.rate_hit(buckets, now)).allowed
+
+
+async def test_contract_rate_admits_up_to_the_limit_then_refuses(backend: StateBackend) -> None:
+    verdicts = [await backend.rate_hit([(USER, 3)], T0) for _ in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert [v.remaining for v in verdicts] == [2, 1, 0, 0]
+    assert verdicts[0] == Verdict(True, 3, 2, 60)
+
+
+async def test_contract_rate_retry_after_is_exact(backend: StateBackend) -> None:
+    await backend.rate_hit([(USER, 2)], T0)
+    await backend.rate_hit([(USER, 2)], T0 + 20)
+    assert await backend.rate_hit([(USER, 2)], T0 + 25) == Verdict(False, 2, 0, 35, 35)
+    assert not (await backend.rate_hit([(USER, 2)], T0 + 25 + 34)).allowed
+    assert (await backend.rate_hit([(USER, 2)], T0 + 25 + 35)).allowed
+
+
+async def test_contract_rate_fractions_round_up_and_refusals_consume_nothing(backend: StateBackend) -> None:
+    await backend.rate_hit([(USER, 1)], T0 + 0.25)
+    for _ in range(5):
+        verdict = await backend.rate_hit([(USER, 1)], T0 + 0.5)
+        assert (verdict.allowed, verdict.retry_after) == (False, 60)
+    assert (await backend.rate_hit([(USER, 1)], T0 + 0.5 + 60)).allowed
+
+
+async def test_contract_rate_reports_tightest_bucket_and_the_one_that_frees_last(backend: StateBackend) -> None:
+    await fill(backend, [("u:org:other", 100), (ORG, 10)], 8, T0)
+    verdict = await backend.rate_hit([(USER, 5), (ORG, 10)], T0 + 30)
+    assert (verdict.limit, verdict.remaining, verdict.reset) == (10, 1, 30)
+    await backend.rate_hit([(USER, 5), (ORG, 10)], T0 + 40)
+    refused = await backend.rate_hit([(USER, 5), (ORG, 10)], T0 + 50)
+    assert (refused.allowed, refused.limit, refused.retry_after) == (False, 10, 10)
+
+
+async def test_contract_rate_matches_the_pure_limiter_on_a_random_workload(backend: StateBackend) -> None:
+    oracle = RateLimiter()
+    rng = random.Random(7)
+    now = T0
+    for _ in range(400):
+        now += rng.choice([0.0, 0.0, 0.3, 1.0, 2.5, 7.0])
+        user = f"u:org:{rng.randrange(3)}"
+        buckets = [(user, 4), ("o:org", 9)]
+        assert await backend.rate_hit(buckets, now) == oracle.hit(buckets, now), now - T0
+
+
+async def test_contract_idempotency_claim_in_flight_then_replay(backend: StateBackend) -> None:
+    first = await backend.idem_begin("org:k1", SIG, T0)
+    assert isinstance(first, Proceed)
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0 + 1), InFlight)
+    assert await backend.idem_complete("org:k1", first.entry, RESPONSE)
+    replay = await backend.idem_begin("org:k1", SIG, T0 + 2)
+    assert isinstance(replay, Replay) and replay.response == RESPONSE
+
+
+async def test_contract_idempotency_mismatch_and_scopes(backend: StateBackend) -> None:
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin("org:k1", ("POST", "/v1/chats", "cd" * 32), T0), Mismatch)
+    assert isinstance(await backend.idem_begin("org:other-user:k1", SIG, T0), Proceed)
+
+
+async def test_contract_idempotency_abandon_lets_a_retry_proceed(backend: StateBackend) -> None:
+    first = await backend.idem_begin("org:k1", SIG, T0)
+    assert isinstance(first, Proceed)
+    await backend.idem_abandon("org:k1", first.entry)
+    again = await backend.idem_begin("org:k1", SIG, T0)
+    assert isinstance(again, Proceed)
+    await backend.idem_abandon("org:k1", first.entry)  # a stale claim releases nothing
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), InFlight)
+
+
+async def test_contract_idempotency_retention_follows_the_clock(backend: StateBackend) -> None:
+    first = await backend.idem_begin("org:k1", SIG, T0)
+    assert isinstance(first, Proceed)
+    assert await backend.idem_complete("org:k1", first.entry, RESPONSE)
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0 + RETENTION_SECONDS - 1), Replay)
+    fresh = await backend.idem_begin("org:k1", SIG, T0 + RETENTION_SECONDS)
+    assert isinstance(fresh, Proceed)
+    assert not await backend.idem_complete("org:k1", first.entry, RESPONSE)  # the old claim is gone
+
+
+async def test_contract_idempotency_concurrent_claims_let_exactly_one_proceed(backend: StateBackend) -> None:
+    decisions = await asyncio.gather(*(backend.idem_begin("org:race", SIG, T0) for _ in range(32)))
+    assert sum(isinstance(d, Proceed) for d in decisions) == 1
+    assert sum(isinstance(d, InFlight) for d in decisions) == 31
+
+
+async def test_contract_counters_count_from_one(backend: StateBackend) -> None:
+    assert [await backend.incr("a") for _ in range(3)] == [1, 2, 3]
+    assert await backend.incr("b") == 1
+
+
+async def test_contract_reset_forgets_windows_keys_and_counters(backend: StateBackend) -> None:
+    await fill(backend, [(USER, 1)], 1, T0)
+    claim = await backend.idem_begin("org:k1", SIG, T0)
+    assert isinstance(claim, Proceed)
+    await backend.incr("a")
+    await backend.reset()
+    assert (await backend.rate_hit([(USER, 1)], T0)).allowed
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
+    assert await backend.incr("a") == 1
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        pytest.param("memory", True, id="memory"),
+        pytest.param("redis://127.0.0.1:6379/0", True, id="redis-url"),
+        pytest.param("unix:///run/redis.sock", True, id="unix-socket"),
+        pytest.param("postgres://x", False, id="other-scheme"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_state_option_accepts_memory_or_a_redis_url(value: str, ok: bool) -> None:
+    if ok:
+        assert check_state_option(value) == value
+    else:
+        with pytest.raises(ValueError, match="--state must be 'memory' or a Redis URL"):
+            check_state_option(value)

@@ -1,0 +1,68 @@
+"""Two emulators on one Redis (``--state redis://...``) behave as one: limits, keys and reset are shared.
+
+In-process apps here (fast, manual clocks); ``tests/test_replicas.py`` does the same with two real
+``serve`` processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator import EmulatorApp
+from tests.conftest import AUTH, chat_body
+
+Pair = tuple[EmulatorApp, TestClient, EmulatorApp, TestClient]
+
+
+@pytest.fixture
+def pair(make_app: Callable[..., EmulatorApp], redis_url: str, redis_namespace: str) -> Iterator[Pair]:
+    """Two apps sharing one Redis namespace, each with its own client (and event loop)."""
+    apps = [make_app(state=redis_url, state_namespace=redis_namespace, rate_limit="on") for _ in range(2)]
+    with ExitStack() as stack:
+        clients = [stack.enter_context(TestClient(a, base_url="http://emulator", headers=AUTH)) for a in apps]
+        clients[0].post("/_emulator/reset")
+        yield apps[0], clients[0], apps[1], clients[1]
+        clients[0].post("/_emulator/reset")
+    for a in apps:
+        assert not a.state.server_errors, a.state.server_errors
+
+
+def test_shared_61st_call_over_two_apps_is_429_with_exact_retry_after(pair: Pair) -> None:
+    a, ca, b, cb = pair
+    for n in range(60):
+        assert (ca if n % 2 else cb).get("/v1/datasets").status_code == 200
+    for app in (a, b):
+        app.state.clock.advance(25)
+    response = cb.get("/v1/datasets")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "35"
+    assert response.json()["detail"] == "Rate limit exceeded. Retry after 35 seconds."
+    assert ca.get("/v1/datasets").headers["retry-after"] == "35"
+
+
+def test_shared_idempotency_key_replays_through_the_other_app(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    first = ca.post("/v1/chats", json=chat_body("once"), headers={"Idempotency-Key": "k-shared"})
+    assert first.status_code == 200
+    again = cb.post("/v1/chats", json=chat_body("once"), headers={"Idempotency-Key": "k-shared"})
+    assert again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert int(cb.get("/v1/chats").json()["totalCount"]) == 0  # the second app never ran the handler
+    other = cb.post("/v1/chats", json=chat_body("changed"), headers={"Idempotency-Key": "k-shared"})
+    assert other.status_code == 422
+
+
+def test_shared_reset_through_one_app_is_seen_by_the_other(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    for _ in range(60):
+        assert ca.get("/v1/datasets").status_code == 200
+    assert cb.get("/v1/datasets").status_code == 429
+    assert ca.post("/_emulator/reset").status_code == 204
+    response = cb.get("/v1/datasets")
+    assert response.status_code == 200
+    assert response.headers["x-ratelimit-remaining"] == "59"
