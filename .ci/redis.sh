@@ -1,6 +1,6 @@
 # Sourced by .ci/run: a real Redis for the shared-state tests (issue 15).
 # Installs redis-server (Debian) when missing, starts it on a free loopback port without persistence,
-# exports EMULATOR_TEST_REDIS_URL for the tests and stops it when .ci/run exits.
+# exports CUADRA_TEST_REDIS_URL for the tests and stops it when .ci/run exits.
 if ! command -v redis-server >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
@@ -27,5 +27,5 @@ for _ in range(100):  # up to 5 s for the server to answer PING
     time.sleep(0.05)
 sys.exit("redis-server did not answer on port " + sys.argv[1])
 PY
-export EMULATOR_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
-echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on $EMULATOR_TEST_REDIS_URL"
+export CUADRA_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on $CUADRA_TEST_REDIS_URL"

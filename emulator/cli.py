@@ -18,7 +18,7 @@ from .envvars import EnvironmentCommand
 EXIT_OK = 0
 EXIT_CONFIG_ERROR = 2  # a fixture or scenario file is invalid, or the options contradict each other
 #: Where ``serve --workers N`` hands its options to the worker processes (JSON of the CLI options).
-WORKER_OPTIONS_ENV = "EMULATOR_WORKER_OPTIONS"
+WORKER_OPTIONS_ENV = "CUADRA_WORKER_OPTIONS"
 
 
 def build_config(**options: Any) -> Config:

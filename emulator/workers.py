@@ -1,6 +1,6 @@
 """Entry points that uvicorn imports by name in each process of ``serve --workers N``.
 
-The parent process put its CLI options in ``EMULATOR_WORKER_OPTIONS``; every worker builds the same
+The parent process put its CLI options in ``CUADRA_WORKER_OPTIONS``; every worker builds the same
 :class:`~emulator.config.Config` from them and its own app, sharing state through the backend
 (``--state redis://...``, required for more than one worker).
 """

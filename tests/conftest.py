@@ -75,7 +75,7 @@ def sse_events(text: str) -> list[str]:
 
 
 # --- shared state (issue 15): a real Redis for the backend tests ---
-REDIS_URL_ENV = "EMULATOR_TEST_REDIS_URL"
+REDIS_URL_ENV = "CUADRA_TEST_REDIS_URL"
 
 
 @pytest.fixture(scope="session")
