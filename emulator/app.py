@@ -10,6 +10,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response, StreamingResponse
 
 from .config import Config
+from .console.doors import DOORS, door
 from .context import RequestContext
 from .errors import InternalError, problem_response
 from .pipeline import Next, Stage, Step, build
@@ -82,6 +83,11 @@ class EmulatorApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
+        if path in DOORS:  # a browser opening the emulator's address: send it to the console
+            redirect = door(scope["method"], path, Headers(scope=scope))
+            if redirect is not None:
+                await redirect(scope, receive, send)
+                return
         ctx = RequestContext(
             scope=scope,
             receive=receive,

@@ -233,6 +233,7 @@ def serve(**options: Any) -> None:
         f"clock {config.clock}, auth {config.auth}, state {config.state.split('@')[-1]}, workers {config.workers})",
         err=True,
     )
+    click.echo(f"web console: {console_url(config)}", err=True)
     if config.workers > 1:
         import json
         import os
@@ -254,8 +255,22 @@ def serve(**options: Any) -> None:
     from .server import http_protocol  # connection faults (RST/FIN/garbage) need the socket
 
     uvicorn.run(
-        app, host=config.host, port=config.port, log_level=config.log_level, access_log=False, lifespan="on", http=http_protocol()
+        app,
+        host=config.host,
+        port=config.port,
+        log_level=config.log_level,
+        access_log=False,
+        lifespan="on",
+        http=http_protocol(),
+        timeout_graceful_shutdown=2,  # an open console's journal stream must not hold Ctrl-C forever
     )
+
+
+def console_url(config: Config) -> str:
+    """Where a browser finds the web console (a wildcard bind address is shown as 127.0.0.1)."""
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{config.port}/_emulator/console/"
 
 
 # --- scenarios feature: subcommands ---

@@ -29,6 +29,9 @@ class JournalEntry:
     rule: str | None = None
     duration_ms: float | None = None
     streamed: bool = False
+    response_body: bytes | memoryview = b""  # a plain response's body (a reference, not a copy)
+    stream_events: list[tuple[float, bytes]] | None = None  # recorded only while a console is open
+    stream_end: str | None = None  # "ended" or "interrupted", with stream_events
 
     @property
     def request_headers(self) -> dict[str, str]:
@@ -77,6 +80,16 @@ class Journal:
         if self._enabled:
             self._entries.append(entry)
         return entry
+
+    def get(self, seq: int) -> JournalEntry | None:
+        """The entry numbered ``seq`` if the ring still holds it (O(1): sequence numbers are dense)."""
+        if not self._entries:
+            return None
+        index = seq - self._entries[0].seq
+        if 0 <= index < len(self._entries):
+            found = self._entries[index]
+            return found if found.seq == seq else None
+        return None
 
     def clear(self) -> None:
         self._entries.clear()

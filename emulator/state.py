@@ -15,6 +15,7 @@ from .backend import StateBackend, open_backend
 from .backend.memory import MemoryBackend
 from .clock import Clock, ManualClock, SystemClock
 from .config import Config
+from .console.feed import JournalFeed
 from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
@@ -57,6 +58,8 @@ class EmulatorState:
         self.secret = hashlib.sha256(f"cuadra-emulator:{config.seed}".encode()).digest()
         self.baseline = build_baseline(self.fixtures)
         self.journal = Journal(config.journal_size)
+        #: Open web consoles the journal pushes to (see emulator/console/feed.py).
+        self.feed = JournalFeed()
         self.tokens: dict[str, Principal] = {}
         for token, entry in self.fixtures.tokens.items():
             user = self.fixtures.users[entry["user"]]

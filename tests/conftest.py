@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from emulator import Config, EmulatorApp, create_app
 from emulator.server import LiveServer
+from tests.console_helpers import browser, console_factory  # noqa: F401  (the console's browser fixtures)
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

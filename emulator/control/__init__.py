@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from ..console.routes import ROUTES as CONSOLE_ROUTES
 from ..routing import Route
 from . import clock, core, journal, scenarios, tokens
 
-CONTROL_ROUTES: list[Route] = [*core.ROUTES, *clock.ROUTES, *tokens.ROUTES, *journal.ROUTES, *scenarios.ROUTES]
+CONTROL_ROUTES: list[Route] = [
+    *core.ROUTES,
+    *clock.ROUTES,
+    *tokens.ROUTES,
+    *journal.ROUTES,
+    *scenarios.ROUTES,
+    *CONSOLE_ROUTES,
+]

@@ -114,6 +114,23 @@ async def activate(ctx: RequestContext) -> Response:
     return json_response(entry.to_json(), status=201)
 
 
+async def validate(ctx: RequestContext) -> Response:
+    """Check raw scenario YAML exactly as ``cuadra-emulator validate`` does, without activating it:
+    200 ``{"valid": true, "scenario": {...}}`` or ``{"valid": false, "errors": [{file, line, path, detail, message}]}``."""
+    raw = await ctx.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The scenario is not valid UTF-8.") from None
+    name = ctx.query.get("filename") or "<editor>"
+    try:
+        scenario = load_text(text, name)
+    except SourceError as exc:
+        error = {"file": exc.filename, "line": exc.line, "path": format_path(exc.key_path), "detail": exc.message}
+        return json_response({"valid": False, "errors": [error | {"message": str(exc)}]})
+    return json_response({"valid": True, "scenario": scenario.summary()})
+
+
 async def deactivate(ctx: RequestContext) -> Response:
     name = ctx.path_params["name"]
     if not _runtime(ctx).deactivate(name, ctx.query.get("org") or None):
@@ -131,5 +148,6 @@ ROUTES = [
         status=201,
         summary="Activate a scenario by name or upload one as YAML",
     ),
+    route("POST", "/_emulator/scenarios/validate", validate, auth=False, summary="Validate scenario YAML without activating it"),
     route("DELETE", "/_emulator/scenarios/{name}", deactivate, auth=False, status=204, summary="Deactivate a scenario"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
+from ..console import CONSOLE_PREFIX
 from ..errors import Unauthorized
 from .auth import bearer_token
 
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
     from ..context import RequestContext
     from . import Next, Step
 
-#: Reachable without the admin token, so container health probes need no secret.
+#: Reachable without the admin token, so container health probes need no secret. The console's own
+#: files are open too (a browser cannot send a header when it loads a page); everything they call is not.
 OPEN_CONTROL_PATHS = frozenset({"/_emulator/health"})
 
 
@@ -23,7 +25,7 @@ def make_admin_step(token: str) -> Step:
     expected = token.encode()
 
     async def admin_step(ctx: RequestContext, call_next: Next) -> Response:
-        if ctx.path not in OPEN_CONTROL_PATHS:
+        if ctx.path not in OPEN_CONTROL_PATHS and not ctx.path.startswith(CONSOLE_PREFIX):
             given = bearer_token(ctx.headers.get("authorization"))
             if given is None or not hmac.compare_digest(given.encode(), expected):
                 raise Unauthorized("The control plane requires the admin token.")

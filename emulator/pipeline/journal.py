@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import StreamingResponse
 
+from ..console.feed import record_stream
+
 if TYPE_CHECKING:
     from starlette.responses import Response
 
@@ -21,7 +23,13 @@ async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
     entry.status = response.status_code
     entry.raw_response_headers = response.raw_headers
     entry.streamed = isinstance(response, StreamingResponse)
+    if not entry.streamed:
+        entry.response_body = response.body
     if ctx.principal is not None:
         entry.org_id, entry.user_id = ctx.principal.org_id, ctx.principal.user_id
     entry.duration_ms = round((state.clock.now() - entry.time) * 1000, 3)
+    if state.feed.subscribers:  # the only cost while no console is open
+        if entry.streamed:
+            record_stream(response, entry, state.clock)
+        state.feed.publish(entry)
     return response

@@ -1,0 +1,15 @@
+"""The console's control routes: its page and files, and the journal's detail and live stream."""
+
+from __future__ import annotations
+
+from ..routing import route
+from . import CONSOLE_PREFIX
+from .journal import get_request, stream_requests
+from .static_files import asset, index
+
+ROUTES = [
+    route("GET", CONSOLE_PREFIX, index, auth=False, summary="The web console (HTML)"),
+    route("GET", CONSOLE_PREFIX + "/{name}", asset, auth=False, summary="A file of the web console"),
+    route("GET", "/_emulator/requests/stream", stream_requests, auth=False, summary="Journal rows as server-sent events"),
+    route("GET", "/_emulator/requests/{seq}", get_request, auth=False, summary="One journal entry in full"),
+]

@@ -1,0 +1,56 @@
+// The console shell: tabs (hash-addressable, arrow keys move between them), the admin token form,
+// and each panel's module started the first time it is shown.
+import { control, setAdminToken } from "./api.js";
+import { startJournal } from "./journal.js";
+
+const panels = {
+  journal: startJournal,
+};
+const started = new Set();
+
+function show(name) {
+  if (!document.getElementById(name)) name = "journal";
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    const selected = tab.dataset.panel === name;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    document.getElementById(tab.dataset.panel).hidden = !selected;
+  }
+  if (!started.has(name) && panels[name]) {
+    started.add(name);
+    panels[name](document.getElementById(name));
+  }
+}
+
+function tabKeys(event) {
+  const tabs = [...document.querySelectorAll("[role=tab]")];
+  const at = tabs.indexOf(document.activeElement);
+  if (at < 0) return;
+  const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+  let next = step === undefined ? null : (at + step + tabs.length) % tabs.length;
+  if (event.key === "Home") next = 0;
+  if (event.key === "End") next = tabs.length - 1;
+  if (next === null) return;
+  event.preventDefault();
+  tabs[next].focus();
+  location.hash = tabs[next].dataset.panel;
+}
+
+async function health() {
+  const { data } = await control("GET", "/_emulator/health");
+  if (data) document.getElementById("health").textContent = `seed ${data.seed} · clock ${data.clock} · auth ${data.auth}`;
+}
+
+window.addEventListener("hashchange", () => show(location.hash.slice(1)));
+document.addEventListener("DOMContentLoaded", () => {
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    tab.addEventListener("click", () => { location.hash = tab.dataset.panel; });
+  }
+  document.querySelector("[role=tablist]").addEventListener("keydown", tabKeys);
+  document.getElementById("admin-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    setAdminToken(document.getElementById("admin-token").value);
+  });
+  show(location.hash.slice(1) || "journal");
+  health();
+});
