@@ -42,8 +42,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: playwright's sync API keeps an event loop running in this thread
+    while it is started, which would break ``asyncio.run`` in the next modules of the same worker."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
