@@ -3,6 +3,7 @@
     .venv/bin/python bench/plugin.py
 
 Budget (issue 6): session server start well under 1 s; per-test reset well under 5 ms.
+Budget (issue 10): tenant mint <= 2 ms and per-tenant reset <= 2 ms (medians, bundled fixtures).
 """
 
 from __future__ import annotations
@@ -35,14 +36,28 @@ def main() -> None:
         for _ in range(200):
             client.post("/_emulator/reset")
         over_http = (time.perf_counter() - began) / 200 * 1000
+    state = server.app.state
+    mints, tenant_resets = [], []
+    for n in range(200):  # what POST /_emulator/tenants and POST /_emulator/reset {"org"} do, minus HTTP
+        began = time.perf_counter()
+        state.tenants.create(f"org_bench_{n}", state.clock.now())
+        mints.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        state.tenants.reset(f"org_bench_{n}", state.clock.now())
+        tenant_resets.append((time.perf_counter() - began) * 1000)
     server.stop()
     start, reset = statistics.median(starts), statistics.median(per_test)
+    mint, tenant_reset = statistics.median(mints), statistics.median(tenant_resets)
     print(f"session server start (create_app + uvicorn thread), median of 5: {start:7.1f} ms")
     print(f"per-test fixture overhead (reset + handle), median of 200:       {reset:7.2f} ms")
     print(f"POST /_emulator/reset over HTTP (sidecar mode), mean of 200:     {over_http:7.2f} ms")
-    print("budget (issue 6)")
+    print(f"tenant mint (copy of the fixture baseline), median of 200:     {mint:7.3f} ms")
+    print(f"per-tenant reset (with 200 tenants alive), median of 200:      {tenant_reset:7.3f} ms")
+    print("budget (issues 6, 10)")
     print(f"  {'PASS' if start < 1000 else 'FAIL'}  session start < 1 s")
     print(f"  {'PASS' if reset < 5 else 'FAIL'}  per-test reset < 5 ms")
+    print(f"  {'PASS' if mint <= 2 else 'FAIL'}  tenant mint <= 2 ms")
+    print(f"  {'PASS' if tenant_reset <= 2 else 'FAIL'}  per-tenant reset <= 2 ms")
 
 
 if __name__ == "__main__":

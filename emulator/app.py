@@ -17,6 +17,7 @@ from .pipeline import Next, Stage, Step, build
 from .pipeline.plan import plan
 from .routing import Router
 from .state import EmulatorState
+from .tenants.routing import split_tenant
 from .validation import Validators
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class EmulatorApp:
             if redirect is not None:
                 await redirect(scope, receive, send)
                 return
+        tenant, path = split_tenant(path)
         ctx = RequestContext(
             scope=scope,
             receive=receive,
@@ -96,6 +98,7 @@ class EmulatorApp:
             path=path,
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=Headers(scope=scope),
+            tenant=tenant,
         )
         chain = self._control if path.startswith(CONTROL_PREFIX) else self._api
         started = False

@@ -64,6 +64,8 @@ class RequestContext:
     principal: Principal | None = None
     json: Any = None
     entry: JournalEntry | None = None
+    #: The tenant named by a ``/_tenant/{org}/...`` URL prefix: fixture credentials act in it.
+    tenant: str | None = None
     #: What a scenario rule decided for this request (stream faults, scripted replies, ...).
     directives: Directives = field(default_factory=lambda: Directives())
     _body: bytes | None = None

@@ -7,7 +7,7 @@ pipeline step (``emulator/pipeline/idempotency.py``) is a thin adapter and this 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 #: How long a key is remembered (clock seconds): 24 hours, counted from the first request.
@@ -161,6 +161,11 @@ class IdempotencyCache:
         """Forget everything (emulator reset); requests still in flight will not be stored."""
         self._entries.clear()
         self._next_sweep = None
+
+    def forget(self, predicate: Callable[[Hashable], bool]) -> None:
+        """Drop the keys whose scope passes ``predicate`` (one organisation's, on a per-tenant reset)."""
+        for key in [key for key in self._entries if predicate(key)]:
+            del self._entries[key]
 
     def _expired(self, entry: Entry, now: float) -> bool:
         return now - entry.created >= self.retention

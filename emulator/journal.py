@@ -95,6 +95,12 @@ class Journal:
         self._entries.clear()
         self._seq = 0
 
+    def forget_org(self, org_id: str) -> None:
+        """Drop the entries of one organisation (a per-tenant reset); sequence numbers go on."""
+        kept = [entry for entry in self._entries if entry.org_id != org_id]
+        self._entries.clear()
+        self._entries.extend(kept)
+
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(list(self._entries))
 

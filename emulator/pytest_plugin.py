@@ -105,12 +105,19 @@ def _cuadra_session_server(
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def _cuadra_tenant() -> str:
+    """This session's (xdist worker's) tenant on a shared emulator, reset before each test."""
+    return f"org_pytest_{secrets.token_hex(6)}"
+
+
 @pytest.fixture
 def cuadra_emulator(
     request: pytest.FixtureRequest,
     cuadra_config: Config,
     _cuadra_session_server: LiveServer | None,
     _cuadra_fixture_cache: FixtureCache,
+    _cuadra_tenant: str,
 ) -> Iterator[EmulatorHandle]:
     """A running emulator for this test: ``.url``, ``.token``, ``.mint_token()``, ``.use_scenario()``,
     ``.clock.advance()``, ``.requests``, ``.assert_called()``."""
@@ -123,10 +130,8 @@ def cuadra_emulator(
     if remote_url:
         if overrides:
             raise pytest.UsageError("@pytest.mark.cuadra config overrides need a local emulator, not --cuadra-url")
-        handle = EmulatorHandle(
-            remote_url, "", admin_token=request.config.getoption("cuadra_admin_token"), org=f"org_pytest_{secrets.token_hex(6)}"
-        )
-        handle.token = handle.mint_token()
+        handle = EmulatorHandle.for_tenant(remote_url, _cuadra_tenant, admin_token=request.config.getoption("cuadra_admin_token"))
+        handle.reset()  # this worker's tenant, back to the fixtures; other tests on the sidecar are untouched
     else:
         server = _cuadra_session_server
         assert server is not None, "without --cuadra-url the session server is started"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +158,11 @@ class RateLimiter:
         """Forget every bucket (emulator reset)."""
         self._buckets.clear()
         self._next_sweep = None
+
+    def forget(self, predicate: Callable[[Hashable], bool]) -> None:
+        """Drop the buckets whose key passes ``predicate`` (one organisation's, on a per-tenant reset)."""
+        for key in [key for key in self._buckets if predicate(key)]:
+            del self._buckets[key]
 
     def _sweep(self, now: float) -> None:
         """Drop buckets that went quiet for a whole window, so memory follows the active callers."""

@@ -23,11 +23,12 @@ from .journal import Journal
 from .lifecycle import Lifecycles
 from .principal import Principal
 from .store import Store
+from .tenants import ORG_KIND, Tenants
 
 if TYPE_CHECKING:
     from .routing import Route
 
-ORG_KIND = "organizations"
+__all__ = ["ORG_KIND", "EmulatorState", "build_baseline"]
 
 
 def build_baseline(fixtures: FixtureSet) -> Store:
@@ -77,6 +78,8 @@ class EmulatorState:
         from .openapi import DocumentCache
         from .scenarios.install import startup_runtime
 
+        #: Organisations minted as copies of the baseline, each resettable on its own.
+        self.tenants = Tenants(self.baseline, lambda: self.store, self.default_principal().org_id)
         #: Signing key, verified-JWT cache, minted callers.
         self.auth = AuthRuntime(self)
         #: Active scenarios (a bad start-up scenario raises :class:`~emulator.yamlsource.SourceError`).
@@ -85,6 +88,9 @@ class EmulatorState:
         self.scenario_watch: asyncio.Future[None] | None = None
         #: ``GET /openapi.json``, built on first use.
         self.openapi = DocumentCache(api_routes)
+        # What a per-tenant reset forgets besides the store (POST /_emulator/reset {"org": ...}).
+        self.tenants.on_reset(self.journal.forget_org)
+        self.tenants.on_reset(self.scenarios.reset_org)
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` on every :meth:`reset` (features register their own state here)."""

@@ -108,10 +108,11 @@ class Collection:
 class Store:
     """All collections of one emulator, plus the sequence counter that orders them."""
 
-    __slots__ = ("_collections", "_seq", "rendered")
+    __slots__ = ("_collections", "_kinds", "_seq", "rendered")
 
     def __init__(self) -> None:
         self._collections: dict[tuple[str, str], Collection] = {}
+        self._kinds: dict[str, set[str]] = {}  # org -> kinds it has a collection of (drop_org without a scan)
         self._seq = 0
         #: Encoded responses of pure reads, keyed by the request and the versions of the collections
         #: they were built from (see :func:`emulator.responses.cached_json`); a clone starts empty.
@@ -120,6 +121,7 @@ class Store:
     def clone(self) -> Store:
         other = Store()
         other._collections = {key: col.clone() for key, col in self._collections.items()}
+        other._kinds = {org: set(kinds) for org, kinds in self._kinds.items()}
         other._seq = self._seq
         return other
 
@@ -128,7 +130,24 @@ class Store:
         col = self._collections.get(key)
         if col is None:
             col = self._collections[key] = Collection()
+            self._kinds.setdefault(org_id, set()).add(kind)
         return col
+
+    def copy_org(self, source: Store, source_org: str, org_id: str) -> None:
+        """Give ``org_id`` a clone of every collection ``source_org`` has in ``source`` (same ids, same order).
+
+        Sequence numbers are kept: they are below this store's counter, so later inserts sort after them.
+        """
+        for kind in source._kinds.get(source_org, ()):
+            self._collections[(org_id, kind)] = source._collections[(source_org, kind)].clone()
+            self._kinds.setdefault(org_id, set()).add(kind)
+        self._seq = max(self._seq, source._seq)
+
+    def drop_org(self, org_id: str) -> None:
+        """Forget every collection of ``org_id`` (and the cached renderings, which may name them)."""
+        for kind in self._kinds.pop(org_id, ()):
+            del self._collections[(org_id, kind)]
+        self.rendered.clear()
 
     def insert(self, org_id: str, kind: str, record_id: str, record: Record) -> Record:
         self._seq += 1

@@ -85,7 +85,14 @@ class EmulatorHandle:
     """
 
     def __init__(
-        self, url: str, token: str, *, admin_token: str | None = None, org: str | None = None, app: EmulatorApp | None = None
+        self,
+        url: str,
+        token: str,
+        *,
+        admin_token: str | None = None,
+        org: str | None = None,
+        app: EmulatorApp | None = None,
+        control_url: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.token = token
@@ -95,7 +102,8 @@ class EmulatorHandle:
         # Plain-HTTP emulators need no TLS context; building httpx's default one costs ~20 ms per client,
         # which would dominate the per-test cost of the pytest plugin.
         self._tls = not self.url.startswith("http://")
-        self._control = httpx.Client(base_url=self.url, headers=headers, timeout=10, verify=self._tls)
+        self.control_url = (control_url or url).rstrip("/")
+        self._control = httpx.Client(base_url=self.control_url, headers=headers, timeout=10, verify=self._tls)
         self.clock = Clock(self._control)
 
     @property
@@ -109,7 +117,20 @@ class EmulatorHandle:
         return httpx.Client(base_url=self.url, headers=self.headers, **kwargs)
 
     def reset(self) -> None:
-        _ok(self._control.post("/_emulator/reset"))
+        """Back to the fixtures: this test's tenant only on a shared server, else the whole emulator."""
+        _ok(self._control.post("/_emulator/reset", json={"org": self.org} if self.org else {}))
+
+    @classmethod
+    def for_tenant(cls, server_url: str, org: str, *, admin_token: str | None = None) -> EmulatorHandle:
+        """A handle on tenant ``org`` of a shared emulator (minted as a copy of the fixtures if new).
+
+        ``url`` is the tenant's base URL (``/_tenant/{org}``), where fixture tokens and OAuth clients act
+        in the tenant; ``token`` is a JWT for the fixture user in the tenant.
+        """
+        root = server_url.rstrip("/")
+        handle = cls(f"{root}/_tenant/{org}", "", admin_token=admin_token, org=org, control_url=root)
+        handle.token = str(_ok(handle._control.post("/_emulator/tenants", json={"org": org})).json()["token"])
+        return handle
 
     def mint_token(
         self, scopes: list[str] | None = None, user: str | None = None, org: str | None = None, expires_in: float | None = None

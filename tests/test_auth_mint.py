@@ -64,19 +64,22 @@ def test_mint_same_new_user_stays_in_one_org(web: TestClient) -> None:
     assert first["org"] == second["org"] and first["org"].startswith("org_")
 
 
-def test_mint_new_org_sees_an_empty_store_and_working_usage(web: TestClient) -> None:
+def test_mint_new_org_sees_a_copy_of_the_fixtures_and_working_usage(web: TestClient) -> None:
     token = mint(web)
     datasets = web.get("/v1/datasets", headers=bearer(token))
-    assert datasets.status_code == 200 and datasets.json()["items"] == []
+    assert datasets.status_code == 200
+    assert datasets.json()["items"] == web.get("/v1/datasets", headers=AUTH).json()["items"]  # same ids as org_default
     assert web.get("/v1/chats", headers=bearer(token)).json()["items"] == []
     usage = web.get("/v1/usage", headers=bearer(token)).json()
-    assert usage["credits"]["available"] == 50000 and usage["plan"]["tier"] == "pro"
+    assert usage["credits"]["available"] == 42500 and usage["plan"]["tier"] == "pro"  # org_default's plan and credits
     assert usage["credits"]["periodStart"] == "2025-01-01T00:00:00Z"
     assert usage["credits"]["periodEnd"] == "2025-01-31T23:59:59Z"
 
 
 def test_mint_new_org_cannot_see_other_orgs_ids(web: TestClient) -> None:
-    dataset_id = web.get("/v1/datasets", headers=AUTH).json()["items"][0]["id"]
+    created = web.post("/v1/datasets", json={"name": "Private"}, headers=AUTH)
+    assert created.status_code == 201, created.text
+    dataset_id = created.json()["id"]
     chat = web.post("/v1/chats", json={"modelId": CATALOG_MODEL, "messages": [{"role": "user", "content": "hi"}]}, headers=AUTH)
     assert chat.status_code in (200, 201), chat.text
     token = mint(web)
@@ -91,7 +94,7 @@ def test_mint_new_org_can_chat_and_create(web: TestClient) -> None:
     token = mint(web)
     created = web.post("/v1/datasets", json={"name": "Mine"}, headers=bearer(token))
     assert created.status_code == 201
-    assert [d["name"] for d in web.get("/v1/datasets", headers=bearer(token)).json()["items"]] == ["Mine"]
+    assert [d["name"] for d in web.get("/v1/datasets", headers=bearer(token)).json()["items"]][-1] == "Mine"
     assert created.json()["id"] not in {d["id"] for d in web.get("/v1/datasets", headers=AUTH).json()["items"]}
     chat = web.post(
         "/v1/chats", json={"modelId": CATALOG_MODEL, "messages": [{"role": "user", "content": "hi"}]}, headers=bearer(token)
@@ -107,13 +110,14 @@ def test_mint_empty_scopes_grant_nothing(web: TestClient) -> None:
     assert response.json()["detail"] == "Missing required scope: datasets:read"
 
 
-def test_mint_token_survives_reset_with_an_empty_org(web: TestClient, jwt_app: Any) -> None:
+def test_mint_token_survives_reset_with_a_fresh_copy_of_the_fixtures(web: TestClient, jwt_app: Any) -> None:
     token = mint(web, org="org_fresh")
     assert web.post("/v1/datasets", json={"name": "Gone"}, headers=bearer(token)).status_code == 201
     assert web.post("/_emulator/reset").status_code == 204
     response = web.get("/v1/datasets", headers=bearer(token))
-    assert response.status_code == 200 and response.json()["items"] == []
-    assert web.get("/v1/usage", headers=bearer(token)).json()["credits"]["available"] == 50000
+    assert response.status_code == 200 and "Gone" not in [d["name"] for d in response.json()["items"]]
+    assert len(response.json()["items"]) == len(web.get("/v1/datasets", headers=AUTH).json()["items"])
+    assert web.get("/v1/usage", headers=bearer(token)).json()["credits"]["available"] == 42500
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,19 @@ async def test_contract_reset_forgets_windows_keys_and_counters(backend: StateBa
     assert await backend.incr("a") == 1
 
 
+async def test_contract_forget_org_drops_one_organisations_windows_and_keys(backend: StateBackend) -> None:
+    other = "u:org2:u1"
+    await fill(backend, [(USER, 1)], 1, T0)
+    await fill(backend, [(other, 1), ("o:org2", 5)], 1, T0)
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin("org2:k1", SIG, T0), Proceed)
+    await backend.forget_org("org")
+    assert (await backend.rate_hit([(USER, 1)], T0)).allowed
+    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
+    assert not (await backend.rate_hit([(other, 1)], T0)).allowed  # org2 untouched
+    assert not isinstance(await backend.idem_begin("org2:k1", SIG, T0), Proceed)
+
+
 @pytest.mark.parametrize(
     "value, ok",
     [

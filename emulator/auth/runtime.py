@@ -6,11 +6,8 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..domain.models import SYSTEM_ORG
 from ..ids import prefixed_id
 from ..principal import Principal
-from ..state import ORG_KIND
-from . import orgs
 from .keys import SigningKey, derive_signing_key
 from .tokens import DEFAULT_TTL, InvalidToken, mint, verify
 
@@ -69,10 +66,8 @@ class AuthRuntime:
         return principal
 
     def ensure_organization(self, org_id: str) -> None:
-        """Create an organisation record (empty store, default plan) unless it exists."""
-        store = self.state.store
-        if store.get(SYSTEM_ORG, ORG_KIND, org_id) is None:
-            store.insert(SYSTEM_ORG, ORG_KIND, org_id, orgs.minted_organization(org_id, self.state.clock.now()))
+        """Mint ``org_id`` as a tenant (a copy of the fixture baseline) unless it exists."""
+        self.state.tenants.create(org_id, self.state.clock.now())
 
     def caller(self, user_id: str | None, org_id: str | None) -> tuple[str, str]:
         """The (user, organisation) a minted token is for; missing parts are drawn from ``state.rng``.

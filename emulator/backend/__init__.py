@@ -56,6 +56,9 @@ class StateBackend(Protocol):
     async def reset(self) -> None:
         """Forget everything this backend holds for this emulator (its namespace only)."""
 
+    async def forget_org(self, org: str) -> None:
+        """Forget one organisation's rate-limit windows and idempotency keys (a per-tenant reset)."""
+
     async def aclose(self) -> None:
         """Release connections (server shutdown)."""
 

@@ -50,5 +50,10 @@ class MemoryBackend:
     async def reset(self) -> None:
         self.clear()
 
+    async def forget_org(self, org: str) -> None:
+        user_prefix, idem_prefix, own = f"u:{org}:", f"{org}:", f"o:{org}"
+        self.limiter.forget(lambda key: key == own or str(key).startswith(user_prefix))
+        self.idempotency.forget(lambda key: str(key).startswith(idem_prefix))
+
     async def aclose(self) -> None:
         return None

@@ -109,9 +109,18 @@ class RedisBackend:
         return int(await client.incr(self.key("ctr", counter)))
 
     async def reset(self) -> None:
+        await self._unlink_matching(self.key("*"))
+
+    async def forget_org(self, org: str) -> None:
+        client = self._redis()
+        await client.unlink(self.key("rl", f"o:{org}"))
+        await self._unlink_matching(self.key("rl", f"u:{org}:*"))
+        await self._unlink_matching(self.key("idem", f"{org}:*"))
+
+    async def _unlink_matching(self, pattern: str) -> None:
         client = self._redis()
         batch: list[Any] = []
-        async for name in client.scan_iter(match=self.key("*"), count=1000):
+        async for name in client.scan_iter(match=pattern, count=1000):
             batch.append(name)
             if len(batch) >= 1000:
                 await client.unlink(*batch)

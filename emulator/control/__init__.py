@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ..console.routes import ROUTES as CONSOLE_ROUTES
 from ..routing import Route
-from . import clock, core, journal, scenarios, tokens
+from . import clock, core, journal, scenarios, tenants, tokens
 
 CONTROL_ROUTES: list[Route] = [
     *core.ROUTES,
+    *tenants.ROUTES,
     *clock.ROUTES,
     *tokens.ROUTES,
     *journal.ROUTES,

@@ -1,11 +1,11 @@
-"""Control-plane basics: health and reset (the journal lives in ``journal.py``)."""
+"""Control-plane basics: health (reset lives in ``tenants.py``, the journal in ``journal.py``)."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
 from ..context import RequestContext
-from ..responses import json_response, no_content
+from ..responses import json_response
 from ..routing import route
 
 
@@ -14,13 +14,6 @@ async def health(ctx: RequestContext) -> Response:
     return json_response({"status": "ok", "seed": state.config.seed, "clock": state.config.clock, "auth": state.config.auth})
 
 
-async def reset(ctx: RequestContext) -> Response:
-    ctx.state.reset()
-    await ctx.state.backend.reset()  # a shared backend: every worker and replica sees the reset
-    return no_content()
-
-
 ROUTES = [
     route("GET", "/_emulator/health", health, auth=False),
-    route("POST", "/_emulator/reset", reset, auth=False),
 ]

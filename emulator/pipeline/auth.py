@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Forbidden, Unauthorized
 from ..principal import ALL_SCOPES, Principal
+from ..tenants.routing import in_tenant
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -62,6 +63,8 @@ async def auth_step(ctx: RequestContext, call_next: Next) -> Response:
     assert route is not None
     if route.auth:
         principal = authenticate(ctx.state, ctx.headers.get("authorization"))
+        if ctx.tenant is not None:
+            principal = in_tenant(ctx.state, principal, ctx.tenant)
         ctx.principal = principal
         if route.scope and not principal.has_scope(route.scope):
             raise Forbidden(

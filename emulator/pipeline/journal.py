@@ -27,6 +27,8 @@ async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
         entry.response_body = response.body
     if ctx.principal is not None:
         entry.org_id, entry.user_id = ctx.principal.org_id, ctx.principal.user_id
+    elif ctx.tenant is not None:  # an unauthenticated call (e.g. the OAuth token endpoint) on a tenant URL
+        entry.org_id = ctx.tenant
     entry.duration_ms = round((state.clock.now() - entry.time) * 1000, 3)
     if state.feed.subscribers:  # the only cost while no console is open
         if entry.streamed:

@@ -21,6 +21,7 @@ from ..errors import ApiError, OAuthError
 from ..pipeline.body import is_json_type, parse_json
 from ..responses import json_response
 from ..routing import route
+from ..tenants.routing import tenant_org
 
 GRANT_TYPE = "client_credentials"
 _CLIENT_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cuadra-emulator", charset="UTF-8"'}
@@ -132,7 +133,8 @@ async def issue_token(ctx: RequestContext) -> Response:
         scopes = requested
     user = state.fixtures.users[client["user"]]
     runtime = state.auth
-    token = runtime.mint(user["id"], user["organization"], scopes, DEFAULT_TTL)
+    org = tenant_org(state, user["organization"], ctx.tenant)
+    token = runtime.mint(user["id"], org, scopes, DEFAULT_TTL)
     body = {"access_token": token, "token_type": "bearer", "expires_in": DEFAULT_TTL, "scope": " ".join(scopes)}
     return json_response(body, headers=_NO_STORE)
 

@@ -102,6 +102,12 @@ class ScenarioRuntime:
         """Start-up scenarios only, with fresh counters, states and RNGs (the ``/_emulator/reset`` hook)."""
         self.active = [self._fresh(s, "startup") for s in self._startup.values()]
 
+    def reset_org(self, org_id: str) -> None:
+        """Forget one organisation: its own activations, and its counters, states and RNGs in the others."""
+        self.active = [entry for entry in self.active if entry.only_org != org_id]
+        for entry in self.active:
+            entry.orgs.pop(org_id, None)
+
     def activate(self, scenario: Scenario, origin: Origin = "runtime", only_org: str | None = None) -> ActiveScenario:
         """Switch ``scenario`` on, for every organisation or ``only_org``; an active one of the same name
         (and organisation) is replaced and its counters start over."""

@@ -1,0 +1,74 @@
+"""``POST /_emulator/tenants`` (mint a tenant) and ``POST /_emulator/reset`` (everything, or one tenant)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..auth.tokens import DEFAULT_TTL
+from ..clock import isoformat
+from ..context import RequestContext
+from ..ids import prefixed_id
+from ..responses import json_response, no_content
+from ..routing import route
+
+
+async def reset(ctx: RequestContext) -> Response:
+    """Back to the fixtures: everything, or with ``{"org": id}`` that organisation only (404 if unknown)."""
+    org = (ctx.json or {}).get("org")
+    state = ctx.state
+    if org is None:
+        state.reset()
+        await state.backend.reset()  # a shared backend: every worker and replica sees the reset
+    else:
+        state.tenants.reset(org, state.clock.now())
+        await state.backend.forget_org(org)
+    return no_content()
+
+
+async def create_tenant(ctx: RequestContext) -> Response:
+    """Answer 201 (new) or 200 (already there) ``{"org", "created", "user", "token", "expiresAt"}``.
+
+    The token is for the template organisation's first fixture user, now a member of the tenant, with
+    every scope, so a test that names fixture ids and users passes against the tenant unchanged.
+    """
+    body = ctx.json or {}
+    state = ctx.state
+    org = body.get("org") or prefixed_id(state.rng, "org")
+    created = state.tenants.create(org, state.clock.now())
+    runtime = state.auth
+    user = state.default_principal().user_id
+    expires_in = body.get("expiresIn") or DEFAULT_TTL
+    token = runtime.mint(user, org, ["*"], expires_in)
+    out = {
+        "org": org,
+        "created": created,
+        "template": state.tenants.template,
+        "user": user,
+        "token": token,
+        "expiresAt": isoformat(int(state.clock.now()) + expires_in),
+    }
+    return json_response(out, status=201 if created else 200)
+
+
+ROUTES = [
+    route(
+        "POST",
+        "/_emulator/reset",
+        reset,
+        auth=False,
+        body="emulator_reset",
+        body_optional=True,
+        status=204,
+        summary="Reset everything, or one organisation",
+    ),
+    route(
+        "POST",
+        "/_emulator/tenants",
+        create_tenant,
+        auth=False,
+        body="emulator_tenant_create",
+        body_optional=True,
+        status=201,
+        summary="Mint a tenant: a copy of the fixture baseline",
+    ),
+]
