@@ -174,5 +174,6 @@ def test_auth_off_still_honours_a_known_token_but_never_refuses(off: TestClient)
     no_scopes = mint(off, scopes=[])
     assert off.get("/v1/usage", headers=bearer(no_scopes)).status_code == 200
     token = mint(off, org="org_off")
-    assert off.get("/v1/datasets", headers=bearer(token)).json()["items"] == []
+    names = [d["name"] for d in off.get("/v1/datasets", headers=bearer(token)).json()["items"]]
+    assert names == ["Product Docs", "Support FAQ"]  # the token's own (minted) organisation: the fixtures, not "r"
     assert off.get("/_emulator/health").json()["auth"] == "off"
