@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 
 from .errors import PayloadTooLarge
+from .params import NO_PARAMS, Params, QueryParams
 from .principal import Principal
 
 if TYPE_CHECKING:
@@ -19,21 +19,6 @@ if TYPE_CHECKING:
     from .journal import JournalEntry
     from .routing import Route
     from .state import EmulatorState
-
-
-class QueryParams(dict[str, str]):
-    """Query parameters: the first value per name as a dict, all values via :meth:`getlist`."""
-
-    def __init__(self, raw: str) -> None:
-        pairs = parse_qsl(raw, keep_blank_values=True)
-        super().__init__()
-        self._multi: dict[str, list[str]] = {}
-        for key, value in pairs:
-            self.setdefault(key, value)
-            self._multi.setdefault(key, []).append(value)
-
-    def getlist(self, key: str) -> list[str]:
-        return list(self._multi.get(key, []))
 
 
 @dataclass(slots=True)
@@ -68,11 +53,14 @@ class RequestContext:
     tenant: str | None = None
     #: What a scenario rule decided for this request (stream faults, scripted replies, ...).
     directives: Directives = field(default_factory=lambda: Directives())
+    #: The route's declared query parameters, parsed (the query step sets it).
+    params: Params = NO_PARAMS
     _body: bytes | None = None
     _query: QueryParams | None = None
 
     @property
     def query(self) -> QueryParams:
+        """The raw query (scenario request patterns, the control plane); handlers read :attr:`params`."""
         if self._query is None:
             self._query = QueryParams(self.raw_query)
         return self._query

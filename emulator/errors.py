@@ -143,6 +143,13 @@ class ServiceUnavailable(ApiError):
     default_detail = "The service is temporarily unavailable."
 
 
+def invalid(pointer: str, detail: str) -> UnprocessableEntity:
+    """The 422 for one bad value: detail ``"<name>: <detail>"`` (name = the pointer's last segment)
+    and ``errors: [{pointer, detail}]``. Raise what it returns."""
+    name = pointer.rstrip("/").rsplit("/", 1)[-1] or "body"
+    return UnprocessableEntity(f"{name}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
+
+
 def problem_response(error: ApiError) -> Response:
     """Render ``error`` as an RFC 7807 response (the only error renderer)."""
     body = dumps(error.body())

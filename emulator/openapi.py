@@ -52,45 +52,6 @@ _ERRORS = {
 }
 
 
-def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
-    param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
-    if description:
-        param["description"] = description
-    return param
-
-
-_LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size")
-_CURSOR = _query("cursor", {"type": "string"}, "Opaque cursor from a previous page's nextCursor")
-_EXPAND = _query("expand[]", {"type": "array", "items": {"type": "string"}}, "Related objects to expand")
-_OFFSET = _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Offset for pagination")
-#: Query parameters of the list operations (routes carry no query metadata; this table is the one place).
-QUERY: dict[tuple[str, str], list[dict[str, Any]]] = {
-    ("GET", "/v1/chats"): [_LIMIT, _CURSOR, _EXPAND],
-    ("GET", "/v1/models"): [_LIMIT, _CURSOR],
-    ("GET", "/v1/models/catalog"): [_LIMIT, _CURSOR],
-    ("GET", "/v1/datasets"): [_LIMIT, _CURSOR, _OFFSET],
-    ("GET", "/v1/files"): [_LIMIT, _CURSOR, _query("resourceType", {"type": "string"}), _query("resourceId", {"type": "string"})],
-    ("GET", "/v1/particles"): [_LIMIT, _CURSOR, _query("category", {"type": "string"})],
-    ("GET", "/v1/system-prompts"): [_LIMIT, _CURSOR],
-    ("GET", "/v1/channels"): [
-        _query("status", {"enum": ["active", "paused", "error"]}),
-        _query("channelType", {"enum": ["sms", "whatsapp", "telegram", "slack"]}),
-    ],
-    ("GET", "/v1/connections"): [_query("provider", {"type": "string"}, "Filter by provider")],
-    ("GET", "/v1/connections/{connection_id}/resources"): [
-        _query("parentId", {"type": "string"}, "Remote folder/database to list (default: the root)")
-    ],
-    ("GET", "/v1/sync-jobs"): [
-        _query("syncConfigId", {"type": "string"}, "Filter by sync config"),
-        _query("status", {"enum": ["queued", "running", "completed", "failed", "cancelled"]}, "Filter by status"),
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Maximum results"),
-    ],
-    ("GET", "/v1/sync-jobs/{job_id}/items"): [
-        _query("status", {"enum": ["pending", "completed", "skipped", "failed"]}, "Filter by status"),
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "Maximum results"),
-        _OFFSET,
-    ],
-}
 _PROBLEM = {
     "type": "object",
     "description": "RFC 7807 problem details.",
@@ -188,7 +149,7 @@ def _operation(item: Route, components: _Components, operation_ids: set[str]) ->
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
         for name in _PARAM.findall(item.path)
     ]
-    params.extend(QUERY.get((item.method, item.path), []))
+    params.extend(param.openapi() for param in item.query)
     if item.idempotent:
         params.append(
             {

@@ -12,15 +12,14 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .errors import BadRequest
-from .queryparams import int_param
 from .store import Collection, Record
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
+if TYPE_CHECKING:
+    from .params import Params
 
 
 def query_hash(*parts: object) -> str:
@@ -54,11 +53,6 @@ def decode_cursor(cursor: str, qhash: str, secret: bytes) -> int:
     return seq
 
 
-def parse_limit(query: Mapping[str, str], default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
-    """Read ``?limit=``; a non-integer or out-of-range value is a 422 naming the parameter."""
-    return int_param(query, "limit", default, 1, maximum)
-
-
 def whole_list(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The envelope of a list the reference shows without paging (filters only): one page, all items."""
     return {"items": items, "nextCursor": None, "hasMore": False}
@@ -66,7 +60,7 @@ def whole_list(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 def paginate(
     collection: Collection | Sequence[Collection],
-    query: Mapping[str, str],
+    params: Params,
     secret: bytes,
     identity: tuple[object, ...],
     render: Callable[[Record], dict[str, Any]],
@@ -77,12 +71,13 @@ def paginate(
     """Build the ``{"items", "hasMore", "nextCursor"}`` envelope for one page of ``collection``.
 
     Several collections are paged as one list, in order; their sequence numbers must be ascending
-    across them (the system catalog is created before any organisation's records).
+    across them (the system catalog is created before any organisation's records). ``params`` holds the
+    route's ``limit`` and ``cursor`` (:data:`emulator.params.PAGE`).
     """
     collections = [collection] if isinstance(collection, Collection) else list(collection)
-    limit = parse_limit(query)
+    limit = params.integer("limit")
     qhash = query_hash(*identity)
-    cursor = query.get("cursor")
+    cursor = params.text("cursor")
     after = decode_cursor(cursor, qhash, secret) if cursor else None
     records, has_more, last_seq = _page(collections, after, limit, predicate)
     envelope: dict[str, Any] = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import MethodNotAllowed, NotFound
+from .params import Param
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -35,6 +36,7 @@ class Route:
     status: int = 200  # success status (for the OpenAPI document)
     response: str | None = None  # name of the response JSON Schema (emulator/schemas/responses/<name>.json)
     summary: str = ""
+    query: tuple[Param, ...] = ()  # query parameters: parsed by the query step, read via ctx.params
 
 
 def route(method: str, path: str, handler: Handler, **options: object) -> Route:

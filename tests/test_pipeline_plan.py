@@ -12,20 +12,20 @@ from emulator.routes import API_ROUTES
 from emulator.routing import Router
 from emulator.validation import Validators
 
-API_FULL = ["cors", "journal", "route", "auth", "ratelimit", "idempotency", "scenarios", "body"]
+API_FULL = ["cors", "journal", "route", "auth", "ratelimit", "idempotency", "scenarios", "body", "query"]
 
 
 @pytest.mark.parametrize(
     ("config", "api", "control"),
     [
-        pytest.param(Config(), API_FULL, ["cors", "route", "body"], id="defaults"),
+        pytest.param(Config(), API_FULL, ["cors", "route", "body", "query"], id="defaults"),
         pytest.param(
             Config(rate_limit="off"),
             [name for name in API_FULL if name != "ratelimit"],
-            ["cors", "route", "body"],
+            ["cors", "route", "body", "query"],
             id="rate-limit-off",
         ),
-        pytest.param(Config(admin_token="s3cret"), API_FULL, ["cors", "admin", "route", "body"], id="admin-token"),
+        pytest.param(Config(admin_token="s3cret"), API_FULL, ["cors", "admin", "route", "body", "query"], id="admin-token"),
     ],
 )
 def test_plan_orders_the_steps_from_the_config(config: Config, api: list[str], control: list[str]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..chat.generate import count_tokens
-from ..errors import Forbidden, UnprocessableEntity
+from ..errors import Forbidden
 from ..store import Record, Store
 from . import found
 from .models import SYSTEM_ORG
@@ -117,30 +117,3 @@ def require_own(store: Store, org_id: str, particle_id: str) -> Record:
     if particle["isSystem"]:
         raise Forbidden(f"System particle {particle_id} cannot be modified.")
     return particle
-
-
-def parse_version_param(text: str | None) -> int | None:
-    """``?version=N`` as an integer >= 1; anything else is a 422 naming the parameter."""
-    if text is None:
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise UnprocessableEntity(
-            "version: must be an integer >= 1",
-            extensions={"errors": [{"pointer": "#/query/version", "detail": "must be an integer >= 1"}]},
-        )
-    return int(text)
-
-
-def parse_bool_param(text: str | None, name: str, default: bool | None) -> bool | None:
-    """A boolean query parameter (``true``/``false``/``1``/``0``); anything else is a 422."""
-    if text is None or text == "":
-        return default
-    value = text.strip().lower()
-    if value in ("true", "1"):
-        return True
-    if value in ("false", "0"):
-        return False
-    raise UnprocessableEntity(
-        f"{name}: must be a boolean",
-        extensions={"errors": [{"pointer": f"#/query/{name}", "detail": "must be a boolean"}]},
-    )

@@ -11,6 +11,7 @@ from .body import make_body_step
 from .cors import make_cors_step, origin_matcher
 from .idempotency import idempotency_step
 from .journal import journal_step
+from .query import query_step
 from .ratelimit import ratelimit_step
 from .scenarios import scenario_step
 
@@ -32,23 +33,29 @@ def _has_body(route: Route) -> bool:
     return route.body is not None
 
 
+def _has_query(route: Route) -> bool:
+    return bool(route.query)
+
+
 def plan(config: Config, api: Router, control: Router, validators: Validators) -> tuple[Chain, Chain]:
     """The API chain and the control-plane chain, outermost step first.
 
     API: cors -> journal -> route -> auth -> rate limit (unless ``rate_limit="off"``) -> idempotency ->
-    scenario rules -> body -> handler. Health and other ``auth=False`` routes skip auth and limits; only
-    idempotent routes get the idempotency step and only routes with a body schema the body step.
-    Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> body -> handler (no
+    scenario rules -> body -> query -> handler. Health and other ``auth=False`` routes skip auth and limits; only
+    idempotent routes get the idempotency step, only routes with a body schema the body step and only
+    routes with declared query parameters the query step.
+    Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> body -> query -> handler (no
     journal, auth or limits).
     """
     origins = origin_matcher(config.cors_origins)
     body = Stage("body", make_body_step(validators), _has_body)
+    query = Stage("query", query_step, _has_query)
     api_after = [Stage("auth", auth_step, _needs_auth)]
     if config.rate_limit == "on":
         api_after.append(Stage("ratelimit", ratelimit_step, _needs_auth))
-    api_after += [Stage("idempotency", idempotency_step, _idempotent), Stage("scenarios", scenario_step), body]
+    api_after += [Stage("idempotency", idempotency_step, _idempotent), Stage("scenarios", scenario_step), body, query]
     api_chain = Chain((Stage("cors", make_cors_step(origins, api)), Stage("journal", journal_step)), tuple(api_after))
     control_before = [Stage("cors", make_cors_step(origins, control))]
     if config.admin_token:
         control_before.append(Stage("admin", make_admin_step(config.admin_token)))
-    return api_chain, Chain(tuple(control_before), (body,))
+    return api_chain, Chain(tuple(control_before), (body, query))

@@ -11,7 +11,7 @@ from ..context import RequestContext
 from ..domain import channels as channels_domain
 from ..ids import prefixed_id
 from ..pagination import whole_list
-from ..queryparams import enum_param
+from ..params import Param
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import now_iso
@@ -30,8 +30,8 @@ async def create_channel(ctx: RequestContext) -> Response:
 
 
 async def list_channels(ctx: RequestContext) -> Response:
-    status = enum_param(ctx.query, "status", channels_domain.STATUSES)
-    channel_type = enum_param(ctx.query, "channelType", channels_domain.CHANNEL_TYPES)
+    status = ctx.params.text("status")
+    channel_type = ctx.params.text("channelType")
     collection = ctx.state.store.collection(ctx.org_id, channels_domain.KIND)
     items = [channels_domain.render(c) for c in collection.values() if channels_domain.matches(c, status, channel_type)]
     return json_response(whole_list(items))
@@ -86,7 +86,15 @@ ROUTES = [
         response="channel",
         summary="Create a channel",
     ),
-    route("GET", "/v1/channels", list_channels, scope=SCOPE, response="channel_list", summary="List channels"),
+    route(
+        "GET",
+        "/v1/channels",
+        list_channels,
+        scope=SCOPE,
+        response="channel_list",
+        summary="List channels",
+        query=(Param("status", enum=channels_domain.STATUSES), Param("channelType", enum=channels_domain.CHANNEL_TYPES)),
+    ),
     route(
         "GET",
         "/v1/channels/{channel_id}",

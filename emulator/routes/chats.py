@@ -17,6 +17,7 @@ from ..domain import feedback as feedback_domain
 from ..domain import models as models_domain
 from ..domain import usage as usage_domain
 from ..pagination import paginate
+from ..params import PAGE, expansions
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import expand, now_iso
@@ -55,7 +56,7 @@ async def list_chats(ctx: RequestContext) -> Response:
 
     page = paginate(
         store.collection(org_id, chats_domain.KIND),
-        ctx.query,
+        ctx.params,
         ctx.state.secret,
         identity=(org_id, "chats", user_id),
         render=render,
@@ -189,8 +190,24 @@ ROUTES = [
         response="chat_completion",
         summary="Create or Continue Chat",
     ),
-    route("GET", "/v1/chats", list_chats, scope="chat:read", response="chat_list", summary="List Chats"),
-    route("GET", "/v1/chats/{chat_id}", get_chat, scope="chat:read", response="chat", summary="Get Chat"),
+    route(
+        "GET",
+        "/v1/chats",
+        list_chats,
+        scope="chat:read",
+        response="chat_list",
+        summary="List Chats",
+        query=(*PAGE, expansions("model")),
+    ),
+    route(
+        "GET",
+        "/v1/chats/{chat_id}",
+        get_chat,
+        scope="chat:read",
+        response="chat",
+        summary="Get Chat",
+        query=(expansions("model"),),
+    ),
     route(
         "PATCH",
         "/v1/chats/{chat_id}",

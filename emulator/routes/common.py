@@ -10,6 +10,6 @@ def now_iso(ctx: RequestContext) -> str:
     return isoformat(ctx.state.clock.now())
 
 
-def expand(ctx: RequestContext) -> set[str]:
-    """The values of repeated ``expand[]`` (also ``expand``) query parameters."""
-    return set(ctx.query.getlist("expand[]")) | set(ctx.query.getlist("expand"))
+def expand(ctx: RequestContext) -> frozenset[str]:
+    """The route's ``expand[]`` values (declared with :func:`emulator.params.expand`)."""
+    return frozenset(ctx.params.values_of("expand[]"))

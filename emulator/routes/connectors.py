@@ -14,7 +14,7 @@ from ..domain import sync_jobs as jobs_domain
 from ..errors import Conflict
 from ..ids import prefixed_id
 from ..pagination import whole_list
-from ..queryparams import enum_param, int_param
+from ..params import Param, limit
 from ..responses import json_response, no_content
 from ..routing import route
 from ..store import Record
@@ -69,7 +69,7 @@ async def create_connection(ctx: RequestContext) -> Response:
 
 
 async def list_connections(ctx: RequestContext) -> Response:
-    provider = ctx.query.get("provider") or None
+    provider = ctx.params.text("provider")
     collection = ctx.state.store.collection(ctx.org_id, conn_domain.KIND)
     items = [
         conn_domain.render(_connection(ctx, count_poll=True, record=c))
@@ -96,7 +96,7 @@ async def delete_connection(ctx: RequestContext) -> Response:
 async def browse_resources(ctx: RequestContext) -> Response:
     connection = _connection(ctx, count_poll=True)
     conn_domain.require_active(connection)
-    items = conn_domain.children(_tree(ctx, connection), ctx.query.get("parentId") or None)
+    items = conn_domain.children(_tree(ctx, connection), ctx.params.text("parentId"))
     return json_response(whole_list(items))
 
 
@@ -164,9 +164,9 @@ async def trigger_sync(ctx: RequestContext) -> Response:
 
 
 async def list_sync_jobs(ctx: RequestContext) -> Response:
-    config_id = ctx.query.get("syncConfigId") or None
-    status = enum_param(ctx.query, "status", jobs_domain.JOB_STATUSES)
-    limit = int_param(ctx.query, "limit", 50, 1, 100)
+    config_id = ctx.params.text("syncConfigId")
+    status = ctx.params.text("status")
+    limit = ctx.params.integer("limit")
     jobs = [
         j
         for j in ctx.state.store.collection(ctx.org_id, jobs_domain.KIND).values()
@@ -183,9 +183,9 @@ async def get_sync_job(ctx: RequestContext) -> Response:
 
 
 async def list_sync_items(ctx: RequestContext) -> Response:
-    status = enum_param(ctx.query, "status", jobs_domain.ITEM_STATUSES)
-    limit = int_param(ctx.query, "limit", 100, 1, 1000)
-    offset = int_param(ctx.query, "offset", 0, 0)
+    status = ctx.params.text("status")
+    limit = ctx.params.integer("limit")
+    offset = ctx.params.integer("offset")
     job = jobs_domain.require_job(ctx.state.store, ctx.org_id, ctx.path_params["job_id"])
     found = [i for i in jobs_domain.items(_job(ctx, job, count_poll=True)) if status is None or i["status"] == status]
     window = found[offset : offset + limit]
@@ -204,7 +204,15 @@ ROUTES = [
         response="connection_initiate",
         summary="Initiate OAuth connection",
     ),
-    route("GET", "/v1/connections", list_connections, scope=READ, response="connection_list", summary="List connections"),
+    route(
+        "GET",
+        "/v1/connections",
+        list_connections,
+        scope=READ,
+        response="connection_list",
+        summary="List connections",
+        query=(Param("provider", description="Filter by provider"),),
+    ),
     route("GET", "/v1/connections/{connection_id}", get_connection, scope=READ, response="connection", summary="Get connection"),
     route(
         "DELETE",
@@ -222,6 +230,9 @@ ROUTES = [
         scope=READ,
         response="remote_resource_list",
         summary="Browse remote resources",
+        query=(
+            Param("parentId", empty_is_absent=True, description="Remote folder/database to list (absent or empty: the root)"),
+        ),
     ),
     route(
         "POST",
@@ -280,11 +291,33 @@ ROUTES = [
         response="sync_job",
         summary="Trigger sync",
     ),
-    route("GET", "/v1/sync-jobs", list_sync_jobs, scope=READ, response="sync_job_list", summary="List sync jobs"),
+    route(
+        "GET",
+        "/v1/sync-jobs",
+        list_sync_jobs,
+        scope=READ,
+        response="sync_job_list",
+        summary="List sync jobs",
+        query=(
+            Param("syncConfigId", description="Filter by sync config"),
+            Param("status", enum=jobs_domain.JOB_STATUSES, description="Filter by status"),
+            limit(50, description="Maximum results"),
+        ),
+    ),
     route(
         "GET", "/v1/sync-jobs/{job_id}", get_sync_job, scope=READ, response="sync_job", documented=False, summary="Get sync job"
     ),
     route(
-        "GET", "/v1/sync-jobs/{job_id}/items", list_sync_items, scope=READ, response="sync_item_list", summary="List sync items"
+        "GET",
+        "/v1/sync-jobs/{job_id}/items",
+        list_sync_items,
+        scope=READ,
+        response="sync_item_list",
+        summary="List sync items",
+        query=(
+            Param("status", enum=jobs_domain.ITEM_STATUSES, description="Filter by status"),
+            limit(100, 1000, description="Maximum results"),
+            Param("offset", "integer", minimum=0, default=0, description="Offset for pagination"),
+        ),
     ),
 ]

@@ -10,8 +10,8 @@ from ..domain import files as files_domain
 from ..domain import model_datasets as links_domain
 from ..errors import BadRequest
 from ..ids import prefixed_id
-from ..pagination import paginate, parse_limit
-from ..queryparams import int_param
+from ..pagination import paginate
+from ..params import PAGE, Param, expansions
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import expand, now_iso
@@ -20,11 +20,11 @@ from .common import expand, now_iso
 async def list_datasets(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
     collection = store.collection(org_id, datasets_domain.KIND)
-    offset_text = ctx.query.get("offset")
-    if offset_text is None:
+    offset = ctx.params.optional_integer("offset")
+    if offset is None:
         page = paginate(
             collection,
-            ctx.query,
+            ctx.params,
             ctx.state.secret,
             identity=(org_id, "datasets"),
             render=datasets_domain.render,
@@ -32,9 +32,9 @@ async def list_datasets(ctx: RequestContext) -> Response:
         )
         return json_response(page)
     # The official client pages datasets with ?limit=&offset= (see docs/fidelity.md).
-    if ctx.query.get("cursor"):
+    if ctx.params.text("cursor"):
         raise BadRequest("Use either cursor or offset, not both.")
-    offset, limit = int_param(ctx.query, "offset", 0, 0), parse_limit(ctx.query)
+    limit = ctx.params.integer("limit")
     total = len(collection)
     return json_response(
         {
@@ -105,7 +105,7 @@ async def list_snapshots(ctx: RequestContext) -> Response:
     dataset_id = dataset["id"]
     page = paginate(
         store.collection(org_id, datasets_domain.SNAPSHOT_KIND),
-        ctx.query,
+        ctx.params,
         ctx.state.secret,
         identity=(org_id, "dataset_snapshots", dataset_id),
         render=datasets_domain.render_snapshot,
@@ -116,7 +116,15 @@ async def list_snapshots(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/v1/datasets", list_datasets, scope="datasets:read", response="dataset_list", summary="List datasets"),
+    route(
+        "GET",
+        "/v1/datasets",
+        list_datasets,
+        scope="datasets:read",
+        response="dataset_list",
+        summary="List datasets",
+        query=(*PAGE, Param("offset", "integer", minimum=0, description="Offset paging (instead of cursor)")),
+    ),
     route(
         "POST",
         "/v1/datasets",
@@ -128,7 +136,15 @@ ROUTES = [
         response="dataset",
         summary="Create Dataset",
     ),
-    route("GET", "/v1/datasets/{dataset_id}", get_dataset, scope="datasets:read", response="dataset", summary="Get Dataset"),
+    route(
+        "GET",
+        "/v1/datasets/{dataset_id}",
+        get_dataset,
+        scope="datasets:read",
+        response="dataset",
+        summary="Get Dataset",
+        query=(expansions("items", "snapshots"),),
+    ),
     route(
         "PATCH",
         "/v1/datasets/{dataset_id}",
@@ -167,5 +183,6 @@ ROUTES = [
         scope="datasets:read",
         response="dataset_snapshot_list",
         summary="List Dataset Snapshots",
+        query=PAGE,
     ),
 ]

@@ -12,6 +12,7 @@ from ..domain import files as files_domain
 from ..domain.file_formats import MAX_UPLOAD_BODY, require_format
 from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
 from ..pagination import paginate
+from ..params import PAGE, Param, expansions
 from ..pipeline.body import parse_json
 from ..responses import json_response, no_content
 from ..routing import route
@@ -42,16 +43,10 @@ async def expand_zip(ctx: RequestContext) -> Response:
 
 
 async def list_files(ctx: RequestContext) -> Response:
-    query = ctx.query
-    status = query.get("statusFilter") or query.get("status") or None
-    if status is not None and status not in FILE_STATUSES:
-        detail = f"must be one of {', '.join(FILE_STATUSES)}"
-        raise UnprocessableEntity(
-            f"statusFilter: {detail}",
-            extensions={"errors": [{"pointer": "#/query/statusFilter", "detail": detail}]},
-        )
-    resource_type = query.get("resourceType") or None
-    resource_id = query.get("resourceId") or None
+    params = ctx.params
+    status = params.text("statusFilter")
+    resource_type = params.text("resourceType")
+    resource_id = params.text("resourceId")
     lifecycle = ctx.state.lifecycles.files
     now = ctx.state.clock.now()
 
@@ -71,7 +66,7 @@ async def list_files(ctx: RequestContext) -> Response:
 
     page = paginate(
         ctx.state.store.collection(ctx.org_id, files_domain.KIND),
-        query,
+        params,
         ctx.state.secret,
         identity=(ctx.org_id, "files", status, resource_type, resource_id),
         render=lambda r: files_domain.render(current(r)),
@@ -158,14 +153,9 @@ async def associate_file(ctx: RequestContext) -> Response:
 
 async def disassociate_file(ctx: RequestContext) -> Response:
     record = _require(ctx)
-    query = ctx.query
-    resource_type = query.get("resource_type") or query.get("resourceType")
-    resource_id = query.get("resource_id") or query.get("resourceId")
-    if not resource_type or not resource_id:
-        raise UnprocessableEntity(
-            "resource_type and resource_id query parameters are required.",
-            extensions={"errors": [{"pointer": "#/query/resource_type", "detail": "field required"}]},
-        )
+    resource_type = ctx.params.text("resource_type")
+    resource_id = ctx.params.text("resource_id")
+    assert resource_type is not None and resource_id is not None  # required
     if not files_domain.is_associated(record, resource_type, resource_id):
         raise NotFound(f"File {record['id']} is not associated with {resource_type} {resource_id}.")
     updated = files_domain.without_association(record, resource_type, resource_id)
@@ -185,7 +175,20 @@ ROUTES = [
         response="file",
         summary="Upload File",
     ),
-    route("GET", "/v1/files", list_files, scope="files:read", response="file_list", summary="List Files"),
+    route(
+        "GET",
+        "/v1/files",
+        list_files,
+        scope="files:read",
+        response="file_list",
+        summary="List Files",
+        query=(
+            *PAGE,
+            Param("statusFilter", enum=FILE_STATUSES, aliases=("status",), description="Only files in this status"),
+            Param("resourceType", description="Only files associated with this kind of resource (chat or dataset)"),
+            Param("resourceId", description="Only files associated with this resource"),
+        ),
+    ),
     route(
         "POST",
         "/v1/files/expand",
@@ -196,7 +199,15 @@ ROUTES = [
         response="file_expand",
         summary="Expand a ZIP archive into files",
     ),
-    route("GET", "/v1/files/{file_id}", get_file, scope="files:read", response="file", summary="Get File"),
+    route(
+        "GET",
+        "/v1/files/{file_id}",
+        get_file,
+        scope="files:read",
+        response="file",
+        summary="Get File",
+        query=(expansions(),),
+    ),
     route(
         "DELETE",
         "/v1/files/{file_id}",
@@ -231,5 +242,9 @@ ROUTES = [
         status=204,
         documented=False,
         summary="Remove File Association",
+        query=(
+            Param("resource_type", required=True, aliases=("resourceType",), description="chat or dataset"),
+            Param("resource_id", required=True, aliases=("resourceId",)),
+        ),
     ),
 ]

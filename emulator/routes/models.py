@@ -11,6 +11,7 @@ from ..domain import models as models_domain
 from ..errors import Conflict, NotFound, UnprocessableEntity
 from ..ids import uuid_id
 from ..pagination import paginate
+from ..params import PAGE, expansions
 from ..responses import cached_json, json_response, no_content
 from ..routing import route
 from .common import now_iso
@@ -27,7 +28,7 @@ async def list_models(ctx: RequestContext) -> Response:
         store,
         ("models", org_id, ctx.raw_query),
         collections,
-        lambda: paginate(collections, ctx.query, ctx.state.secret, identity=(org_id, "models"), render=_render),
+        lambda: paginate(collections, ctx.params, ctx.state.secret, identity=(org_id, "models"), render=_render),
     )
 
 
@@ -38,7 +39,7 @@ async def list_catalog(ctx: RequestContext) -> Response:
         store,
         ("catalog", ctx.raw_query),
         [catalog],
-        lambda: paginate(catalog, ctx.query, ctx.state.secret, identity=(models_domain.SYSTEM_ORG, "catalog"), render=_render),
+        lambda: paginate(catalog, ctx.params, ctx.state.secret, identity=(models_domain.SYSTEM_ORG, "catalog"), render=_render),
     )
 
 
@@ -100,7 +101,7 @@ async def list_model_datasets(ctx: RequestContext) -> Response:
     model_id = model["id"]
     page = paginate(
         store.collection(org_id, links_domain.KIND),
-        ctx.query,
+        ctx.params,
         ctx.state.secret,
         identity=(org_id, "model_datasets", model_id),
         render=dict,
@@ -167,7 +168,15 @@ async def remove_model_dataset(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/v1/models", list_models, scope="models:read", response="model_list", summary="List Models"),
+    route(
+        "GET",
+        "/v1/models",
+        list_models,
+        scope="models:read",
+        response="model_list",
+        summary="List Models",
+        query=(*PAGE, expansions()),
+    ),
     route(
         "POST",
         "/v1/models",
@@ -180,7 +189,13 @@ ROUTES = [
         summary="Create Model",
     ),
     route(
-        "GET", "/v1/models/catalog", list_catalog, scope="models:read", response="model_list", summary="List System Model Catalog"
+        "GET",
+        "/v1/models/catalog",
+        list_catalog,
+        scope="models:read",
+        response="model_list",
+        summary="List System Model Catalog",
+        query=PAGE,
     ),
     route("GET", "/v1/models/{model_id}", get_model, scope="models:read", response="model", summary="Get Model"),
     route(
@@ -200,6 +215,7 @@ ROUTES = [
         scope="models:read",
         response="model_dataset_list",
         summary="List Model Datasets",
+        query=PAGE,
     ),
     route(
         "POST",

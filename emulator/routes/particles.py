@@ -9,9 +9,10 @@ from starlette.responses import Response
 from ..context import RequestContext
 from ..domain import particles as particles_domain
 from ..domain.models import SYSTEM_ORG
-from ..errors import NotFound, UnprocessableEntity
+from ..errors import NotFound
 from ..ids import prefixed_id
 from ..pagination import paginate
+from ..params import PAGE, Param, expansions
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import expand, now_iso
@@ -31,14 +32,8 @@ async def create_particle(ctx: RequestContext) -> Response:
 
 
 async def list_particles(ctx: RequestContext) -> Response:
-    query = ctx.query
-    category = query.get("category") or None
-    if category is not None and category not in particles_domain.CATEGORIES:
-        detail = f"must be one of {', '.join(particles_domain.CATEGORIES)}"
-        raise UnprocessableEntity(
-            f"category: {detail}", extensions={"errors": [{"pointer": "#/query/category", "detail": detail}]}
-        )
-    enabled_only = particles_domain.parse_bool_param(query.get("enabled"), "enabled", True)
+    category = ctx.params.text("category")
+    enabled_only = ctx.params.flag("enabled")
 
     def keep(record: dict[str, Any]) -> bool:
         return (category is None or record["category"] == category) and (not enabled_only or record["enabled"])
@@ -50,7 +45,7 @@ async def list_particles(ctx: RequestContext) -> Response:
     ]
     page = paginate(
         collections,
-        query,
+        ctx.params,
         ctx.state.secret,
         identity=(ctx.org_id, "particles", category, enabled_only),
         render=particles_domain.render,
@@ -61,7 +56,7 @@ async def list_particles(ctx: RequestContext) -> Response:
 
 async def get_particle(ctx: RequestContext) -> Response:
     record = particles_domain.require(ctx.state.store, ctx.org_id, ctx.path_params["particle_id"])
-    number = particles_domain.parse_version_param(ctx.query.get("version"))
+    number = ctx.params.optional_integer("version")
     version = None
     if number is not None:
         version = particles_domain.find_version(record, number=number)
@@ -114,8 +109,21 @@ ROUTES = [
         scope="particles:read",
         response="particle_list",
         summary="List Particles",
+        query=(
+            *PAGE,
+            Param("category", enum=particles_domain.CATEGORIES, description="Filter by particle category"),
+            Param("enabled", "boolean", default=True, description="Filter to enabled particles only"),
+        ),
     ),
-    route("GET", _ITEM, get_particle, scope="particles:read", response="particle", summary="Get Particle"),
+    route(
+        "GET",
+        _ITEM,
+        get_particle,
+        scope="particles:read",
+        response="particle",
+        summary="Get Particle",
+        query=(expansions("versions"), Param("version", "integer", minimum=1, description="A specific version's content")),
+    ),
     route(
         "PUT",
         _ITEM,

@@ -13,6 +13,7 @@ from ..domain.models import SYSTEM_ORG
 from ..errors import NotFound
 from ..ids import prefixed_id
 from ..pagination import paginate
+from ..params import PAGE, Param, expansions
 from ..responses import json_response, no_content
 from ..routing import route
 from .common import expand, now_iso
@@ -20,9 +21,7 @@ from .common import expand, now_iso
 KIND = prompts_domain.KIND
 
 
-def _render(ctx: RequestContext, record: dict[str, Any], expand_particles: bool | None = None) -> dict[str, Any]:
-    if expand_particles is None:
-        expand_particles = "particles" in expand(ctx)
+def _render(ctx: RequestContext, record: dict[str, Any], expand_particles: bool = False) -> dict[str, Any]:
     return prompts_domain.render(ctx.state.store, ctx.org_id, record, expand_particles=expand_particles)
 
 
@@ -45,18 +44,17 @@ async def create_prompt(ctx: RequestContext) -> Response:
             record["updatedAt"],
         )
     ctx.state.store.insert(ctx.org_id, KIND, prompt_id, record)
-    return json_response(_render(ctx, record, bool(fields.get("particles")) or None), status=201)
+    return json_response(_render(ctx, record, bool(fields.get("particles"))), status=201)
 
 
 async def list_prompts(ctx: RequestContext) -> Response:
-    query = ctx.query
-    is_system = particles_domain.parse_bool_param(query.get("isSystem"), "isSystem", False)
-    enabled_only = particles_domain.parse_bool_param(query.get("enabled"), "enabled", True)
+    is_system = ctx.params.flag("isSystem")
+    enabled_only = ctx.params.flag("enabled")
     owner = SYSTEM_ORG if is_system else ctx.org_id
     expand_particles = "particles" in expand(ctx)
     page = paginate(
         ctx.state.store.collection(owner, KIND),
-        query,
+        ctx.params,
         ctx.state.secret,
         identity=(ctx.org_id, "system-prompts", is_system, enabled_only),
         render=lambda r: _render(ctx, r, expand_particles),
@@ -67,7 +65,7 @@ async def list_prompts(ctx: RequestContext) -> Response:
 
 async def get_prompt(ctx: RequestContext) -> Response:
     record = prompts_domain.require(ctx.state.store, ctx.org_id, ctx.path_params["system_prompt_id"])
-    return json_response(_render(ctx, record))
+    return json_response(_render(ctx, record, "particles" in expand(ctx)))
 
 
 async def update_prompt(ctx: RequestContext) -> Response:
@@ -170,8 +168,22 @@ ROUTES = [
         scope=_READ,
         response="system_prompt_list",
         summary="List System Prompts",
+        query=(
+            Param("enabled", "boolean", default=True, description="Filter to enabled system prompts only"),
+            Param("isSystem", "boolean", default=False, description="true: system templates only; false: your own"),
+            expansions("particles"),
+            *PAGE,
+        ),
     ),
-    route("GET", _ITEM, get_prompt, scope=_READ, response="system_prompt", summary="Get System Prompt"),
+    route(
+        "GET",
+        _ITEM,
+        get_prompt,
+        scope=_READ,
+        response="system_prompt",
+        summary="Get System Prompt",
+        query=(expansions("particles"),),
+    ),
     route(
         "PATCH",
         _ITEM,
