@@ -58,5 +58,5 @@ def test_examples_support_bot_suite_passes_under_xdist(run: int) -> None:
     counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)", summary)}
     tests, xfails = _expected()
     assert tests >= 10
-    # every test ran: none skipped, none lost; the known emulator bugs are still xfail (strict in the example)
+    # every test ran: none skipped, none lost; any test the example marks xfail (strict there) still fails
     assert counts == {"passed": tests - xfails, **({"xfailed": xfails} if xfails else {})}, summary

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from support_bot import CuadraClient
 
-#: GPT-4o, a system model in the emulator's bundled fixtures.
+#: "Support Bot", a custom model of the organisation ``org_default`` in the emulator's bundled fixtures.
 MODEL_ID = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
 
 
