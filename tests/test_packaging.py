@@ -77,3 +77,19 @@ def test_packaging_docker_build_context_leaves_out_venv_git_and_caches() -> None
 
     assert {".venv", ".git", ".mypy_cache", ".ruff_cache", ".pytest_cache", "**/__pycache__"} <= set(ignored)
     assert not {"emulator", "fixtures", "scenarios", "pyproject.toml", "README.md"} & set(ignored)
+
+
+def test_packaging_readme_commands_install_lean_then_test_as_ci_does() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Two commands on a fresh machine", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line for line in section.split("```bash", 1)[1].split("```", 1)[0].splitlines() if line and not line.startswith("#")
+    ]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+    assert len(commands) == 2
+    assert "pip install -e . " in commands[0] and "[test]" not in commands[0] and commands[0].endswith("cuadra-emulator serve")
+    assert "pip install -e '.[test]'" in commands[1]
+    test_command = commands[1].split("&& ", 1)[1]
+    assert test_command in ci, "CI runs the README's test command"
+    assert "3.11" in section and "/openapi.json" in readme
