@@ -45,6 +45,7 @@ def build_config(**options: Any) -> Config:
         cors_origins=tuple(o.strip() for o in (options.get("cors_origins") or "").split(",") if o.strip()),
         file_processing=options.get("file_processing", "immediate"),
         state=options.get("state") or "memory",
+        state_namespace=options.get("state_namespace") or "cuadra-emulator",
         workers=options.get("workers") or 1,
     )
 
@@ -202,6 +203,13 @@ def main() -> None:
     envvar="EMULATOR_STATE",
     callback=_check_state,
     help="Where shared state lives: memory (this process) | redis://host:port/db (every worker and replica).",
+)
+@click.option(
+    "--state-namespace",
+    default="cuadra-emulator",
+    show_default=True,
+    envvar="EMULATOR_STATE_NAMESPACE",
+    help="Key prefix in Redis: replicas of one emulator share it; emulators sharing one Redis need their own.",
 )
 @click.option(
     "--workers",

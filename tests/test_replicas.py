@@ -1,0 +1,156 @@
+"""Acceptance (issue 15): two ``serve`` processes on one Redis act as one emulator, and so do the two
+workers of ``serve --workers 2``.
+
+Both replicas run the manual clock: they start at the same instant and move only when told, so the
+expected ``Retry-After`` values are exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import AUTH, chat_body
+
+Replicas = list[str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"{base}/_emulator/health", timeout=0.5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"emulator at {base} did not start: {process.stderr.read() if process.stderr else ''!r}")
+        time.sleep(0.05)  # polling a subprocess's start-up: no virtual clock applies here
+
+
+def _serve(redis_url: str, namespace: str, *extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    args = ["--port", str(port), "--state", redis_url, "--state-namespace", namespace, "--clock", "manual", *extra]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", *args],
+        env={k: v for k, v in os.environ.items() if not k.startswith("EMULATOR_")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, process)
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        if process.stderr:
+            process.stderr.close()
+
+
+@pytest.fixture
+def replicas(redis_url: str, redis_namespace: str) -> Iterator[Replicas]:
+    first = _serve(redis_url, redis_namespace)
+    second = _serve(redis_url, redis_namespace)
+    a, _ = next(first)
+    b, _ = next(second)
+    httpx.post(f"{a}/_emulator/reset")
+    try:
+        yield [a, b]
+    finally:
+        httpx.post(f"{a}/_emulator/reset")
+        for server in (first, second):
+            server.close()
+
+
+def advance(bases: Replicas, seconds: float) -> None:
+    for base in bases:
+        assert httpx.post(f"{base}/_emulator/clock", json={"advance": seconds}).status_code == 200
+
+
+def chat_total(base: str) -> int:
+    return int(httpx.get(f"{base}/v1/chats", headers=AUTH).json()["totalCount"])
+
+
+def test_replicas_32_concurrent_same_key_posts_create_exactly_one_chat(replicas: Replicas) -> None:
+    async def post_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(headers={**AUTH, "Idempotency-Key": "one-chat"}, timeout=20) as client:
+            return await asyncio.gather(*(client.post(f"{replicas[n % 2]}/v1/chats", json=chat_body("race")) for n in range(32)))
+
+    responses = asyncio.run(post_all())
+    fresh = [r for r in responses if r.status_code == 200 and "idempotent-replayed" not in r.headers]
+    replayed = [r for r in responses if r.status_code == 200 and r.headers.get("idempotent-replayed") == "true"]
+    in_flight = [r for r in responses if r.status_code == 409]
+    assert len(fresh) == 1, [r.status_code for r in responses]
+    assert len(fresh) + len(replayed) + len(in_flight) == 32
+    assert all(r.content == fresh[0].content for r in replayed)
+    assert chat_total(replicas[0]) + chat_total(replicas[1]) == 1  # one object, on the replica that ran it
+
+
+def test_replicas_61st_call_of_a_user_across_both_is_429_with_exact_retry_after(replicas: Replicas) -> None:
+    with httpx.Client(headers=AUTH) as client:
+        for n in range(60):
+            assert client.get(f"{replicas[n % 2]}/v1/datasets").status_code == 200
+        advance(replicas, 25)
+        for base in replicas:
+            response = client.get(f"{base}/v1/datasets")
+            assert response.status_code == 429
+            assert response.headers["retry-after"] == "35"
+            assert response.json()["detail"] == "Rate limit exceeded. Retry after 35 seconds."
+        advance(replicas, 35)
+        assert client.get(f"{replicas[1]}/v1/datasets").headers["x-ratelimit-remaining"] == "59"
+
+
+def test_replicas_reset_through_one_is_seen_by_the_other(replicas: Replicas) -> None:
+    a, b = replicas
+    with httpx.Client(headers=AUTH) as client:
+        first = client.post(f"{a}/v1/chats", json=chat_body("kept?"), headers={"Idempotency-Key": "before-reset"})
+        assert first.status_code == 200
+        for _ in range(59):
+            assert client.get(f"{a}/v1/datasets").status_code == 200
+        assert client.get(f"{b}/v1/datasets").status_code == 429
+        assert client.post(f"{a}/_emulator/reset").status_code == 204
+        after = client.get(f"{b}/v1/datasets")
+        assert after.status_code == 200 and after.headers["x-ratelimit-remaining"] == "59"
+        again = client.post(f"{b}/v1/chats", json=chat_body("kept?"), headers={"Idempotency-Key": "before-reset"})
+        assert again.status_code == 200 and "idempotent-replayed" not in again.headers  # the key was forgotten
+
+
+def test_replicas_workers_2_on_redis_share_limits_and_keys(redis_url: str, redis_namespace: str) -> None:
+    server = _serve(redis_url, redis_namespace, "--workers", "2")
+    base, _ = next(server)
+    try:
+        httpx.post(f"{base}/_emulator/reset")
+        statuses = []
+        for _ in range(61):
+            with httpx.Client(headers=AUTH) as client:  # a new connection each time: the kernel spreads them
+                statuses.append(client.get(f"{base}/v1/datasets").status_code)
+        assert statuses == [200] * 60 + [429]
+        with httpx.Client(headers={**AUTH, "Idempotency-Key": "w"}) as client:
+            assert client.post(f"{base}/_emulator/reset").status_code == 204
+            first = client.post(f"{base}/v1/chats", json=chat_body("workers"))
+        with httpx.Client(headers={**AUTH, "Idempotency-Key": "w"}) as client:
+            second = client.post(f"{base}/v1/chats", json=chat_body("workers"))
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert second.headers["idempotent-replayed"] == "true" and second.content == first.content
+    finally:
+        server.close()
