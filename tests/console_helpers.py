@@ -78,6 +78,11 @@ class Console:
         return self.page
 
 
+def _js_error(message: Any) -> bool:
+    """A console error other than Chromium's note on a 4xx/5xx answer (exploring error paths makes those)."""
+    return bool(message.type == "error" and not message.text.startswith("Failed to load resource: the server responded"))
+
+
 @pytest.fixture
 def console_factory(browser: Any) -> Iterator[Callable[..., Console]]:
     made: list[tuple[Console, Any]] = []
@@ -91,7 +96,7 @@ def console_factory(browser: Any) -> Iterator[Callable[..., Console]]:
         console = Console(app, server, page)
         page.on("request", lambda request: console.requests.append(request.url))
         page.on("pageerror", lambda error: console.errors.append(f"pageerror: {error}"))
-        page.on("console", lambda msg: console.errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("console", lambda msg: console.errors.append(f"console.{msg.type}: {msg.text}") if _js_error(msg) else None)
         made.append((console, context))
         return console
 

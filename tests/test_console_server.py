@@ -173,3 +173,18 @@ def test_console_serve_prints_the_console_url(monkeypatch: pytest.MonkeyPatch) -
     result = CliRunner().invoke(main, ["serve", "--port", "8899", "--clock", "manual"])
     assert result.exit_code == 0, result.output
     assert "web console: http://127.0.0.1:8899/_emulator/console/" in result.output
+
+
+def test_console_lists_fixture_tokens_with_scopes(client: TestClient) -> None:
+    items = {item["token"]: item for item in client.get("/_emulator/tokens").json()["items"]}
+    assert items["test-token"] == {"token": "test-token", "user": "member_default", "org": "org_default", "scopes": ["*"]}
+    assert "datasets:write" not in items["read-only-token"]["scopes"]
+    assert "datasets:read" in items["read-only-token"]["scopes"]
+
+
+def test_console_scenario_source_is_the_file_text(client: TestClient) -> None:
+    response = client.get("/_emulator/scenarios/rate-limited/source")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/yaml")
+    assert response.text.startswith("name: rate-limited")
+    assert client.get("/_emulator/scenarios/no-such/source").status_code == 404

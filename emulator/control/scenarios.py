@@ -131,6 +131,15 @@ async def validate(ctx: RequestContext) -> Response:
     return json_response({"valid": True, "scenario": scenario.summary()})
 
 
+async def source(ctx: RequestContext) -> Response:
+    """The YAML text of a ready-made (or ``--scenarios-dir``) scenario, to start an edited copy from."""
+    name = ctx.path_params["name"]
+    path = find_file(name, _runtime(ctx).dirs)
+    if path is None:
+        raise NotFound(f"No scenario named '{name}'.")
+    return Response(path.read_bytes(), media_type="application/yaml")
+
+
 async def deactivate(ctx: RequestContext) -> Response:
     name = ctx.path_params["name"]
     if not _runtime(ctx).deactivate(name, ctx.query.get("org") or None):
@@ -149,5 +158,6 @@ ROUTES = [
         summary="Activate a scenario by name or upload one as YAML",
     ),
     route("POST", "/_emulator/scenarios/validate", validate, auth=False, summary="Validate scenario YAML without activating it"),
+    route("GET", "/_emulator/scenarios/{name}/source", source, auth=False, summary="A scenario's YAML text"),
     route("DELETE", "/_emulator/scenarios/{name}", deactivate, auth=False, status=204, summary="Deactivate a scenario"),
 ]

@@ -37,6 +37,15 @@ async def mint_token(ctx: RequestContext) -> Response:
     return json_response({"token": token, "expiresAt": expires_at, "user": user, "org": org, "scopes": scopes}, status=201)
 
 
+async def list_tokens(ctx: RequestContext) -> Response:
+    """The fixture tokens (usable as ``Authorization: Bearer <token>``) with their user, organisation and scopes."""
+    items = [
+        {"token": token, "user": principal.user_id, "org": principal.org_id, "scopes": sorted(principal.scopes)}
+        for token, principal in ctx.state.tokens.items()
+    ]
+    return json_response({"items": items})
+
+
 async def jwks(ctx: RequestContext) -> Response:
     """The public signing key as a JWK Set (verify emulator tokens with any JOSE library)."""
     return json_response(ctx.state.auth.key.jwks())
@@ -53,5 +62,6 @@ ROUTES = [
         status=201,
         summary="Mint a JWT for a (new) user and organisation",
     ),
+    route("GET", "/_emulator/tokens", list_tokens, auth=False, summary="The fixture tokens and their scopes"),
     route("GET", "/_emulator/jwks.json", jwks, auth=False, summary="JWK Set of the token signing key"),
 ]

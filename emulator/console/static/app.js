@@ -1,24 +1,33 @@
 // The console shell: tabs (hash-addressable, arrow keys move between them), the admin token form,
-// and each panel's module started the first time it is shown.
+// and each panel's module started the first time it is shown. The journal listens from the start.
 import { control, setAdminToken } from "./api.js";
 import { startJournal } from "./journal.js";
+import { startScenarios } from "./scenarios.js";
+import { startClock } from "./clock.js";
+import { startTokens } from "./tokens.js";
+import { loadSpec } from "./spec.js";
 
 const panels = {
-  journal: startJournal,
+  scenarios: startScenarios,
+  clock: startClock,
+  tokens: startTokens,
 };
 const started = new Set();
 
 function show(name) {
-  if (!document.getElementById(name)) name = "journal";
+  if (!document.getElementById(name) || !document.getElementById(`tab-${name}`)) name = "journal";
   for (const tab of document.querySelectorAll("[role=tab]")) {
     const selected = tab.dataset.panel === name;
     tab.setAttribute("aria-selected", String(selected));
     tab.tabIndex = selected ? 0 : -1;
     document.getElementById(tab.dataset.panel).hidden = !selected;
   }
+  const panel = document.getElementById(name);
   if (!started.has(name) && panels[name]) {
     started.add(name);
-    panels[name](document.getElementById(name));
+    panels[name](panel);
+  } else {
+    panel.dispatchEvent(new CustomEvent("console-show"));
   }
 }
 
@@ -42,7 +51,7 @@ async function health() {
 }
 
 window.addEventListener("hashchange", () => show(location.hash.slice(1)));
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   for (const tab of document.querySelectorAll("[role=tab]")) {
     tab.addEventListener("click", () => { location.hash = tab.dataset.panel; });
   }
@@ -51,6 +60,9 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     setAdminToken(document.getElementById("admin-token").value);
   });
-  show(location.hash.slice(1) || "journal");
+  startJournal(document.getElementById("journal"));
   health();
+  await loadSpec().catch(() => null);
+  document.body.dataset.ready = "true";
+  show(location.hash.slice(1) || "journal");
 });

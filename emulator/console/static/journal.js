@@ -92,6 +92,7 @@ export function startJournal(panel) {
     if (rows.length > MAX_ROWS) rows.splice(0, rows.length - MAX_ROWS);
     missed += batch.dropped || 0;
     schedule();
+    document.dispatchEvent(new CustomEvent("journal-rows", { detail: batch }));
   }
 
   async function listen() {
