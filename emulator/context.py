@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from .chat.reply import ScriptedReply
     from .chat.stream import StreamPlan
+    from .clock import Clock
     from .journal import JournalEntry
     from .routing import Route
     from .state import EmulatorState
@@ -64,6 +65,12 @@ class RequestContext:
         if self._query is None:
             self._query = QueryParams(self.raw_query)
         return self._query
+
+    @property
+    def clock(self) -> Clock:
+        """The caller's organisation's clock (the tenant's on a tenant URL; else the server clock)."""
+        org = self.principal.org_id if self.principal is not None else self.tenant
+        return self.state.clocks.of(org)
 
     @property
     def org_id(self) -> str:

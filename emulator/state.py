@@ -24,6 +24,7 @@ from .lifecycle import Lifecycles
 from .principal import Principal
 from .store import Store
 from .tenants import ORG_KIND, Tenants
+from .tenants.clock import TenantClocks
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -80,6 +81,8 @@ class EmulatorState:
 
         #: Organisations minted as copies of the baseline, each resettable on its own.
         self.tenants = Tenants(self.baseline, lambda: self.store, self.default_principal().org_id)
+        #: Per-organisation offsets over ``clock`` (``POST /_emulator/clock {"org": ...}``).
+        self.clocks = TenantClocks(self.clock)
         #: Signing key, verified-JWT cache, minted callers.
         self.auth = AuthRuntime(self)
         #: Active scenarios (a bad start-up scenario raises :class:`~emulator.yamlsource.SourceError`).
@@ -90,6 +93,7 @@ class EmulatorState:
         self.openapi = DocumentCache(api_routes)
         # What a per-tenant reset forgets besides the store (POST /_emulator/reset {"org": ...}).
         self.tenants.on_reset(self.journal.forget_org)
+        self.tenants.on_reset(self.clocks.forget)
         self.tenants.on_reset(self.scenarios.reset_org)
 
     def on_reset(self, hook: Callable[[], None]) -> None:
@@ -104,12 +108,17 @@ class EmulatorState:
         self.server_errors.clear()
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
+        self.clocks.clear()
         if isinstance(self.backend, MemoryBackend):
             self.backend.clear()  # a shared backend is reset by the control plane (it needs to await)
         self.auth.reset()
         self.scenarios.reset()
         for hook in self._reset_hooks:
             hook()
+
+    def clock_for(self, org_id: str | None) -> Clock:
+        """The clock an organisation's requests read (the server clock plus its offset)."""
+        return self.clocks.of(org_id)
 
     def default_principal(self) -> Principal:
         """The caller used when auth is off: the first fixture token's user, with every scope."""

@@ -48,20 +48,27 @@ class SyncASGITransport(httpx.BaseTransport):
 
 
 class Clock:
-    """The emulator's clock, seen through the control plane."""
+    """The emulator's clock, seen through the control plane (``org``: that organisation's own clock)."""
 
-    def __init__(self, control: httpx.Client) -> None:
+    def __init__(self, control: httpx.Client, org: str | None = None) -> None:
         self._control = control
+        self._org = org
 
     def now(self) -> float:
-        return float(_ok(self._control.get("/_emulator/clock")).json()["epoch"])
+        params = {"org": self._org} if self._org else None
+        return float(_ok(self._control.get("/_emulator/clock", params=params)).json()["epoch"])
 
     def advance(self, seconds: float) -> float:
-        """Move a manual clock forward; returns the new epoch time."""
-        return float(_ok(self._control.post("/_emulator/clock", json={"advance": seconds})).json()["epoch"])
+        """Move the clock forward (only this test's organisation on a shared server); returns the new epoch time."""
+        return self._move({"advance": seconds})
 
     def set(self, iso8601: str) -> float:
-        return float(_ok(self._control.post("/_emulator/clock", json={"set": iso8601})).json()["epoch"])
+        return self._move({"set": iso8601})
+
+    def _move(self, body: dict[str, object]) -> float:
+        if self._org:
+            body["org"] = self._org
+        return float(_ok(self._control.post("/_emulator/clock", json=body)).json()["epoch"])
 
 
 def _ok(response: httpx.Response) -> httpx.Response:
@@ -104,7 +111,7 @@ class EmulatorHandle:
         self._tls = not self.url.startswith("http://")
         self.control_url = (control_url or url).rstrip("/")
         self._control = httpx.Client(base_url=self.control_url, headers=headers, timeout=10, verify=self._tls)
-        self.clock = Clock(self._control)
+        self.clock = Clock(self._control, org)
 
     @property
     def headers(self) -> dict[str, str]:

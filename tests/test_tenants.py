@@ -129,3 +129,57 @@ def test_tenants_url_prefix_moves_fixture_credentials_into_the_tenant(web: TestC
     other = web.get(f"{base}/v1/datasets", headers={"Authorization": "Bearer other-org-token"})
     assert [d["name"] for d in other.json()["items"]] == ["Globex Handbook"]  # another fixture org stays itself
     assert web.post(f"{base}/_emulator/reset").status_code == 404  # no control plane under a tenant URL
+
+
+def test_tenants_clock_advance_moves_one_tenant_only(web: TestClient) -> None:
+    one, two = tenant(web, "org_t1"), tenant(web, "org_t2")
+    for _ in range(6):
+        web.get("/v1/models", headers=one)
+        web.get("/v1/models", headers=two)
+    assert web.get("/v1/models", headers=two).status_code == 429
+    moved = web.post("/_emulator/clock", json={"org": "org_t1", "advance": 86400})
+    assert moved.status_code == 200 and moved.json()["org"] == "org_t1" and moved.json()["offset"] == 86400
+    assert moved.json()["now"] == "2025-01-02T00:00:00Z"
+    assert web.get("/_emulator/clock").json()["now"] == "2025-01-01T00:00:00Z"  # the server clock stays
+    assert web.get("/_emulator/clock", params={"org": "org_t2"}).json()["now"] == "2025-01-01T00:00:00Z"
+    assert web.get("/v1/models", headers=one).status_code == 401  # its token (1 h) expired in its own time
+    assert web.get("/v1/models", headers=two).status_code == 429  # the other's token and window untouched
+    fresh = tenant(web, "org_t1")  # a token minted now is dated by the tenant's clock
+    assert web.get("/v1/models", headers=fresh).status_code == 200  # and its window has passed
+    created = web.post("/v1/datasets", json={"name": "Later"}, headers=fresh).json()
+    assert created["createdAt"] == "2025-01-02T00:00:00Z"
+
+
+def test_tenants_reset_puts_the_tenant_back_on_the_server_clock(web: TestClient) -> None:
+    tenant(web, "org_t1")
+    web.post("/_emulator/clock", json={"org": "org_t1", "set": "2030-06-01T00:00:00Z"})
+    assert web.get("/_emulator/clock", params={"org": "org_t1"}).json()["now"] == "2030-06-01T00:00:00Z"
+    assert web.post("/_emulator/reset", json={"org": "org_t1"}).status_code == 204
+    assert web.get("/_emulator/clock", params={"org": "org_t1"}).json()["offset"] == 0
+    web.post("/_emulator/clock", json={"advance": 60})  # a server-wide move shifts every tenant
+    assert web.get("/_emulator/clock", params={"org": "org_t1"}).json()["now"] == "2025-01-01T00:01:00Z"
+
+
+def test_tenants_file_processing_follows_the_tenants_clock() -> None:
+    app = create_app(Config(clock="manual", file_processing="seconds:30"))
+    with TestClient(app, base_url="http://emulator") as web:
+        one, two = tenant(web, "org_t1"), tenant(web, "org_t2")
+        files = {}
+        for org, headers in (("org_t1", one), ("org_t2", two)):
+            upload = web.post("/v1/files", files={"file": ("a.txt", b"hello", "text/plain")}, headers=headers)
+            assert upload.status_code in (200, 201, 202), upload.text
+            files[org] = upload.json()["id"]
+        web.post("/_emulator/clock", json={"org": "org_t1", "advance": 31})
+        assert web.get(f"/v1/files/{files['org_t1']}", headers=one).json()["status"] == "ready"
+        assert web.get(f"/v1/files/{files['org_t2']}", headers=two).json()["status"] != "ready"
+
+
+def test_tenants_clock_moves_per_tenant_on_the_system_clock_too() -> None:
+    app = create_app(Config(clock="system"))
+    with TestClient(app, base_url="http://emulator") as web:
+        headers = tenant(web, "org_t1")
+        assert web.post("/_emulator/clock", json={"advance": 10}).status_code == 409
+        moved = web.post("/_emulator/clock", json={"org": "org_t1", "advance": 7200})
+        assert moved.status_code == 200 and moved.json()["mode"] == "system" and moved.json()["offset"] == 7200
+        assert web.get("/v1/models", headers=headers).status_code == 401  # expired in the tenant's time
+        assert web.get("/v1/models", headers=AUTH).status_code == 200

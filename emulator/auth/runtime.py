@@ -47,15 +47,14 @@ class AuthRuntime:
         """The caller behind a JWT signed by this emulator, or None (the auth step answers 401)."""
         if token.count(".") != 2:
             return None
-        now = self.state.clock.now()
         cached = self._verified.get(token)
         if cached is not None:
             principal, exp = cached
-            if now > exp + self._leeway():
+            if self.state.clock_for(principal.org_id).now() > exp + self._leeway():
                 return None
         else:
             try:
-                claims = verify(self.key, token, now, self._leeway())
+                claims = verify(self.key, token, lambda org: self.state.clock_for(org).now(), self._leeway())
             except InvalidToken:
                 return None
             principal = Principal(claims.user_id, claims.org_id, claims.scopes)
@@ -67,7 +66,7 @@ class AuthRuntime:
 
     def ensure_organization(self, org_id: str) -> None:
         """Mint ``org_id`` as a tenant (a copy of the fixture baseline) unless it exists."""
-        self.state.tenants.create(org_id, self.state.clock.now())
+        self.state.tenants.create(org_id, self.state.clock_for(org_id).now())
 
     def caller(self, user_id: str | None, org_id: str | None) -> tuple[str, str]:
         """The (user, organisation) a minted token is for; missing parts are drawn from ``state.rng``.
@@ -90,7 +89,9 @@ class AuthRuntime:
     def mint(self, user_id: str, org_id: str, scopes: Iterable[str], expires_in: int = DEFAULT_TTL) -> str:
         """Sign a token for ``user_id`` of ``org_id`` at the current clock time; the org springs to life."""
         self.ensure_organization(org_id)
-        return mint(self.key, user_id=user_id, org_id=org_id, scopes=scopes, now=self.state.clock.now(), expires_in=expires_in)
+        return mint(
+            self.key, user_id=user_id, org_id=org_id, scopes=scopes, now=self.state.clock_for(org_id).now(), expires_in=expires_in
+        )
 
     def _leeway(self) -> float:
         return self.state.config.jwt_leeway

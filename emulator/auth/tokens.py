@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,10 +51,11 @@ def mint(key: SigningKey, *, user_id: str, org_id: str, scopes: Iterable[str], n
     return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def verify(key: SigningKey, token: str, now: float, leeway: float = LEEWAY) -> Claims:
+def verify(key: SigningKey, token: str, now: float | Callable[[str], float], leeway: float = LEEWAY) -> Claims:
     """Check signature (RS256 with ``key`` only: ``none``, HMAC and other keys fail), then time.
 
-    Expiry is judged against ``now`` (the emulator's clock), not the wall clock. Raises
+    Expiry is judged against ``now`` (the emulator's clock), not the wall clock; a callable ``now``
+    is asked for the time of the token's organisation (each tenant has its own clock). Raises
     :class:`InvalidToken`.
     """
     import jwt
@@ -77,6 +78,8 @@ def verify(key: SigningKey, token: str, now: float, leeway: float = LEEWAY) -> C
         raise InvalidToken("exp and iat must be numbers")
     if not isinstance(org, str) or not org or not isinstance(sub, str) or not sub:
         raise InvalidToken("sub and org must be non-empty strings")
+    if callable(now):
+        now = now(org)
     if now > exp + leeway:
         raise InvalidToken("token expired")
     if iat > now + leeway:

@@ -16,6 +16,7 @@ class MemoryBackend:
 
     def __init__(self) -> None:
         self.limiter = RateLimiter()
+        self.org_limiters: dict[str, RateLimiter] = {}
         self.idempotency = IdempotencyCache()
         self.counters: dict[str, int] = {}
 
@@ -24,7 +25,19 @@ class MemoryBackend:
         return False
 
     async def rate_hit(self, buckets: Sequence[tuple[str, int]], now: float) -> Verdict:
-        return self.limiter.hit(buckets, now)
+        return self._limiter(buckets).hit(buckets, now)
+
+    def _limiter(self, buckets: Sequence[tuple[str, int]]) -> RateLimiter:
+        """The limiter of the organisation whose ``o:{org}`` bucket is in ``buckets``: each organisation's
+        idle-bucket sweeps then run on its own clock, so a tenant that jumps ahead cannot drop the
+        windows of another tenant (see :mod:`emulator.tenants.clock`)."""
+        org = next((name[2:] for name, _ in buckets if name.startswith("o:")), None)
+        if org is None:
+            return self.limiter
+        limiter = self.org_limiters.get(org)
+        if limiter is None:
+            limiter = self.org_limiters[org] = RateLimiter()
+        return limiter
 
     async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
         return self.idempotency.begin(scope, signature, now)
@@ -44,6 +57,7 @@ class MemoryBackend:
     def clear(self) -> None:
         """Synchronous :meth:`reset` (registered as the state's reset hook)."""
         self.limiter.clear()
+        self.org_limiters.clear()
         self.idempotency.clear()
         self.counters.clear()
 
@@ -52,6 +66,7 @@ class MemoryBackend:
 
     async def forget_org(self, org: str) -> None:
         user_prefix, idem_prefix, own = f"u:{org}:", f"{org}:", f"o:{org}"
+        self.org_limiters.pop(org, None)
         self.limiter.forget(lambda key: key == own or str(key).startswith(user_prefix))
         self.idempotency.forget(lambda key: str(key).startswith(idem_prefix))
 

@@ -81,7 +81,7 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     if not model.get("enabled", True):
         raise _unprocessable("/modelId", f"model {model_id} is disabled")
     billing = models_domain.effective(store, model)
-    now = isoformat(state.clock.now())
+    now = isoformat(state.clock_for(org_id).now())
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
     if chat is None:
         chat = chats_domain.chat_record(

@@ -20,7 +20,7 @@ async def reset(ctx: RequestContext) -> Response:
         state.reset()
         await state.backend.reset()  # a shared backend: every worker and replica sees the reset
     else:
-        state.tenants.reset(org, state.clock.now())
+        state.tenants.reset(org, state.clock_for(org).now())
         await state.backend.forget_org(org)
     return no_content()
 
@@ -34,7 +34,7 @@ async def create_tenant(ctx: RequestContext) -> Response:
     body = ctx.json or {}
     state = ctx.state
     org = body.get("org") or prefixed_id(state.rng, "org")
-    created = state.tenants.create(org, state.clock.now())
+    created = state.tenants.create(org, state.clock_for(org).now())
     runtime = state.auth
     user = state.default_principal().user_id
     expires_in = body.get("expiresIn") or DEFAULT_TTL
@@ -45,7 +45,7 @@ async def create_tenant(ctx: RequestContext) -> Response:
         "template": state.tenants.template,
         "user": user,
         "token": token,
-        "expiresAt": isoformat(int(state.clock.now()) + expires_in),
+        "expiresAt": isoformat(int(state.clock_for(org).now()) + expires_in),
     }
     return json_response(out, status=201 if created else 200)
 

@@ -50,7 +50,7 @@ def current_files(state: EmulatorState, org_id: str, dataset_id: str) -> list[Re
     from ..lifecycle import parse_lifecycle
 
     lifecycle = parse_lifecycle(state.config.file_processing)
-    now = state.clock.now()
+    now = state.clock_for(org_id).now()
     return [
         files_domain.observe(f, lifecycle, now, count_poll=False)
         for f in files_domain.files_in_dataset(state.store, org_id, dataset_id)

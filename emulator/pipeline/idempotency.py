@@ -122,7 +122,7 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     signature = request_signature(ctx.method, ctx.path, body, boundary)
     # idem_begin looks the key up and marks it in flight atomically (one synchronous call in memory,
     # one Lua script in Redis), so concurrent requests with this key cannot both proceed.
-    decision = await backend.idem_begin(scope_key, signature, ctx.state.clock.now())
+    decision = await backend.idem_begin(scope_key, signature, ctx.clock.now())
     if isinstance(decision, Replay):
         return replay_response(decision.response)
     if isinstance(decision, Mismatch):

@@ -29,7 +29,7 @@ async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
     org_id = principal.org_id
     limits = limits_for(state.organization(org_id), config.rate_limit_per_user, config.rate_limit_per_org)
     buckets = ((f"u:{org_id}:{principal.user_id}", limits.per_user), (f"o:{org_id}", limits.per_org))
-    verdict = await state.backend.rate_hit(buckets, state.clock.now())
+    verdict = await state.backend.rate_hit(buckets, ctx.clock.now())
     if not verdict.allowed:
         raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
     response = await call_next(ctx)

@@ -40,7 +40,7 @@ async def create_chat(ctx: RequestContext) -> Response:
     plan = ctx.directives.stream_plan or StreamPlan(token_interval=interval, first_token_delay=interval)
     state, org_id = ctx.state, principal.org_id
     set_status(state, org_id, turn.chat_id, "generating")
-    body = deliver(events, state.clock, plan, on_close=lambda: set_status(state, org_id, turn.chat_id, None))
+    body = deliver(events, ctx.clock, plan, on_close=lambda: set_status(state, org_id, turn.chat_id, None))
     return StreamingResponse(body, media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
 
 

@@ -7,7 +7,7 @@ from ..context import RequestContext
 
 
 def now_iso(ctx: RequestContext) -> str:
-    return isoformat(ctx.state.clock.now())
+    return isoformat(ctx.clock.now())
 
 
 def expand(ctx: RequestContext) -> frozenset[str]:

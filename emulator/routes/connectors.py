@@ -27,7 +27,7 @@ def _connection(ctx: RequestContext, *, count_poll: bool, record: Record | None 
     """The path's connection (or ``record``) brought up to date and stored."""
     state, org_id = ctx.state, ctx.org_id
     current = record or conn_domain.require_connection(state.store, org_id, ctx.path_params["connection_id"])
-    updated = conn_domain.observe_connection(current, state.lifecycles.connections, state.clock.now(), count_poll=count_poll)
+    updated = conn_domain.observe_connection(current, state.lifecycles.connections, ctx.clock.now(), count_poll=count_poll)
     if updated is not current:
         state.store.replace(org_id, conn_domain.KIND, current["id"], updated)
     return updated
@@ -36,7 +36,7 @@ def _connection(ctx: RequestContext, *, count_poll: bool, record: Record | None 
 def _job(ctx: RequestContext, job: Record, *, count_poll: bool) -> Record:
     """``job`` brought up to date and stored; a job seen completed for the first time creates its files."""
     state, org_id = ctx.state, ctx.org_id
-    now = state.clock.now()
+    now = ctx.clock.now()
     updated = jobs_domain.observe(job, state.lifecycles.sync_jobs, now, count_poll=count_poll)
     if updated["status"] == "completed" and updated["_fileIds"] is None:
         config = state.store.get(org_id, conn_domain.CONFIG_KIND, updated["syncConfigId"])
@@ -62,8 +62,8 @@ def _tree(ctx: RequestContext, connection: Record) -> dict[str, dict[str, object
 async def create_connection(ctx: RequestContext) -> Response:
     state, org_id = ctx.state, ctx.org_id
     connection_id = prefixed_id(state.rng, "conn")
-    record = conn_domain.connection_record(connection_id, ctx.json, state.rng, state.clock.now())
-    record = conn_domain.observe_connection(record, state.lifecycles.connections, state.clock.now(), count_poll=False)
+    record = conn_domain.connection_record(connection_id, ctx.json, state.rng, ctx.clock.now())
+    record = conn_domain.observe_connection(record, state.lifecycles.connections, ctx.clock.now(), count_poll=False)
     state.store.insert(org_id, conn_domain.KIND, connection_id, record)
     return json_response(conn_domain.initiation_out(record), status=201)
 
@@ -154,7 +154,7 @@ async def trigger_sync(ctx: RequestContext) -> Response:
     jobs_domain.require_idle(state.store, org_id, config["id"])
     documents = conn_domain.documents_under(_tree(ctx, connection), config["remoteResourceId"])
     job_id = prefixed_id(state.rng, "job")
-    record = jobs_domain.job_record(job_id, config, documents, state.clock.now(), state.lifecycles.sync_jobs)
+    record = jobs_domain.job_record(job_id, config, documents, ctx.clock.now(), state.lifecycles.sync_jobs)
     state.store.insert(org_id, jobs_domain.KIND, job_id, record)
     record = _job(ctx, record, count_poll=False)  # an immediate lifecycle completes (and materialises) at once
     state.store.replace(

@@ -111,7 +111,7 @@ def store_file(
     ref: tuple[str, str] | None,
 ) -> Record:
     """Insert a new file record (deduplicated by sha256 within the organisation) and return it."""
-    store, org_id, now = ctx.state.store, ctx.org_id, ctx.state.clock.now()
+    store, org_id, now = ctx.state.store, ctx.org_id, ctx.clock.now()
     media = declared_type.split(";", 1)[0].strip().lower()
     content_type = fmt.content_type if media in _GENERIC or find_format("", media) != fmt else declared_type
     duplicate = bool(content) and files_domain.is_duplicate(store, org_id, hashlib.sha256(content).hexdigest())

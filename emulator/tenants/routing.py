@@ -38,7 +38,7 @@ def tenant_org(state: EmulatorState, org_id: str, tenant: str | None) -> str:
     """The organisation a fixture credential of ``org_id`` acts in on ``tenant``'s URL (minted if new)."""
     if tenant is None or org_id != state.tenants.template:
         return org_id
-    state.tenants.create(tenant, state.clock.now())
+    state.tenants.create(tenant, state.clock_for(tenant).now())
     return tenant
 
 

@@ -1,0 +1,74 @@
+"""Per-tenant virtual time: each organisation sees the server's clock plus its own offset.
+
+``advance``/``set`` for one organisation move only its offset, so a test that jumps a day ahead
+expires its own tokens, windows and idempotency keys and nobody else's. This works on either server
+clock: on the system clock an organisation's time is real time plus its offset (it keeps flowing),
+on a manual clock it is the virtual time plus its offset (it moves when the server's or its own
+clock is moved). A server-wide move shifts every organisation alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+
+
+class TenantClock:
+    """One organisation's view of the server clock: ``now() = server.now() + offset``."""
+
+    __slots__ = ("base", "offset")
+
+    def __init__(self, base: Clock) -> None:
+        self.base = base
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return self.base.now() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        await self.base.sleep(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Move this organisation's time forward; negative values are rejected."""
+        if seconds < 0:
+            raise ValueError("cannot advance the clock backwards")
+        self.offset += seconds
+
+    def set(self, instant: float) -> None:
+        """Make this organisation's ``now()`` read ``instant`` (the offset may become negative)."""
+        self.offset = instant - self.base.now()
+
+
+class TenantClocks:
+    """The clocks of every organisation that moved its own; the others read the server clock as is."""
+
+    def __init__(self, base: Clock) -> None:
+        self.base = base
+        self._clocks: dict[str, TenantClock] = {}
+
+    def of(self, org_id: str | None) -> Clock:
+        """``org_id``'s clock (the server clock itself until the organisation moves its own)."""
+        if org_id is None:
+            return self.base
+        return self._clocks.get(org_id) or self.base
+
+    def own(self, org_id: str) -> TenantClock:
+        """``org_id``'s own clock, made (at offset 0) when it is first moved."""
+        clock = self._clocks.get(org_id)
+        if clock is None:
+            clock = self._clocks[org_id] = TenantClock(self.base)
+        return clock
+
+    def offset(self, org_id: str) -> float:
+        clock = self._clocks.get(org_id)
+        return 0.0 if clock is None else clock.offset
+
+    def forget(self, org_id: str) -> None:
+        """Back to the server clock (a per-tenant reset)."""
+        self._clocks.pop(org_id, None)
+
+    def clear(self) -> None:
+        """Every organisation back to the server clock (a full reset)."""
+        self._clocks.clear()
