@@ -47,6 +47,7 @@ def build_config(**options: Any) -> Config:
         state=options.get("state") or "memory",
         state_namespace=options.get("state_namespace") or "cuadra-emulator",
         workers=options.get("workers") or 1,
+        strict_requests=bool(options.get("strict_requests", False)),
     )
 
 
@@ -218,6 +219,13 @@ def main() -> None:
     show_default=True,
     envvar="EMULATOR_WORKERS",
     help="Worker processes; more than one requires --state redis://...",
+)
+@click.option(
+    "--strict-requests",
+    is_flag=True,
+    default=False,
+    envvar="EMULATOR_STRICT_REQUESTS",
+    help="Reject unknown body fields with a 422 (default: ignore them, as production does, with a journal warning).",
 )
 def serve(**options: Any) -> None:
     """Serve the emulated API (default http://127.0.0.1:8787)."""

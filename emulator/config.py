@@ -27,6 +27,7 @@ class Config:
     log_level: str = "warning"
     journal_size: int = 1000
     max_body_bytes: int = 1024 * 1024
+    strict_requests: bool = False  # True: an unknown body field is a 422 (default: ignored, with a journal warning)
     stream_token_interval: float = 0.0  # seconds between stream deltas; 0 = no pacing
     # --- auth, tokens, CORS (auth feature) ---
     jwt_leeway: float = 30.0  # seconds of clock skew tolerated on a JWT's exp/iat

@@ -56,6 +56,8 @@ class RequestContext:
     directives: Directives = field(default_factory=lambda: Directives())
     #: The route's declared query parameters, parsed (the query step sets it).
     params: Params = NO_PARAMS
+    #: What the emulator accepted but production might not mean (``body.x: unknown field, ignored``).
+    warnings: tuple[str, ...] = ()
     _body: bytes | None = None
     _query: QueryParams | None = None
 

@@ -32,6 +32,7 @@ class JournalEntry:
     response_body: bytes | memoryview = b""  # a plain response's body (a reference, not a copy)
     stream_events: list[tuple[float, bytes]] | None = None  # recorded only while a console is open
     stream_end: str | None = None  # "ended" or "interrupted", with stream_events
+    warnings: tuple[str, ...] = ()  # what was accepted but ignored (unknown body fields)
 
     @property
     def request_headers(self) -> dict[str, str]:
@@ -53,6 +54,7 @@ class JournalEntry:
             "userId": self.user_id,
             "rule": self.rule,
             "streamed": self.streamed,
+            "warnings": list(self.warnings),
             "requestHeaders": self.request_headers,
             "requestBody": body,
             "requestBodyTruncated": len(self.request_body) > BODY_LIMIT,

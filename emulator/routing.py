@@ -32,6 +32,7 @@ class Route:
     auth: bool = True
     idempotent: bool = False  # honours Idempotency-Key
     max_body: int | None = None  # overrides Config.max_body_bytes
+    invalid_body_status: int = 422  # status of a body its schema refuses (400 where the reference says so)
     documented: bool = True  # False: inferred (no reference page was seen for it)
     status: int = 200  # success status (for the OpenAPI document)
     response: str | None = None  # name of the response JSON Schema (emulator/schemas/responses/<name>.json)

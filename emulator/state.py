@@ -23,6 +23,7 @@ from .journal import Journal
 from .lifecycle import Lifecycles
 from .principal import Principal
 from .store import Store
+from .strictness import Strictness
 from .tenants import ORG_KIND, Tenants
 from .tenants.clock import TenantClocks
 
@@ -62,6 +63,7 @@ class EmulatorState:
         self.journal = Journal(config.journal_size)
         #: Open web consoles the journal pushes to (see emulator/console/feed.py).
         self.feed = JournalFeed()
+        self.strictness = Strictness(config.strict_requests)
         self.tokens: dict[str, Principal] = {}
         for token, entry in self.fixtures.tokens.items():
             user = self.fixtures.users[entry["user"]]
@@ -95,6 +97,7 @@ class EmulatorState:
         self.tenants.on_reset(self.journal.forget_org)
         self.tenants.on_reset(self.clocks.forget)
         self.tenants.on_reset(self.scenarios.reset_org)
+        self.tenants.on_reset(self.strictness.reset)
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` on every :meth:`reset` (features register their own state here)."""
@@ -105,6 +108,7 @@ class EmulatorState:
         self.store = self.baseline.clone()
         self.rng = random.Random(self.config.seed)
         self.journal.clear()
+        self.strictness.reset()
         self.server_errors.clear()
         if isinstance(self.clock, ManualClock):
             self.clock.reset()

@@ -5,10 +5,16 @@ Each schema gets two validators, built once per app on first use: a ``fastjsonsc
 only runs when the fast one rejects a body, to name every failing field. jsonschema stays the
 authority: if it finds nothing wrong, the body is accepted. The request schemas use only keywords
 whose meaning is the same in draft 7 (fastjsonschema) and 2020-12.
+
+Unknown fields: the schemas say ``additionalProperties: false`` (they list what the emulator knows),
+but production ignores fields it does not know. :meth:`Validators.ignore_unknown` removes them and
+names each one in a warning; the body step calls it unless strict mode is on (docs/fidelity.md).
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import UnprocessableEntity
@@ -17,6 +23,18 @@ from .resources import load_schema
 
 def _pointer(path: Any) -> str:
     return "".join(f"/{part}" for part in path)
+
+
+def _field(path: Sequence[Any]) -> str:
+    return ".".join(["body", *map(str, path)])
+
+
+def _unknown_fields(error: Any) -> list[str]:
+    """The keys an ``additionalProperties`` error is about (empty for any other error)."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    allowed = set(error.schema.get("properties", {}))
+    return sorted(k for k in error.instance if k not in allowed)
 
 
 class Validators:
@@ -53,6 +71,26 @@ class Validators:
             validator = self._compiled[name] = Draft202012Validator(schema)
         return validator
 
+    def ignore_unknown(self, name: str, data: Any) -> tuple[Any, tuple[str, ...]]:
+        """``data`` without the fields its schema does not know, and one warning per field removed.
+
+        Runs the full validator (call it only for a body :meth:`is_valid` refused). A body without
+        unknown fields comes back as it is (not copied). The warnings
+        read ``body.<path>: unknown field, ignored`` (``body.messages.0.extra`` for a nested one).
+        """
+        unknown = [
+            (list(error.absolute_path), key) for error in self.get(name).iter_errors(data) for key in _unknown_fields(error)
+        ]
+        if not unknown:
+            return data, ()
+        stripped = copy.deepcopy(data)
+        for path, key in unknown:
+            node = stripped
+            for part in path:
+                node = node[part]
+            node.pop(key, None)
+        return stripped, tuple(sorted(f"{_field([*path, key])}: unknown field, ignored" for path, key in unknown))
+
     def validate(self, name: str, data: Any) -> None:
         """Raise a 422 problem naming every failing field (``errors`` holds JSON pointers)."""
         if self.is_valid(name, data):
@@ -69,12 +107,9 @@ class Validators:
                 if missing:
                     pointer = f"{pointer}/{missing[0]}"
                     message = "field required"
-            elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-                allowed = set(error.schema.get("properties", {}))
-                extra = sorted(k for k in error.instance if k not in allowed)
-                if extra:
-                    pointer = f"{pointer}/{extra[0]}"
-                    message = "unknown field"
+            elif extra := _unknown_fields(error):
+                pointer = f"{pointer}/{extra[0]}"
+                message = "unknown field"
             problems.append({"pointer": pointer or "/", "detail": message})
         first = problems[0]
         field = first["pointer"].lstrip("/").replace("/", ".") or "body"

@@ -76,7 +76,6 @@ def test_channels_round_trip(client: TestClient) -> None:
     ("body", "pointer"),
     [
         pytest.param({"phoneNumber": None}, "/phoneNumber", id="clearing-required-phone"),
-        pytest.param({"channelType": "slack"}, "/channelType", id="type-is-fixed"),
         pytest.param({"datasetIds": ["ds_missing"]}, "/datasetIds/0", id="unknown-dataset"),
     ],
 )
@@ -88,6 +87,15 @@ def test_channels_update_rejects_invalid_changes(client: TestClient, body: dict[
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == pointer
     assert client.get(f"/v1/channels/{channel['id']}").json() == channel
+
+
+def test_channels_update_ignores_the_type_which_is_fixed(client: TestClient) -> None:
+    channel = create(client)
+    response = client.patch(f"/v1/channels/{channel['id']}", json={"channelType": "slack"})  # not an update field
+    assert response.status_code == 200 and response.json()["channelType"] == channel["channelType"]
+    assert client.get("/_emulator/requests?warnings=true").json()["items"][0]["warnings"] == [
+        "body.channelType: unknown field, ignored"
+    ]
 
 
 def test_channels_pause_and_resume_transitions(client: TestClient) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..console.routes import ROUTES as CONSOLE_ROUTES
 from ..routing import Route
-from . import clock, core, journal, scenarios, tenants, tokens
+from . import clock, core, journal, scenarios, strictness, tenants, tokens
 
 CONTROL_ROUTES: list[Route] = [
     *core.ROUTES,
@@ -14,4 +14,5 @@ CONTROL_ROUTES: list[Route] = [
     *journal.ROUTES,
     *scenarios.ROUTES,
     *CONSOLE_ROUTES,
+    *strictness.ROUTES,
 ]

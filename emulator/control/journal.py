@@ -31,6 +31,7 @@ class RequestPattern:
     path: str | None = None
     status: int | None = None
     org: str | None = None
+    warnings: bool | None = None  # True: only requests with warnings; False: only those without
 
     def compiled_path(self) -> re.Pattern[str] | None:
         if self.path is None:
@@ -51,6 +52,7 @@ class RequestPattern:
                 and (path is None or path.search(entry.path) is not None)
                 and (self.status is None or entry.status == self.status)
                 and (self.org is None or entry.org_id == self.org)
+                and (self.warnings is None or bool(entry.warnings) == self.warnings)
             )
 
         return test
@@ -85,6 +87,17 @@ def _status(value: Any) -> int | None:
         raise UnprocessableEntity(f"status: expected an HTTP status code, got {value!r}.") from None
 
 
+def _flag(name: str, value: str | None) -> bool | None:
+    if value is None:
+        return None
+    if value in ("true", "false"):
+        return value == "true"
+    raise UnprocessableEntity(
+        f"{name}: expected true or false, got {value!r}.",
+        extensions={"errors": [{"pointer": f"#/query/{name}", "detail": "expected true or false"}]},
+    )
+
+
 async def list_requests(ctx: RequestContext) -> Response:
     query = ctx.query
     pattern = RequestPattern(
@@ -92,6 +105,7 @@ async def list_requests(ctx: RequestContext) -> Response:
         query.get("path") or None,
         _status(query.get("status")),
         query.get("org") or None,
+        _flag("warnings", query.get("warnings")),
     )
     test = pattern.matcher()
     return json_response({"items": [entry.to_json() for entry in ctx.state.journal if test(entry)]})

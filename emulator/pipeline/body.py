@@ -1,7 +1,13 @@
-"""Pipeline step 7: read, parse and validate the JSON body a route declares."""
+"""Pipeline step 7: read, parse and validate the JSON body a route declares.
+
+On the API (``lenient=True``), a field the schema does not know is removed and recorded as a warning
+on the context and the journal entry, unless strict mode is on for the caller's organisation; the
+control plane is always strict (a typo in a test's set-up should fail).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -14,6 +20,8 @@ if TYPE_CHECKING:
     from ..context import RequestContext
     from ..validation import Validators
     from . import Next, Step
+
+logger = logging.getLogger("cuadra_emulator")
 
 
 def is_json_type(content_type: str) -> bool:
@@ -34,26 +42,51 @@ def parse_json(raw: bytes) -> Any:
         raise BadRequest(f"Malformed JSON: {exc}.") from None
 
 
-def make_body_step(validators: Validators) -> Step:
+def make_body_step(validators: Validators, *, lenient: bool = False) -> Step:
+    """The body step; ``lenient``: unknown fields are ignored with a warning unless the caller is strict."""
+
     async def body_step(ctx: RequestContext, call_next: Next) -> Response:
         route = ctx.route
         assert route is not None
         if route.body is not None:
-            raw = await ctx.body(route.max_body)
-            if not raw.strip():
-                if not route.body_optional:
-                    raise UnprocessableEntity(
-                        "body: a JSON request body is required.",
-                        extensions={"errors": [{"pointer": "/", "detail": "field required"}]},
-                    )
-                data: Any = {}
-            else:
-                content_type = ctx.headers.get("content-type", "")
-                if not is_json_type(content_type):
-                    raise UnsupportedMediaType(f"Content-Type must be application/json (got {content_type or 'none'}).")
-                data = parse_json(raw)
-            validators.validate(route.body, data)
-            ctx.json = data
+            try:
+                ctx.json = await _read(ctx, route.body, validators, lenient)
+            except UnprocessableEntity as error:
+                if route.invalid_body_status == 400:  # the reference answers 400 here (source feedback)
+                    raise BadRequest(error.detail, extensions=error.extensions) from None
+                raise
         return await call_next(ctx)
 
     return body_step
+
+
+async def _read(ctx: RequestContext, schema: str, validators: Validators, lenient: bool) -> Any:
+    route = ctx.route
+    assert route is not None
+    raw = await ctx.body(route.max_body)
+    if not raw.strip():
+        if not route.body_optional:
+            raise UnprocessableEntity(
+                "body: a JSON request body is required.",
+                extensions={"errors": [{"pointer": "/", "detail": "field required"}]},
+            )
+        return {}
+    content_type = ctx.headers.get("content-type", "")
+    if not is_json_type(content_type):
+        raise UnsupportedMediaType(f"Content-Type must be application/json (got {content_type or 'none'}).")
+    data = parse_json(raw)
+    if validators.is_valid(schema, data):
+        return data
+    if lenient and not ctx.state.strictness.strict_for(ctx.principal.org_id if ctx.principal else None):
+        data, warnings = validators.ignore_unknown(schema, data)
+        if warnings:
+            _warn(ctx, warnings)
+    validators.validate(schema, data)
+    return data
+
+
+def _warn(ctx: RequestContext, warnings: tuple[str, ...]) -> None:
+    ctx.warnings += warnings
+    if ctx.entry is not None:
+        ctx.entry.warnings += warnings
+    logger.warning("%s %s: %s", ctx.method, ctx.path, "; ".join(warnings))

@@ -41,14 +41,14 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     """The API chain and the control-plane chain, outermost step first.
 
     API: cors -> journal -> route -> auth -> rate limit (unless ``rate_limit="off"``) -> idempotency ->
-    scenario rules -> body -> query -> handler. Health and other ``auth=False`` routes skip auth and limits; only
-    idempotent routes get the idempotency step, only routes with a body schema the body step and only
-    routes with declared query parameters the query step.
-    Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> body -> query -> handler (no
-    journal, auth or limits).
+    scenario rules -> body (lenient: unknown fields ignored with a warning) -> query -> handler. Health and
+    other ``auth=False`` routes skip auth and limits; only idempotent routes get the idempotency step, only
+    routes with a body schema the body step and only routes with declared query parameters the query step.
+    Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> body (strict) -> query ->
+    handler (no journal, auth or limits).
     """
     origins = origin_matcher(config.cors_origins)
-    body = Stage("body", make_body_step(validators), _has_body)
+    body = Stage("body", make_body_step(validators, lenient=True), _has_body)
     query = Stage("query", query_step, _has_query)
     api_after = [Stage("auth", auth_step, _needs_auth)]
     if config.rate_limit == "on":
@@ -58,4 +58,5 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     control_before = [Stage("cors", make_cors_step(origins, control))]
     if config.admin_token:
         control_before.append(Stage("admin", make_admin_step(config.admin_token)))
-    return api_chain, Chain(tuple(control_before), (body, query))
+    control_body = Stage("body", make_body_step(validators), _has_body)  # the control plane stays strict
+    return api_chain, Chain(tuple(control_before), (control_body, query))
