@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotFound, UnprocessableEntity
+from ..errors import ApiError, NotFound, UnprocessableEntity
 from ..store import Record, Store
 
 MESSAGE_KIND = "message_feedback"
 SOURCE_KIND = "source_feedback"
 
 
-def require_message(chat: Record, message_id: str) -> Record:
-    """The chat's message ``message_id`` (404 otherwise); only assistant messages can be rated (422)."""
+def require_message(chat: Record, message_id: str, bad_input: type[ApiError] = UnprocessableEntity) -> Record:
+    """The chat's message ``message_id`` (404 otherwise); only assistant messages can be rated
+    (``bad_input``: 422, or 400 for source feedback, whose reference says "400 or 404 on bad input")."""
     messages: list[Record] = chat["messages"]
     for message in messages:
         if message["id"] == message_id:
             if message["role"] != "assistant":
-                raise UnprocessableEntity(
+                raise bad_input(
                     f"message_id: only assistant messages can be rated ({message_id} is a {message['role']} message).",
                     extensions={"errors": [{"pointer": "#/path/message_id", "detail": "not an assistant message"}]},
                 )

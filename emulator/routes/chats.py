@@ -16,6 +16,7 @@ from ..domain import chats as chats_domain
 from ..domain import feedback as feedback_domain
 from ..domain import models as models_domain
 from ..domain import usage as usage_domain
+from ..errors import BadRequest
 from ..pagination import paginate
 from ..params import PAGE, expansions
 from ..responses import json_response, no_content
@@ -148,7 +149,7 @@ async def source_feedback(ctx: RequestContext) -> Response:
     principal = ctx.principal
     assert principal is not None
     chat = _own_chat(ctx)
-    message = feedback_domain.require_message(chat, ctx.path_params["message_id"])
+    message = feedback_domain.require_message(chat, ctx.path_params["message_id"], BadRequest)
     record = feedback_domain.source_feedback(
         ctx.state.store, principal.org_id, chat["id"], message, principal.user_id, ctx.json, now_iso(ctx)
     )
@@ -247,6 +248,7 @@ ROUTES = [
         source_feedback,
         scope="chat:write",
         body="source_feedback",
+        invalid_body_status=400,  # the reference: "400 or 404 on bad input"
         response="source_feedback",
         documented=False,
         summary="Source Feedback",
