@@ -140,15 +140,31 @@ async def test_contract_counters_count_from_one(backend: StateBackend) -> None:
     assert await backend.incr("b") == 1
 
 
+async def test_contract_hash_counters_and_state(backend: StateBackend) -> None:
+    assert await backend.hash_incr("scn", ["org:0", "org:2"], "org:state") == ([1, 1], None)
+    await backend.hash_set("scn", "org:state", "degraded")
+    assert await backend.hash_incr("scn", ["org:2"], "org:state") == ([2], "degraded")
+    assert await backend.hash_incr("scn", [], "other:state") == ([], None)
+    await backend.delete("scn")
+    assert await backend.hash_incr("scn", ["org:2"], "org:state") == ([1], None)
+
+
+async def test_contract_concurrent_hash_increments_never_lose_a_call(backend: StateBackend) -> None:
+    results = await asyncio.gather(*(backend.hash_incr("scn", ["org:0"], "org:state") for _ in range(20)))
+    assert sorted(values[0] for values, _ in results) == list(range(1, 21))
+
+
 async def test_contract_reset_forgets_windows_keys_and_counters(backend: StateBackend) -> None:
     await fill(backend, [(USER, 1)], 1, T0)
     claim = await backend.idem_begin("org:k1", SIG, T0)
     assert isinstance(claim, Proceed)
     await backend.incr("a")
+    await backend.hash_incr("scn", ["org:0"], "org:state")
     await backend.reset()
     assert (await backend.rate_hit([(USER, 1)], T0)).allowed
     assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
     assert await backend.incr("a") == 1
+    assert await backend.hash_incr("scn", ["org:0"], "org:state") == ([1], None)
 
 
 async def test_contract_forget_org_drops_one_organisations_windows_and_keys(backend: StateBackend) -> None:

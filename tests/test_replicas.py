@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -154,3 +155,20 @@ def test_replicas_workers_2_on_redis_share_limits_and_keys(redis_url: str, redis
         assert second.headers["idempotent-replayed"] == "true" and second.content == first.content
     finally:
         server.close()
+
+
+def test_replicas_scenario_rule_calls_3_fires_exactly_once_across_both(
+    redis_url: str, redis_namespace: str, tmp_path: Path
+) -> None:
+    scenario = tmp_path / "third.yaml"
+    scenario.write_text("name: third\nrules:\n  - match: {path: /v1/datasets}\n    when: {calls: [3]}\n    error: 503\n")
+    servers = [_serve(redis_url, redis_namespace, "--scenario", str(scenario)) for _ in range(2)]
+    bases = [next(server)[0] for server in servers]
+    try:
+        httpx.post(f"{bases[0]}/_emulator/reset")
+        with httpx.Client(headers=AUTH) as client:
+            statuses = [client.get(f"{bases[n % 2]}/v1/datasets").status_code for n in range(8)]
+        assert statuses == [200, 200, 503, 200, 200, 200, 200, 200]
+    finally:
+        for server in servers:
+            server.close()

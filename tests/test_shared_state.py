@@ -66,3 +66,47 @@ def test_shared_reset_through_one_app_is_seen_by_the_other(pair: Pair) -> None:
     response = cb.get("/v1/datasets")
     assert response.status_code == 200
     assert response.headers["x-ratelimit-remaining"] == "59"
+
+
+THIRD_CALL = "name: third\nrules:\n  - match: {path: /v1/datasets}\n    when: {calls: [3]}\n    error: 503\n"
+STATEFUL = (
+    "name: breaker\nrules:\n"
+    "  - match: {path: /v1/datasets}\n    when: {calls: [2]}\n    then: {set_state: broken}\n    error: 500\n"
+    "  - match: {path: /v1/datasets}\n    when: {state: broken}\n    error: 502\n"
+)
+FLAKY = "name: flaky\nseed: 3\nrules:\n  - match: {path: /v1/datasets}\n    when: {probability: 0.5}\n    error: 500\n"
+
+
+def activate(client: TestClient, text: str) -> None:
+    response = client.post("/_emulator/scenarios", content=text.encode(), headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 201, response.text
+
+
+def test_shared_scenario_calls_3_fires_once_across_two_apps(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    for client in (ca, cb):
+        activate(client, THIRD_CALL)
+    statuses = [(ca if n % 2 else cb).get("/v1/datasets").status_code for n in range(6)]
+    assert statuses == [200, 200, 503, 200, 200, 200]
+    calls = ca.get("/_emulator/scenarios").json()["active"][0]["organizations"]["org_default"]["calls"]
+    assert list(calls.values()) == [6]  # the shared count, as of the 6th call (served by this app)
+
+
+def test_shared_scenario_state_set_through_one_app_holds_on_the_other(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    for client in (ca, cb):
+        activate(client, STATEFUL)
+    assert [ca.get("/v1/datasets").status_code, cb.get("/v1/datasets").status_code] == [200, 500]
+    assert [ca.get("/v1/datasets").status_code, cb.get("/v1/datasets").status_code] == [502, 502]
+
+
+def test_shared_scenario_probability_does_not_depend_on_which_app_serves(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    for client in (ca, cb):
+        activate(client, FLAKY)
+    alone = [ca.get("/v1/datasets").status_code for _ in range(12)]
+    for client in (ca, cb):
+        activate(client, FLAKY)  # re-activating starts the shared counters over
+    spread = [(ca if n % 3 else cb).get("/v1/datasets").status_code for n in range(12)]
+    assert alone == spread
+    assert set(alone) == {200, 500}

@@ -1,7 +1,8 @@
 """The shared-state backend: what several workers or replicas must agree on, behind one interface.
 
 :class:`StateBackend` covers the state that decides what a client sees when its requests are spread
-over processes: rate-limit windows, Idempotency-Key claims and replays, and named counters. Two
+over processes: rate-limit windows, Idempotency-Key claims and replays, named counters and hashes of
+counters (scenario calls and states per tenant). Two
 implementations keep the same contract (``tests/test_backend_contract.py`` runs one suite on both):
 
 - :class:`~emulator.backend.memory.MemoryBackend` (the default): plain objects in this process;
@@ -52,6 +53,16 @@ class StateBackend(Protocol):
 
     async def incr(self, counter: str) -> int:
         """Add one to a named counter and return the new value (1 on first use)."""
+
+    async def hash_incr(self, key: str, fields: Sequence[str], read: str) -> tuple[list[int], str | None]:
+        """Add one to each of ``fields`` of the hash ``key`` and read the field ``read``, atomically:
+        ``(new values in order, value of read or None)`` (scenario counters and state per tenant)."""
+
+    async def hash_set(self, key: str, field: str, value: str) -> None:
+        """Set one field of the hash ``key``."""
+
+    async def delete(self, key: str) -> None:
+        """Forget the hash or counter ``key``."""
 
     async def reset(self) -> None:
         """Forget everything this backend holds for this emulator (its namespace only)."""

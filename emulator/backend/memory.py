@@ -19,6 +19,7 @@ class MemoryBackend:
         self.org_limiters: dict[str, RateLimiter] = {}
         self.idempotency = IdempotencyCache()
         self.counters: dict[str, int] = {}
+        self.hashes: dict[str, dict[str, str]] = {}
 
     @property
     def shared(self) -> bool:
@@ -54,12 +55,29 @@ class MemoryBackend:
         self.counters[counter] = value
         return value
 
+    async def hash_incr(self, key: str, fields: Sequence[str], read: str) -> tuple[list[int], str | None]:
+        found = self.hashes.setdefault(key, {})
+        values = []
+        for name in fields:
+            value = int(found.get(name, "0")) + 1
+            found[name] = str(value)
+            values.append(value)
+        return values, found.get(read)
+
+    async def hash_set(self, key: str, field: str, value: str) -> None:
+        self.hashes.setdefault(key, {})[field] = value
+
+    async def delete(self, key: str) -> None:
+        self.hashes.pop(key, None)
+        self.counters.pop(key, None)
+
     def clear(self) -> None:
         """Synchronous :meth:`reset` (registered as the state's reset hook)."""
         self.limiter.clear()
         self.org_limiters.clear()
         self.idempotency.clear()
         self.counters.clear()
+        self.hashes.clear()
 
     async def reset(self) -> None:
         self.clear()

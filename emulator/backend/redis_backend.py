@@ -69,7 +69,7 @@ class RedisBackend:
             self._loop = loop
             self._scripts = {
                 name: self._client.register_script(getattr(redis_scripts, name))
-                for name in ("RATE_HIT", "IDEM_BEGIN", "IDEM_COMPLETE", "IDEM_ABANDON")
+                for name in ("RATE_HIT", "IDEM_BEGIN", "IDEM_COMPLETE", "IDEM_ABANDON", "HASH_INCR")
             }
         return self._client
 
@@ -107,6 +107,21 @@ class RedisBackend:
         client = self._redis()
         self.round_trips += 1
         return int(await client.incr(self.key("ctr", counter)))
+
+    async def hash_incr(self, key: str, fields: Sequence[str], read: str) -> tuple[list[int], str | None]:
+        reply = await self._run("HASH_INCR", [self.key("h", key)], [read, *fields])
+        head = reply[0]
+        return [int(value) for value in reply[1:]], (None if head is None else bytes(head).decode())
+
+    async def hash_set(self, key: str, field: str, value: str) -> None:
+        client = self._redis()
+        self.round_trips += 1
+        await client.hset(self.key("h", key), field, value)
+
+    async def delete(self, key: str) -> None:
+        client = self._redis()
+        self.round_trips += 1
+        await client.unlink(self.key("h", key), self.key("ctr", key))
 
     async def reset(self) -> None:
         await self._unlink_matching(self.key("*"))

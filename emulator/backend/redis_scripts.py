@@ -91,3 +91,10 @@ IDEM_ABANDON = """
 if redis.call('HGET', KEYS[1], 'claim') == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+#: KEYS: the hash. ARGV: the field to read, then the fields to increment. Returns ``{read, n1, n2...}``.
+HASH_INCR = """
+local out = {redis.call('HGET', KEYS[1], ARGV[1])}
+for i = 2, #ARGV do out[i] = redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+return out
+"""

@@ -16,6 +16,7 @@ from ..responses import json_response, no_content
 from ..routing import route
 from ..scenarios.loader import available, find_file, load_file, load_text
 from ..scenarios.model import Scenario
+from ..scenarios.shared import shared_key
 from ..yamlsource import SourceError, format_path
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ async def activate(ctx: RequestContext) -> Response:
         except SourceError as exc:
             raise source_problem(exc) from None
     entry = runtime.activate(scenario, "runtime", org)
+    await ctx.state.backend.delete(shared_key(entry))  # its counters start over for every replica too
     return json_response(entry.to_json(), status=201)
 
 

@@ -13,6 +13,7 @@ from ..errors import BadRequest
 from ..scenarios.actions import perform
 from ..scenarios.match import NO_BODY, RequestView
 from ..scenarios.runtime import ANONYMOUS
+from ..scenarios.shared import decide_shared
 from .body import is_json_type, parse_json
 
 if TYPE_CHECKING:
@@ -43,7 +44,11 @@ async def scenario_step(ctx: RequestContext, call_next: Next) -> Response:
     request = RequestView(ctx.method, ctx.path, ctx.headers, ctx.query)
     if runtime.needs_body(request, org_key):
         request = replace(request, json=await _json_for_matching(ctx))
-    decision = runtime.decide(request, org_key)
+    backend = ctx.state.backend
+    if backend.shared:  # several processes: counters and states in the shared backend
+        decision = await decide_shared(runtime, backend, request, org_key)
+    else:
+        decision = runtime.decide(request, org_key)
     if decision is None:
         return await call_next(ctx)
     if ctx.entry is not None:

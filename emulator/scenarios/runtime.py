@@ -149,16 +149,22 @@ class ScenarioRuntime:
             for rule in entry.scenario.rules
         )
 
-    def decide(self, request: RequestView, org_key: str) -> Decision | None:
-        """Count the call on every matching rule of every active scenario, then return the first rule
-        whose ``when`` holds (applying its ``then``), or None for normal handling."""
-        decision: Decision | None = None
+    def matching(self, request: RequestView, org_key: str) -> list[tuple[ActiveScenario, list[Rule]]]:
+        """The active scenarios that concern ``org_key`` with their rules matching ``request``, in order."""
+        found = []
         for entry in self.active:
             if entry.only_org is not None and entry.only_org != org_key:
                 continue
             hits = [rule for rule in entry.scenario.rules if matches(rule.match, request)]
-            if not hits:
-                continue
+            if hits:
+                found.append((entry, hits))
+        return found
+
+    def decide(self, request: RequestView, org_key: str) -> Decision | None:
+        """Count the call on every matching rule of every active scenario, then return the first rule
+        whose ``when`` holds (applying its ``then``), or None for normal handling."""
+        decision: Decision | None = None
+        for entry, hits in self.matching(request, org_key):
             org = entry.org(org_key)
             for rule in hits:
                 org.counts[rule.index] += 1
