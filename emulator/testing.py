@@ -183,6 +183,29 @@ class EmulatorHandle:
             raise AssertionError(f"{method} {path} was called {len(found)} times, expected {times}; journal: {self._summary()}")
         return found
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the emulator accepted but warned about, oldest first (this test's organisation only, when
+        isolated by organisation): ``"POST /v1/datasets: body.extra: unknown field, ignored"``."""
+        params = {"warnings": "true", **({"org": self.org} if self.org else {})}
+        items = _ok(self._control.get("/_emulator/requests", params=params)).json()["items"]
+        return [f"{entry['method']} {entry['path']}: {warning}" for entry in items for warning in entry["warnings"]]
+
+    def assert_no_warnings(self) -> None:
+        """Fail if the emulator warned about any request of this test (e.g. an unknown body field it ignored)."""
+        found = self.warnings
+        if found:
+            raise AssertionError(
+                f"the emulator warned about {len(found)} thing(s) your client sent (production ignores them too; "
+                "@pytest.mark.cuadra(strict=True) makes them fail at once):\n  " + "\n  ".join(found)
+            )
+
+    def strict_requests(self, strict: bool | None = True) -> None:
+        """Answer an unknown body field with a 422 (``False``: ignore it with a warning; ``None``: the server's
+        setting), for this test's organisation on a shared server, else for the whole emulator until its reset."""
+        body: dict[str, Any] = {"strict": strict, **({"org": self.org} if self.org else {})}
+        _ok(self._control.post("/_emulator/strict-requests", json=body))
+
     def _summary(self) -> list[str]:
         return [f"{e['method']} {e['path']} -> {e['status']}" for e in self.requests[-20:]]
 
