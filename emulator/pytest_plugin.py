@@ -32,10 +32,13 @@ if TYPE_CHECKING:  # the engine is imported lazily at run time: loading the plug
 FixtureCache = dict[tuple[Any, int], "FixtureSet"]
 
 MARKER_HELP = (
-    "cuadra(scenario=None, seed=None, clock=None, auth=None, **config): configure the Cuadra emulator for "
-    "this test — activate a scenario (name or YAML text) and/or override Config fields (a test whose "
-    "overrides differ from the session's gets its own server)."
+    "cuadra(scenario=None, seed=None, clock=None, auth=None, strict=None, **config): configure the Cuadra "
+    "emulator for this test — activate a scenario (name or YAML text), strict=True to answer unknown body "
+    "fields with a 422, and/or override Config fields (a test whose overrides differ from the session's "
+    "gets its own server)."
 )
+#: Marker options that are not Config fields.
+_MARKER_ONLY = {"scenario", "strict"}
 DEFAULT_TOKEN = "test-token"
 
 
@@ -64,7 +67,7 @@ def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 def _config_overrides(options: dict[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(Config)}
-    unknown = set(options) - names - {"scenario"}
+    unknown = set(options) - names - _MARKER_ONLY
     if unknown:
         raise pytest.UsageError(f"@pytest.mark.cuadra: unknown option(s) {sorted(unknown)}")
     return {k: v for k, v in options.items() if k in names}
@@ -145,6 +148,8 @@ def cuadra_emulator(
     try:
         if options.get("scenario"):
             handle.use_scenario(options["scenario"])
+        if options.get("strict") is not None:  # per tenant on a shared server: no server of its own needed
+            handle.strict_requests(bool(options["strict"]))
         yield handle
         if handle.app is not None and handle.app.state.server_errors:
             error = handle.app.state.server_errors[0]
@@ -159,7 +164,10 @@ def cuadra_emulator(
 @pytest.fixture
 def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: FixtureCache) -> EmulatorApp:
     """A fresh in-process emulator app (no socket) for fast content-only tests."""
-    overrides = _config_overrides(_marker_options(request))
+    options = _marker_options(request)
+    overrides = _config_overrides(options)
+    if options.get("strict") is not None:
+        overrides["strict_requests"] = bool(options["strict"])
     return _build_app(cuadra_config.with_(**overrides) if overrides else cuadra_config, _cuadra_fixture_cache)
 
 
