@@ -6,6 +6,9 @@ turns any of them into an ``application/problem+json`` response. Nothing else wr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from http import HTTPStatus
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from starlette.responses import Response
@@ -143,11 +146,24 @@ class ServiceUnavailable(ApiError):
     default_detail = "The service is temporarily unavailable."
 
 
-def invalid(pointer: str, detail: str) -> UnprocessableEntity:
-    """The 422 for one bad value: detail ``"<name>: <detail>"`` (name = the pointer's last segment)
-    and ``errors: [{pointer, detail}]``. Raise what it returns."""
-    name = pointer.rstrip("/").rsplit("/", 1)[-1] or "body"
-    return UnprocessableEntity(f"{name}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
+def field_name(pointer: str) -> str:
+    """How a problem detail names the value at ``pointer``: ``/tools/0/type`` -> ``tools.0.type``,
+    ``#/query/limit`` -> ``limit``, ``/`` -> ``body``."""
+    if pointer.startswith("#/"):
+        return pointer.rsplit("/", 1)[-1]
+    return pointer.strip("/").replace("/", ".") or "body"
+
+
+def invalid(pointer: str, detail: str, *, message: str | None = None) -> UnprocessableEntity:
+    """The 422 for one bad value: ``errors: [{pointer, detail}]`` and the detail ``"<field>: <message>"``
+    (``message`` defaults to ``detail``). Raise what it returns."""
+    return unprocessable([{"pointer": pointer, "detail": detail}], message=message)
+
+
+def unprocessable(errors: list[dict[str, Any]], *, message: str | None = None) -> UnprocessableEntity:
+    """The 422 for several bad values (``errors: [{pointer, detail}, ...]``), described by the first."""
+    first = errors[0]
+    return UnprocessableEntity(f"{field_name(first['pointer'])}: {message or first['detail']}", extensions={"errors": errors})
 
 
 def problem_response(error: ApiError) -> Response:
@@ -173,3 +189,27 @@ class OAuthError(ApiError):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.error, "error_description": self.detail}
+
+
+def _by_status() -> dict[int, type[ApiError]]:
+    classes: dict[int, type[ApiError]] = {}
+    for cls in ApiError.__subclasses__():
+        if cls is not OAuthError:  # RFC 6749 body, only for the token endpoint
+            classes.setdefault(cls.status, cls)
+    return classes
+
+
+#: The problem class for each status, derived from the subclasses above (scenarios raise them, the
+#: OpenAPI document takes their titles).
+STATUS_CLASSES: Mapping[int, type[ApiError]] = MappingProxyType(_by_status())
+
+
+def status_title(status: int) -> str:
+    """The problem title for ``status``: its class's title, else the HTTP reason phrase."""
+    cls = STATUS_CLASSES.get(status)
+    if cls is not None:
+        return cls.title
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error" if status >= 400 else "Response"

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .errors import status_title
 from .resources import load_schema
 from .responses import dumps
 
@@ -38,17 +39,6 @@ _TAGS = {
     "sync-configs": "Connectors",
     "sync-jobs": "Connectors",
     "oauth2": "Auth",
-}
-_ERRORS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    413: "Payload Too Large",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
 }
 
 
@@ -210,7 +200,7 @@ def _responses(item: Route, components: _Components, is_chat: bool) -> dict[str,
     if item.path.startswith("/v1/oauth2/"):  # the token endpoint answers RFC 6749 errors, not problems
         problem = {"application/json": {"schema": _OAUTH_ERROR}, **problem}
     for status in sorted(wanted):
-        responses[str(status)] = {"description": _ERRORS.get(status, "Payment Required"), "content": problem}
+        responses[str(status)] = {"description": status_title(status), "content": problem}
     responses["default"] = {"description": "Problem", "content": problem}
     return responses
 

@@ -17,7 +17,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import UnprocessableEntity
+from .errors import unprocessable
 from .resources import load_schema
 
 
@@ -111,6 +111,4 @@ class Validators:
                 pointer = f"{pointer}/{extra[0]}"
                 message = "unknown field"
             problems.append({"pointer": pointer or "/", "detail": message})
-        first = problems[0]
-        field = first["pointer"].lstrip("/").replace("/", ".") or "body"
-        raise UnprocessableEntity(f"{field}: {first['detail']}", extensions={"errors": problems})
+        raise unprocessable(problems)

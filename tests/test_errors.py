@@ -202,3 +202,57 @@ def test_errors_truncated_multipart_is_400(client: TestClient) -> None:
     body = b'--X\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc'
     response = client.post("/v1/files", content=body, headers={"Content-Type": "multipart/form-data; boundary=X"})
     assert_problem(response, 400, "Bad Request")
+
+
+@pytest.mark.parametrize(
+    ("pointer", "detail", "message", "expected"),
+    [
+        pytest.param("/tools/0/type", "bad", None, "tools.0.type: bad", id="body-pointer"),
+        pytest.param("#/query/limit", "must be an integer", None, "limit: must be an integer", id="query"),
+        pytest.param("#/path/message_id", "not yours", "longer words", "message_id: longer words", id="path-message"),
+        pytest.param("/", "field required", "a body is required.", "body: a body is required.", id="root"),
+    ],
+)
+def test_errors_invalid_names_the_field_and_keeps_the_pointer(
+    pointer: str, detail: str, message: str | None, expected: str
+) -> None:
+    from emulator.errors import UnprocessableEntity, invalid
+
+    error = invalid(pointer, detail, message=message)
+    assert isinstance(error, UnprocessableEntity) and error.status_code == 422
+    assert error.detail == expected
+    assert error.extensions == {"errors": [{"pointer": pointer, "detail": detail}]}
+
+
+def test_errors_status_classes_come_from_the_subclasses() -> None:
+    from emulator import errors
+
+    subclasses = [cls for cls in errors.ApiError.__subclasses__() if cls is not errors.OAuthError]
+    assert {cls.status for cls in subclasses} == set(errors.STATUS_CLASSES)
+    assert all(errors.STATUS_CLASSES[cls.status] is cls for cls in subclasses)
+    assert errors.status_title(402) == "Insufficient Credits"
+    assert errors.status_title(502) == "Bad Gateway"  # no class: the HTTP reason phrase
+
+
+def test_errors_openapi_describes_each_error_status_by_its_own_title(client: TestClient) -> None:
+    from emulator.errors import status_title
+
+    doc = client.get("/openapi.json").json()
+    seen = set()
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if status.isdigit() and int(status) >= 400:
+                    assert response["description"] == status_title(int(status)), (status, response["description"])
+                    seen.add(int(status))
+    assert {400, 401, 402, 404, 422, 429} <= seen
+
+
+def test_errors_scripted_error_of_an_unlisted_status_keeps_its_phrase() -> None:
+    import random
+
+    from emulator.scenarios.actions import build_error
+    from emulator.scenarios.model import ErrorAction
+
+    error = build_error(ErrorAction(statuses=(418,)), random.Random(0))
+    assert (error.status_code, error.body()["title"]) == (418, "I'm a Teapot")

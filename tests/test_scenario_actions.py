@@ -207,3 +207,18 @@ def test_scenario_no_active_scenario_leaves_requests_alone(client: TestClient) -
     response = client.get("/v1/models")
     assert response.status_code == 200
     assert client.get("/_emulator/requests").json()["items"][-1]["rule"] is None
+
+
+def test_scenario_actions_stream_keys_are_exactly_the_stream_plan_fields() -> None:
+    """The schema allows only StreamPlan's fields, so a stream action never carries one the plan lacks."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    import emulator.scenarios
+    from emulator.chat.stream import StreamPlan
+
+    schema = json.loads((Path(emulator.scenarios.__file__).parent / "scenario.schema.json").read_text())
+    stream = schema["$defs"]["stream"]
+    assert stream["additionalProperties"] is False
+    assert set(stream["properties"]) == {f.name for f in dataclasses.fields(StreamPlan)}

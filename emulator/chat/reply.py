@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import UnprocessableEntity
+from ..errors import invalid
 from .generate import conversation_rng, reasoning_text, reply_text, split_pieces
 from .structured import checked_instance
 from .tools import build_call, choose_tool, normalize_tools, scripted_calls, validate_tools
@@ -30,11 +30,6 @@ class Reply:
     finish_reason: FinishReason = "stop"
 
 
-def _reject(pointer: str, detail: str) -> None:
-    field_name = pointer.lstrip("/").replace("/", ".")
-    raise UnprocessableEntity(f"{field_name}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
-
-
 def response_schema(response_format: Any) -> tuple[str, Any] | None:
     """``("json_schema", schema)``, ``("json_object", None)`` or None (plain text) for ``responseFormat``.
 
@@ -49,13 +44,13 @@ def response_schema(response_format: Any) -> tuple[str, Any] | None:
     if kind == "json_object":
         return ("json_object", None)
     if kind != "json_schema":
-        _reject("/responseFormat/type", "must be 'json_schema', 'json_object' or 'text'")
+        raise invalid("/responseFormat/type", "must be 'json_schema', 'json_object' or 'text'")
     spec = response_format.get("json_schema")
     if not isinstance(spec, dict):
-        _reject("/responseFormat/json_schema", "required: an object with 'name' and 'schema'")
+        raise invalid("/responseFormat/json_schema", "required: an object with 'name' and 'schema'")
     schema = spec.get("schema")
     if schema is None:
-        _reject("/responseFormat/json_schema/schema", "field required")
+        raise invalid("/responseFormat/json_schema/schema", "field required")
     return ("json_schema", schema)
 
 
@@ -83,7 +78,7 @@ def compose_reply(
     model_id = model["id"]
     tools = normalize_tools(body.get("tools"))
     if tools and not model.get("supportsTools", False):
-        _reject("/tools", f"model {model_id} does not support tool calling (supportsTools is false)")
+        raise invalid("/tools", f"model {model_id} does not support tool calling (supportsTools is false)")
     if tools:
         validate_tools(tools, conversation_rng(seed, model_id, history, salt="tool-check"))
     structured = response_schema(body.get("responseFormat"))

@@ -13,7 +13,7 @@ import math
 import random
 from typing import Any
 
-from ..errors import UnprocessableEntity
+from ..errors import invalid
 
 _WORDS = (
     "alpha",
@@ -121,27 +121,22 @@ def checked_instance(schema: Any, rng: random.Random, pointer: str) -> Any:
     from referencing.exceptions import Unresolvable
 
     if not isinstance(schema, (dict, bool)):
-        _reject(pointer, "must be a JSON Schema object")
+        raise invalid(pointer, "must be a JSON Schema object")
     try:
         Draft202012Validator.check_schema(schema)
         value = instance_for(schema, rng)
         error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
     except SchemaError as exc:
-        _reject(pointer, f"invalid JSON Schema: {exc.message}")
+        raise invalid(pointer, f"invalid JSON Schema: {exc.message}") from None
     except Unresolvable as exc:
-        _reject(pointer, f"unresolvable $ref: {exc}")
+        raise invalid(pointer, f"unresolvable $ref: {exc}") from None
     except RecursionError:
-        _reject(pointer, "the schema nests or refers to itself too deeply")
+        raise invalid(pointer, "the schema nests or refers to itself too deeply") from None
     except _TooLarge as exc:
-        _reject(pointer, str(exc))
+        raise invalid(pointer, str(exc)) from None
     if error is not None:
-        _reject(pointer, f"the emulator cannot generate a value for this schema ({error.message})")
+        raise invalid(pointer, f"the emulator cannot generate a value for this schema ({error.message})")
     return value
-
-
-def _reject(pointer: str, detail: str) -> None:
-    field = pointer.lstrip("/").replace("/", ".")
-    raise UnprocessableEntity(f"{field}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
 
 
 def _type_of(schema: dict[str, Any]) -> str | None:

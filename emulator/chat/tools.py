@@ -8,18 +8,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ..errors import UnprocessableEntity
+from ..errors import invalid
 from .structured import checked_instance
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = {"a", "an", "the", "of", "to", "for", "and", "or", "in", "on", "get", "set", "is", "with", "by"}
 ARGUMENT_FRAGMENT = 12  # characters per streamed ``function.arguments`` fragment
-
-
-def _reject(pointer: str, detail: str) -> None:
-    field = pointer.lstrip("/").replace("/", ".")
-    raise UnprocessableEntity(f"{field}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
 
 
 def normalize_tools(tools: Sequence[Any] | None) -> list[dict[str, Any]]:
@@ -33,15 +28,16 @@ def normalize_tools(tools: Sequence[Any] | None) -> list[dict[str, Any]]:
     for index, tool in enumerate(tools or []):
         pointer = f"/tools/{index}"
         if not isinstance(tool, dict):
-            _reject(pointer, "must be an object")
+            raise invalid(pointer, "must be an object")
         if tool.get("type", "function") != "function":
-            _reject(f"{pointer}/type", "only 'function' tools are supported")
-        spec = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+            raise invalid(f"{pointer}/type", "only 'function' tools are supported")
+        function = tool.get("function")
+        spec: dict[str, Any] = function if isinstance(function, dict) else tool
         name = spec.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
-            _reject(f"{pointer}/function/name", "required: 1-64 letters, digits, '_' or '-'")
+            raise invalid(f"{pointer}/function/name", "required: 1-64 letters, digits, '_' or '-'")
         if name in seen:
-            _reject(f"{pointer}/function/name", f"duplicate tool name {name!r}")
+            raise invalid(f"{pointer}/function/name", f"duplicate tool name {name!r}")
         seen.add(name)
         parameters = spec.get("parameters")
         if parameters is None:
@@ -84,7 +80,7 @@ def choose_tool(tools: list[dict[str, Any]], tool_choice: Any, last_user: str | 
         for tool in tools:
             if tool["name"] == forced:
                 return tool
-        _reject("/toolChoice", f"unknown tool {forced!r}")
+        raise invalid("/toolChoice", f"unknown tool {forced!r}")
     asked = _words(last_user or "")
     for tool in tools:
         if _words(tool["name"].replace("_", " ").replace("-", " ")) & asked:

@@ -10,7 +10,7 @@ from ..domain import artifacts as artifacts_domain
 from ..domain import chats as chats_domain
 from ..domain import models as models_domain
 from ..domain import usage as usage_domain
-from ..errors import UnprocessableEntity
+from ..errors import invalid
 from ..ids import prefixed_id
 from .generate import artifact_text, conversation_rng, count_tokens, title_text
 from .reply import FinishReason, ScriptedReply, compose_reply
@@ -38,11 +38,6 @@ class Turn:
     finish_reason: FinishReason = "stop"
 
 
-def _unprocessable(pointer: str, detail: str) -> UnprocessableEntity:
-    field_name = pointer.lstrip("/").replace("/", ".")
-    return UnprocessableEntity(f"{field_name}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
-
-
 def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
     """Every ``tool`` message must answer a tool call of this chat (stored or earlier in ``new``); 422 otherwise."""
     known = {call.get("id") for m in stored for call in (m.get("toolCalls") or ()) if isinstance(call, dict)}
@@ -52,9 +47,9 @@ def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) 
         elif item["role"] == "tool":
             call_id = item.get("toolCallId")
             if not call_id:
-                raise _unprocessable(f"/messages/{index}/toolCallId", "required when role is 'tool'")
+                raise invalid(f"/messages/{index}/toolCallId", "required when role is 'tool'")
             if call_id not in known:
-                raise _unprocessable(f"/messages/{index}/toolCallId", f"{call_id!r} does not reference a tool call of this chat")
+                raise invalid(f"/messages/{index}/toolCallId", f"{call_id!r} does not reference a tool call of this chat")
 
 
 def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], scripted: ScriptedReply | None = None) -> Turn:
@@ -73,13 +68,10 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
         chat = chats_domain.require_chat(store, org_id, user_id, body["chatId"])
     model_id = body.get("modelId") or (chat["modelId"] if chat else None)
     if not model_id:
-        raise UnprocessableEntity(
-            "modelId: required when chatId is not given.",
-            extensions={"errors": [{"pointer": "/modelId", "detail": "field required"}]},
-        )
+        raise invalid("/modelId", "field required", message="required when chatId is not given.")
     model = models_domain.require_model(store, org_id, model_id)
     if not model.get("enabled", True):
-        raise _unprocessable("/modelId", f"model {model_id} is disabled")
+        raise invalid("/modelId", f"model {model_id} is disabled")
     billing = models_domain.effective(store, model)
     now = isoformat(state.clock_for(org_id).now())
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))

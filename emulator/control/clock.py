@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from ..clock import ManualClock, isoformat, parse_iso
 from ..context import RequestContext
-from ..errors import Conflict, UnprocessableEntity
+from ..errors import Conflict, invalid
 from ..responses import json_response
 from ..routing import route
 
@@ -25,25 +25,21 @@ def clock_out(ctx: RequestContext, org: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _invalid(pointer: str, detail: str) -> UnprocessableEntity:
-    return UnprocessableEntity(f"{pointer}: {detail}", extensions={"errors": [{"pointer": f"/{pointer}", "detail": detail}]})
-
-
 def target_time(body: dict[str, Any], now: float) -> float:
     """The instant ``{"advance": s}`` or ``{"set": iso}`` asks for; a 422 problem if it is not one."""
     if ("advance" in body) == ("set" in body):
-        raise UnprocessableEntity('Give exactly one of "advance" (seconds) or "set" (ISO 8601 timestamp).')
+        raise invalid("/", 'give exactly one of "advance" (seconds) or "set" (ISO 8601 timestamp).')
     if "advance" in body:
         target = now + float(body["advance"])
         if target > MAX_EPOCH:
-            raise _invalid("advance", "moves the clock past 9999-12-31T23:59:59Z")
+            raise invalid("/advance", "moves the clock past 9999-12-31T23:59:59Z")
         return target
     try:
         target = parse_iso(body["set"])
     except (ValueError, OverflowError):
-        raise _invalid("set", f"not an ISO 8601 timestamp: {body['set']!r}") from None
+        raise invalid("/set", f"not an ISO 8601 timestamp: {body['set']!r}") from None
     if not 0 <= target <= MAX_EPOCH:
-        raise _invalid("set", "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
+        raise invalid("/set", "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
     return target
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from ..errors import BadRequest, ExpectationFailed, UnprocessableEntity
+from ..errors import BadRequest, ExpectationFailed, invalid
 from ..pipeline.body import parse_json
 from ..responses import json_response, no_content
 from ..routing import route
@@ -40,7 +40,7 @@ class RequestPattern:
             try:
                 return re.compile(self.path[len("regex:") :])
             except re.error as exc:
-                raise UnprocessableEntity(f"path: invalid regex: {exc}.") from None
+                raise invalid("/path", f"invalid regex: {exc}.") from None
         return compile_path(self.path)
 
     def matcher(self) -> Any:
@@ -84,7 +84,7 @@ def _status(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise UnprocessableEntity(f"status: expected an HTTP status code, got {value!r}.") from None
+        raise invalid("/status", f"expected an HTTP status code, got {value!r}.") from None
 
 
 def _flag(name: str, value: str | None) -> bool | None:
@@ -92,10 +92,7 @@ def _flag(name: str, value: str | None) -> bool | None:
         return None
     if value in ("true", "false"):
         return value == "true"
-    raise UnprocessableEntity(
-        f"{name}: expected true or false, got {value!r}.",
-        extensions={"errors": [{"pointer": f"#/query/{name}", "detail": "expected true or false"}]},
-    )
+    raise invalid(f"#/query/{name}", "expected true or false", message=f"expected true or false, got {value!r}.")
 
 
 async def list_requests(ctx: RequestContext) -> Response:
@@ -118,16 +115,16 @@ async def clear_requests(ctx: RequestContext) -> Response:
 
 def _verify_request(data: Any) -> tuple[RequestPattern, int | None]:
     if not isinstance(data, dict):
-        raise UnprocessableEntity('body: expected an object such as {"method": "POST", "path": "/v1/chats"}.')
+        raise invalid("/", 'expected an object such as {"method": "POST", "path": "/v1/chats"}.')
     unknown = sorted(set(data) - _VERIFY_KEYS)
     if unknown:
-        raise UnprocessableEntity(f"{unknown[0]}: unknown field (expected {', '.join(sorted(_VERIFY_KEYS))}).")
+        raise invalid(f"/{unknown[0]}", f"unknown field (expected {', '.join(sorted(_VERIFY_KEYS))}).")
     for key in ("method", "path", "org"):
         if key in data and not isinstance(data[key], str):
-            raise UnprocessableEntity(f"{key}: expected a string.")
+            raise invalid(f"/{key}", "expected a string.")
     count = data.get("count")
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
-        raise UnprocessableEntity("count: expected a non-negative integer.")
+        raise invalid("/count", "expected a non-negative integer.")
     method = data.get("method")
     return RequestPattern(
         method.upper() if method else None, data.get("path"), _status(data.get("status")), data.get("org")

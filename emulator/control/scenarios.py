@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
+from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType, invalid
 from ..pipeline.body import is_json_type, parse_json
 from ..responses import json_response, no_content
 from ..routing import route
@@ -70,18 +70,18 @@ async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str
         raise UnsupportedMediaType(f"Content-Type must be application/json or application/yaml (got {media}).")
     data = parse_json(raw) if raw.strip() else {}
     if not isinstance(data, dict):
-        raise UnprocessableEntity("body: expected an object with 'name' or 'yaml'.")
+        raise invalid("/", "expected an object with 'name' or 'yaml'.")
     unknown = sorted(set(data) - _ACTIVATE_KEYS)
     if unknown:
-        raise UnprocessableEntity(f"{unknown[0]}: unknown field (expected name, yaml, org).")
+        raise invalid(f"/{unknown[0]}", "unknown field (expected name, yaml, org).")
     org = data.get("org", ctx.query.get("org"))
     if org is not None and not isinstance(org, str):
-        raise UnprocessableEntity("org: expected a string.")
+        raise invalid("/org", "expected a string.")
     if ("name" in data) == ("yaml" in data):
-        raise UnprocessableEntity("body: give exactly one of 'name' (a bundled scenario) or 'yaml' (its text).")
+        raise invalid("/", "give exactly one of 'name' (a bundled scenario) or 'yaml' (its text).")
     value = data.get("name", data.get("yaml"))
     if not isinstance(value, str) or not value.strip():
-        raise UnprocessableEntity(f"{'name' if 'name' in data else 'yaml'}: expected a non-empty string.")
+        raise invalid(f"/{'name' if 'name' in data else 'yaml'}", "expected a non-empty string.")
     if "yaml" in data:
         return _parse_upload(value.encode()), None, org or None
     return None, value, org or None

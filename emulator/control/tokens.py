@@ -7,7 +7,7 @@ from starlette.responses import Response
 from ..auth.tokens import DEFAULT_TTL
 from ..clock import isoformat
 from ..context import RequestContext
-from ..errors import UnprocessableEntity
+from ..errors import invalid
 from ..responses import json_response
 from ..routing import route
 
@@ -28,10 +28,7 @@ async def mint_token(ctx: RequestContext) -> Response:
     scopes = list(ALL_SCOPES) if requested is None else list(dict.fromkeys(requested))  # [] = no scope at all
     expires_in = body.get("expiresIn") or DEFAULT_TTL
     if ctx.state.clock_for(org).now() + expires_in >= LAST_INSTANT:
-        raise UnprocessableEntity(
-            "expiresIn: the token would expire after 9999-12-31T23:59:59Z",
-            extensions={"errors": [{"pointer": "/expiresIn", "detail": "too far in the future"}]},
-        )
+        raise invalid("/expiresIn", "too far in the future", message="the token would expire after 9999-12-31T23:59:59Z")
     token = runtime.mint(user, org, scopes, expires_in)
     expires_at = isoformat(int(ctx.state.clock_for(org).now()) + expires_in)
     return json_response({"token": token, "expiresAt": expires_at, "user": user, "org": org, "scopes": scopes}, status=201)

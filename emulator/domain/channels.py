@@ -6,9 +6,9 @@ A stored channel is the public ``ChannelOut`` plus private keys starting with ``
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
-from ..errors import Conflict, UnprocessableEntity
+from ..errors import Conflict, invalid
 from ..store import Record, Store
 from . import datasets as datasets_domain
 from . import found
@@ -73,19 +73,19 @@ def check_credentials(channel: Record) -> None:
     """The per-type requirements of the create schema, re-checked after a PATCH (422 when broken)."""
     kind = channel["channelType"]
     if kind in ("sms", "whatsapp") and not channel.get("phoneNumber"):
-        _invalid("phoneNumber", f"field required for {kind} channels")
+        raise invalid("/phoneNumber", f"field required for {kind} channels")
     if kind == "telegram" and not channel.get("_botToken"):
-        _invalid("botToken", "field required for telegram channels")
+        raise invalid("/botToken", "field required for telegram channels")
 
 
 def check_references(store: Store, org_id: str, fields: dict[str, Any]) -> None:
     """``modelId`` and ``datasetIds`` must name the organisation's own resources (422 otherwise)."""
     model_id = fields.get("modelId")
     if model_id is not None and models_domain.find_model(store, org_id, model_id) is None:
-        _invalid("modelId", f"unknown model {model_id!r}")
+        raise invalid("/modelId", f"unknown model {model_id!r}")
     for index, dataset_id in enumerate(fields.get("datasetIds") or []):
         if store.get(org_id, datasets_domain.KIND, dataset_id) is None:
-            _invalid(f"datasetIds/{index}", f"unknown dataset {dataset_id!r}")
+            raise invalid(f"/datasetIds/{index}", f"unknown dataset {dataset_id!r}")
 
 
 def transition(channel: Record, action: str, now: str) -> Record:
@@ -116,9 +116,3 @@ def matches(channel: Record, status: str | None, channel_type: str | None) -> bo
 def render(channel: Record) -> dict[str, Any]:
     """``ChannelOut``: the record without its private keys (the bot token is never returned)."""
     return {key: value for key, value in channel.items() if not key.startswith("_")}
-
-
-def _invalid(field: str, detail: str) -> NoReturn:
-    raise UnprocessableEntity(
-        f"{field.replace('/', '.')}: {detail}", extensions={"errors": [{"pointer": f"/{field}", "detail": detail}]}
-    )

@@ -9,11 +9,11 @@ function of the seed and the connection id: the same seed always browses the sam
 from __future__ import annotations
 
 import random
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlencode
 
 from ..clock import isoformat
-from ..errors import Conflict, NotFound, UnprocessableEntity
+from ..errors import Conflict, NotFound, invalid
 from ..lifecycle import Lifecycle, phase
 from ..store import Record, Store
 from . import datasets as datasets_domain
@@ -234,18 +234,14 @@ def check_sync_target(store: Store, org_id: str, tree: dict[str, dict[str, Any]]
     if resource_id is not None:
         node = tree.get(resource_id)
         if node is None:
-            _invalid("remoteResourceId", f"no remote resource {resource_id!r} on this connection")
+            raise invalid("/remoteResourceId", f"no remote resource {resource_id!r} on this connection")
         kind = fields.get("remoteResourceType")
         if kind is not None and kind != node["type"]:
-            _invalid("remoteResourceType", f"{resource_id!r} is a {node['type']}, not a {kind}")
+            raise invalid("/remoteResourceType", f"{resource_id!r} is a {node['type']}, not a {kind}")
     dataset_id = fields.get("targetDatasetId")
     if dataset_id is not None and store.get(org_id, datasets_domain.KIND, dataset_id) is None:
-        _invalid("targetDatasetId", f"unknown dataset {dataset_id!r}")
+        raise invalid("/targetDatasetId", f"unknown dataset {dataset_id!r}")
 
 
 def require_sync_config(store: Store, org_id: str, config_id: str) -> Record:
     return found(store.get(org_id, CONFIG_KIND, config_id), "Sync configuration", config_id)
-
-
-def _invalid(field: str, detail: str) -> NoReturn:
-    raise UnprocessableEntity(f"{field}: {detail}", extensions={"errors": [{"pointer": f"/{field}", "detail": detail}]})

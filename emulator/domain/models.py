@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Forbidden, NotFound, UnprocessableEntity
+from ..errors import Forbidden, NotFound, invalid
 from ..store import Record, Store
 from . import found
 
@@ -93,9 +93,10 @@ def require_model(store: Store, org_id: str, model_id: str) -> Record:
 def require_parent(store: Store, parent_id: str) -> Record:
     parent = find_catalog(store, parent_id)
     if parent is None:
-        raise UnprocessableEntity(
-            f"parentModelId: {parent_id!r} is not a model of the system catalog (GET /v1/models/catalog).",
-            extensions={"errors": [{"pointer": "/parentModelId", "detail": "unknown catalog model"}]},
+        raise invalid(
+            "/parentModelId",
+            "unknown catalog model",
+            message=f"{parent_id!r} is not a model of the system catalog (GET /v1/models/catalog).",
         )
     return parent
 

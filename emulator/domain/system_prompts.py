@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from ..errors import Conflict, Forbidden, NotFound, invalid
 from ..store import Record, Store
 from . import found
 from . import particles as particles_domain
@@ -44,9 +44,10 @@ def prompt_record(
 def association(association_id: str, particle: Record, order: int | None, version_id: str | None) -> dict[str, Any]:
     """A new association; a ``version_id`` that is not a version of ``particle`` is a 422."""
     if version_id is not None and particles_domain.find_version(particle, version_id=version_id) is None:
-        raise UnprocessableEntity(
-            f"particleVersionId: {version_id!r} is not a version of particle {particle['id']}.",
-            extensions={"errors": [{"pointer": "/particleVersionId", "detail": "unknown version of this particle"}]},
+        raise invalid(
+            "/particleVersionId",
+            "unknown version of this particle",
+            message=f"{version_id!r} is not a version of particle {particle['id']}.",
         )
     return {
         "id": association_id,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import BadRequest, UnprocessableEntity, UnsupportedMediaType
+from ..errors import BadRequest, UnprocessableEntity, UnsupportedMediaType, invalid
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -66,10 +66,7 @@ async def _read(ctx: RequestContext, schema: str, validators: Validators, lenien
     raw = await ctx.body(route.max_body)
     if not raw.strip():
         if not route.body_optional:
-            raise UnprocessableEntity(
-                "body: a JSON request body is required.",
-                extensions={"errors": [{"pointer": "/", "detail": "field required"}]},
-            )
+            raise invalid("/", "field required", message="a JSON request body is required.")
         return {}
     content_type = ctx.headers.get("content-type", "")
     if not is_json_type(content_type):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response, StreamingResponse
 
-from ..errors import BadRequest, Conflict, UnprocessableEntity
+from ..errors import BadRequest, Conflict, invalid
 from ..idempotency import (
     InFlight,
     Mismatch,
@@ -126,9 +126,11 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     if isinstance(decision, Replay):
         return replay_response(decision.response)
     if isinstance(decision, Mismatch):
-        raise UnprocessableEntity(
-            f"Idempotency-Key '{key}' was already used for a different request "
-            "(method, path or body differ). Use a new key for a new request."
+        raise invalid(
+            "#/header/Idempotency-Key",
+            "already used for a different request",
+            message=f"'{key}' was already used for a different request (method, path or body differ). "
+            "Use a new key for a new request.",
         )
     if isinstance(decision, InFlight):
         raise Conflict(f"A request with Idempotency-Key '{key}' is still in progress. Retry after it completes.")

@@ -16,7 +16,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from ..context import RequestContext
 from ..domain import files as files_domain
 from ..domain.file_formats import MB, Format, find_format, is_zip, processing_error
-from ..errors import BadRequest, UnprocessableEntity, UnsupportedMediaType
+from ..errors import BadRequest, UnsupportedMediaType, invalid
 from ..ids import prefixed_id
 from ..store import Record
 from .common import now_iso
@@ -36,10 +36,6 @@ class Upload:
     content: bytes
     resource_type: str | None
     resource_id: str | None
-
-
-def _invalid(pointer: str, detail: str) -> UnprocessableEntity:
-    return UnprocessableEntity(f"{pointer.strip('/')}: {detail}", extensions={"errors": [{"pointer": pointer, "detail": detail}]})
 
 
 async def read_upload(ctx: RequestContext) -> Upload:
@@ -64,9 +60,9 @@ async def read_upload(ctx: RequestContext) -> Upload:
     try:
         part = form.get("file")
         if not isinstance(part, UploadFile):
-            raise _invalid("/file", "field required (a file part named 'file')")
+            raise invalid("/file", "field required (a file part named 'file')")
         if not part.filename:
-            raise _invalid("/file", "the file part needs a filename")
+            raise invalid("/file", "the file part needs a filename")
         content = await part.read()
         fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
     finally:
@@ -91,13 +87,13 @@ def resource_ref(
     if resource_type is None and resource_id is None and upload:
         return None
     if resource_type is None:
-        raise _invalid("/resource_type", "field required")
+        raise invalid("/resource_type", "field required")
     if resource_id is None:
-        raise _invalid("/resource_id", "field required")
+        raise invalid("/resource_id", "field required")
     if upload and resource_type not in UPLOAD_RESOURCE_TYPES:
-        raise _invalid("/resource_type", f"must be one of {', '.join(UPLOAD_RESOURCE_TYPES)}")
+        raise invalid("/resource_type", f"must be one of {', '.join(UPLOAD_RESOURCE_TYPES)}")
     if len(resource_type) > 64 or not resource_type.replace("_", "").isalnum():
-        raise _invalid("/resource_type", "must be a resource type such as chat or dataset")
+        raise invalid("/resource_type", "must be a resource type such as chat or dataset")
     files_domain.require_resource(ctx.state.store, ctx.org_id, resource_type, resource_id)
     return resource_type, resource_id
 
@@ -158,7 +154,7 @@ def expand_archive(ctx: RequestContext, upload: Upload, ref: tuple[str, str] | N
         archive = zipfile.ZipFile(io.BytesIO(upload.content))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError) as exc:
-        raise _invalid("/file", f"not a readable ZIP archive ({exc})") from None
+        raise invalid("/file", f"not a readable ZIP archive ({exc})") from None
     created: list[Record] = []
     skipped: list[dict[str, str]] = []
     for info in entries:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from ..context import RequestContext
 from ..domain import files as files_domain
 from ..domain.file_formats import MAX_UPLOAD_BODY, require_format
-from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
+from ..errors import BadRequest, NotFound, UnsupportedMediaType, invalid
 from ..pagination import paginate
 from ..params import PAGE, Param, expansions
 from ..pipeline.body import parse_json
@@ -116,10 +116,7 @@ async def _association_fields(ctx: RequestContext) -> tuple[str | None, str | No
     elif media == "application/json" or media.endswith("+json"):
         fields = parse_json(raw)
         if not isinstance(fields, dict):
-            raise UnprocessableEntity(
-                "body: must be an object",
-                extensions={"errors": [{"pointer": "/", "detail": "must be an object"}]},
-            )
+            raise invalid("/", "must be an object")
     else:
         raise UnsupportedMediaType(
             f"Content-Type must be application/x-www-form-urlencoded or application/json (got {media or 'none'})."
@@ -134,10 +131,7 @@ async def _association_fields(ctx: RequestContext) -> tuple[str | None, str | No
 def _text(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value or None
-    raise UnprocessableEntity(
-        f"{name}: must be a string",
-        extensions={"errors": [{"pointer": f"/{name}", "detail": "must be a string"}]},
-    )
+    raise invalid(f"/{name}", "must be a string")
 
 
 async def associate_file(ctx: RequestContext) -> Response:

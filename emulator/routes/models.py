@@ -8,7 +8,7 @@ from ..context import RequestContext
 from ..domain import datasets as datasets_domain
 from ..domain import model_datasets as links_domain
 from ..domain import models as models_domain
-from ..errors import Conflict, NotFound, UnprocessableEntity
+from ..errors import Conflict, NotFound, invalid
 from ..ids import uuid_id
 from ..pagination import paginate
 from ..params import PAGE, expansions
@@ -90,9 +90,7 @@ def _check_link_fields(ctx: RequestContext, fields: dict[str, object], pointer: 
         and datasets_domain.find_snapshot(ctx.state.store, ctx.org_id, dataset_id, str(snapshot_id)) is None
     ):
         detail = f"{snapshot_id!r} is not a snapshot of dataset {dataset_id}"
-        raise UnprocessableEntity(
-            f"datasetSnapshotId: {detail}", extensions={"errors": [{"pointer": f"{pointer}/datasetSnapshotId", "detail": detail}]}
-        )
+        raise invalid(f"{pointer}/datasetSnapshotId", detail, message=detail)
 
 
 async def list_model_datasets(ctx: RequestContext) -> Response:

@@ -5,48 +5,26 @@ renderer writes every problem body."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-import logging
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
 from .. import errors
 from ..responses import dumps
-from .model import DelayAction, ErrorAction, FaultAction, ReplyAction, RespondAction, StreamAction
+from .model import DelayAction, ErrorAction, FaultAction, FaultKind, ReplyAction, RespondAction, StreamAction
 
 if TYPE_CHECKING:
     import random
 
     from starlette.types import Receive
 
+    from ..chat.stream import StreamPlan
     from ..context import RequestContext
     from ..pipeline import Next
     from .runtime import Decision
 
-logger = logging.getLogger("cuadra_emulator.scenarios")
 
-_CLASSES: dict[int, type[errors.ApiError]] = {
-    cls.status: cls
-    for cls in (
-        errors.BadRequest,
-        errors.Unauthorized,
-        errors.InsufficientCredits,
-        errors.Forbidden,
-        errors.NotFound,
-        errors.MethodNotAllowed,
-        errors.Conflict,
-        errors.PayloadTooLarge,
-        errors.UnsupportedMediaType,
-        errors.ExpectationFailed,
-        errors.UnprocessableEntity,
-        errors.TooManyRequests,
-        errors.InternalError,
-        errors.ServiceUnavailable,
-    )
-}
 _DEFAULT_DETAILS = {
     502: "The upstream model provider returned an invalid response.",
     504: "The upstream model provider did not answer in time.",
@@ -68,12 +46,12 @@ def build_error(action: ErrorAction, rng: random.Random) -> errors.ApiError:
         if status == 429:
             headers.setdefault("X-RateLimit-Remaining", "0")
             detail = detail or f"Rate limit exceeded. Retry after {retry_after} seconds."
-    cls = _CLASSES.get(status)
+    cls = errors.STATUS_CLASSES.get(status)
     if cls is not None:
         error = cls(detail, title=action.title)
         error.headers.update(headers)
         return error
-    phrase = _phrase(status)
+    phrase = errors.status_title(status)
     return errors.ApiError(
         detail or _DEFAULT_DETAILS.get(status, f"{phrase}."), status=status, title=action.title or phrase, headers=headers
     )
@@ -86,9 +64,9 @@ def literal_response(action: RespondAction) -> Response:
         problem = dict(action.problem)
         title = problem.pop("title", None)
         detail = problem.pop("detail", None)
-        cls = _CLASSES.get(action.status, errors.ApiError)
+        cls = errors.STATUS_CLASSES.get(action.status, errors.ApiError)
         error = cls(
-            detail, status=action.status, title=title or _phrase(action.status), headers=headers, extensions=problem
+            detail, status=action.status, title=title or errors.status_title(action.status), headers=headers, extensions=problem
         )  # a "type" member overrides about:blank in place
         return errors.problem_response(error)
     body = action.body
@@ -102,13 +80,6 @@ def literal_response(action: RespondAction) -> Response:
             media_type=action.content_type or "text/plain; charset=utf-8",
         )
     return Response(dumps(body), status_code=action.status, headers=headers, media_type=action.content_type or "application/json")
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error" if status >= 400 else "Response"
 
 
 def deep_merge(base: Any, patch: Any) -> Any:
@@ -131,27 +102,19 @@ def merged_response(response: Response, patch: dict[str, Any]) -> Response:
     return Response(dumps(data), status_code=response.status_code, headers=headers, media_type=media)
 
 
-def stream_plan(options: dict[str, Any], default_interval: float) -> Any:
-    """A :class:`~emulator.chat.stream.StreamPlan` with the options this build's StreamPlan supports."""
+def stream_plan(options: dict[str, Any], default_interval: float) -> StreamPlan:
+    """The :class:`~emulator.chat.stream.StreamPlan` of a ``stream:`` action (its keys are the plan's
+    fields: the scenario schema allows no other), paced at ``default_interval`` unless it says otherwise."""
     from ..chat.stream import StreamPlan
 
-    supported = {f.name for f in dataclasses.fields(StreamPlan)}
-    values: dict[str, Any] = {"first_token_delay": default_interval, "token_interval": default_interval}
-    values.update(options)
-    missing = sorted(set(values) - supported)
-    if missing:
-        logger.warning("stream options not supported by this build, ignored: %s", ", ".join(missing))
-    return StreamPlan(**{k: v for k, v in values.items() if k in supported})
+    return StreamPlan(**{"first_token_delay": default_interval, "token_interval": default_interval, **options})
 
 
-def fault(kind: str) -> Response:
+def fault(kind: FaultKind) -> Response:
     """The connection fault ``kind`` (``reset``/``close``/``garbage``) from :mod:`emulator.faults`."""
-    try:
-        from ..faults import fault_response
-    except ImportError:
-        raise errors.InternalError(f"fault '{kind}' is not available in this build.") from None
-    response: Response = fault_response(kind)  # type: ignore[arg-type]
-    return response
+    from ..faults import fault_response
+
+    return fault_response(kind)
 
 
 async def _disconnected(receive: Receive) -> None:

@@ -3,7 +3,6 @@ cannot express (durations, regexes, states, action combinations). Errors name fi
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from pathlib import Path
@@ -198,9 +197,8 @@ class _Compiler:
         """Let :class:`~emulator.chat.stream.StreamPlan` judge the combination (codes, one fault...)."""
         from ..chat.stream import StreamPlan
 
-        supported = {f.name for f in dataclasses.fields(StreamPlan)}
         try:
-            StreamPlan(**{k: v for k, v in options.items() if k in supported})
+            StreamPlan(**options)
         except (ValueError, TypeError) as exc:
             key, _, message = str(exc).partition(": ")
             if key in options and message:
