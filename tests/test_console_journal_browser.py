@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -23,3 +25,63 @@ def test_console_journal_shows_outside_request_within_one_second(console_factory
     assert time.monotonic() - sent < 1.0
     expect(row.locator("td.status")).to_have_text("200")
     expect(row.locator("td.tenant")).to_have_text("org_default")
+
+
+def test_console_journal_filters_by_method_path_status_and_tenant(console_factory: Callable[..., Console]) -> None:
+    console = console_factory()
+    page = console.open("journal")
+    expect(page.locator("#journal")).to_have_attribute("data-live", "true")
+    httpx.get(f"{console.url}/v1/models", headers=AUTH)
+    httpx.get(f"{console.url}/v1/chats/nope", headers=AUTH)
+    httpx.post(f"{console.url}/v1/datasets", headers={"Authorization": "Bearer other-org-token"}, json={"name": "x"})
+    rows = page.locator("#journal-rows tr")
+    expect(rows).to_have_count(3)
+    page.select_option("#journal-filters select[name=method]", "POST")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td.tenant")).to_have_text("org_other")
+    page.select_option("#journal-filters select[name=method]", "")
+    page.fill("#journal-filters input[name=status]", "4xx")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td.path")).to_have_text("/v1/chats/nope")
+    page.fill("#journal-filters input[name=status]", "")
+    page.fill("#journal-filters input[name=tenant]", "org_default")
+    expect(rows).to_have_count(2)
+    page.fill("#journal-filters input[name=path]", "/v1/models")
+    expect(rows).to_have_count(1)
+
+
+def test_console_journal_detail_highlights_problem_and_copies_as_curl(console_factory: Callable[..., Console]) -> None:
+    console = console_factory()
+    page = console.open("journal")
+    expect(page.locator("#journal")).to_have_attribute("data-live", "true")
+    httpx.post(f"{console.url}/v1/datasets", headers=AUTH, json={"name": 5})
+    row = page.locator("#journal-rows tr").first
+    row.focus()
+    row.press("Enter")  # keyboard: focus a row, Enter opens it
+    detail = page.locator("#journal-detail")
+    expect(detail.locator("pre.problem")).to_contain_text("name: 5 is not of type 'string'")
+    curl = detail.locator("pre.curl").inner_text()
+    assert curl.startswith(f"curl -X POST '{console.url}/v1/datasets'")
+    assert "-H 'authorization: Bearer test-token'" in curl
+    assert """--data-raw '{"name":5}'""" in curl
+    replay = subprocess.run(shlex.split(curl) + ["-s", "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=10)
+    assert replay.stdout == "422"
+
+
+def test_console_journal_detail_lists_stream_events_and_where_a_cut_ended_it(console_factory: Callable[..., Console]) -> None:
+    console = console_factory(scenarios=("stream-cut",))
+    page = console.open("journal")
+    expect(page.locator("#journal")).to_have_attribute("data-live", "true")
+    body = {"modelId": "0b6c7a52-5d4e-4c1f-9a57-2f4b8e1d6a01", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
+    with httpx.stream("POST", f"{console.url}/v1/chats", headers=AUTH, json=body) as response:
+        try:
+            response.read()
+        except httpx.HTTPError:
+            pass  # the cut breaks the chunked body, as it should
+    row = page.locator("#journal-rows tr", has_text="/v1/chats").first
+    expect(row.locator("td.rule")).to_contain_text("cut")
+    row.click()
+    detail = page.locator("#journal-detail")
+    expect(detail.locator(".event-list li")).not_to_have_count(0)
+    expect(detail.locator(".cut")).to_contain_text("ended here without [DONE]")
+    assert "[DONE]" not in detail.locator(".event-list").inner_text()

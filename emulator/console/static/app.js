@@ -5,16 +5,19 @@ import { startJournal } from "./journal.js";
 import { startScenarios } from "./scenarios.js";
 import { startClock } from "./clock.js";
 import { startTokens } from "./tokens.js";
+import { startTryit } from "./tryit.js";
 import { loadSpec } from "./spec.js";
 
 const panels = {
   scenarios: startScenarios,
   clock: startClock,
   tokens: startTokens,
+  tryit: startTryit,
 };
 const started = new Set();
 
 function show(name) {
+  name = name.split("?")[0];
   if (!document.getElementById(name) || !document.getElementById(`tab-${name}`)) name = "journal";
   for (const tab of document.querySelectorAll("[role=tab]")) {
     const selected = tab.dataset.panel === name;
