@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import subprocess
 import time
@@ -64,7 +65,9 @@ def test_console_journal_detail_highlights_problem_and_copies_as_curl(console_fa
     assert curl.startswith(f"curl -X POST '{console.url}/v1/datasets'")
     assert "-H 'authorization: Bearer test-token'" in curl
     assert """--data-raw '{"name":5}'""" in curl
-    replay = subprocess.run(shlex.split(curl) + ["-s", "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=10)
+    replay = subprocess.run(
+        shlex.split(curl) + ["-s", "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=10
+    )
     assert replay.stdout == "422"
 
 
@@ -73,11 +76,11 @@ def test_console_journal_detail_lists_stream_events_and_where_a_cut_ended_it(con
     page = console.open("journal")
     expect(page.locator("#journal")).to_have_attribute("data-live", "true")
     body = {"modelId": "0b6c7a52-5d4e-4c1f-9a57-2f4b8e1d6a01", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
-    with httpx.stream("POST", f"{console.url}/v1/chats", headers=AUTH, json=body) as response:
-        try:
-            response.read()
-        except httpx.HTTPError:
-            pass  # the cut breaks the chunked body, as it should
+    with (
+        httpx.stream("POST", f"{console.url}/v1/chats", headers=AUTH, json=body) as response,
+        contextlib.suppress(httpx.HTTPError),
+    ):
+        response.read()  # the cut breaks the chunked body, as it should
     row = page.locator("#journal-rows tr", has_text="/v1/chats").first
     expect(row.locator("td.rule")).to_contain_text("cut")
     row.click()
