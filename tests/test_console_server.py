@@ -188,3 +188,9 @@ def test_console_scenario_source_is_the_file_text(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("application/yaml")
     assert response.text.startswith("name: rate-limited")
     assert client.get("/_emulator/scenarios/no-such/source").status_code == 404
+
+
+def test_console_reads_the_openapi_document_from_the_control_plane(client: TestClient) -> None:
+    assert client.get("/_emulator/openapi.json").json() == client.get("/openapi.json").json()
+    paths = [item["path"] for item in client.get("/_emulator/requests").json()["items"]]
+    assert paths == ["/openapi.json"]  # the console's read is not in the journal

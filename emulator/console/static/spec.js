@@ -1,13 +1,13 @@
-// The served OpenAPI document (/openapi.json), loaded once: operations for "Try it" and the
+// The served OpenAPI document (/openapi.json, read from its control-plane twin so the console's own
+// reads stay out of the journal), loaded once: operations for "Try it" and the
 // reference, the scopes the API knows, and which control-plane endpoints this emulator has.
+import { control } from "./api.js";
 
 let doc = null;
 let loading = null;
 
 export function loadSpec() {
-  loading ||= fetch("/openapi.json", { headers: { Accept: "application/json" } })
-    .then((response) => response.json())
-    .then((data) => { doc = data; return data; });
+  loading ||= control("GET", "/_emulator/openapi.json").then((answer) => { doc = answer.data; return doc; });
   return loading;
 }
 
