@@ -65,8 +65,10 @@ def scope_for(call: Call) -> dict[str, Any]:
     }
 
 
-async def asgi_call(app: Any, call: Call) -> tuple[int, dict[str, str], bytes]:
-    """One request straight into ``app``; returns status, headers and the whole body."""
+async def asgi_call(
+    app: Any, call: Call, extra_headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> tuple[int, dict[str, str], bytes]:
+    """One request straight into ``app`` (plus ``extra_headers``); returns status, headers and the whole body."""
     delivered = False
     status = 0
     headers: dict[str, str] = {}
@@ -89,7 +91,9 @@ async def asgi_call(app: Any, call: Call) -> tuple[int, dict[str, str], bytes]:
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope_for(call), receive, send)
+    scope = scope_for(call)
+    scope["headers"] += extra_headers
+    await app(scope, receive, send)
     never.cancel()
     return status, headers, b"".join(chunks)
 

@@ -66,7 +66,14 @@ class Verdict:
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """:meth:`headers` pre-encoded for appending to a response's ``raw_headers`` (no lookups)."""
-        return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers().items()]
+        out = [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset),
+        ]
+        if not self.allowed:
+            out.append((b"retry-after", b"%d" % self.retry_after))
+        return out
 
 
 def ceil_seconds(seconds: float) -> int:

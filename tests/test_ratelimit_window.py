@@ -90,6 +90,8 @@ def test_verdict_headers() -> None:
         "X-RateLimit-Reset": "60",
     }
     assert Verdict(False, 60, 0, 7, 7).headers()["Retry-After"] == "7"
+    for verdict in (Verdict(True, 60, 59, 60), Verdict(False, 60, 0, 7, 7)):
+        assert verdict.raw_headers() == [(k.lower().encode(), v.encode()) for k, v in verdict.headers().items()]
 
 
 def test_limiter_forgets_idle_buckets() -> None:
