@@ -32,7 +32,6 @@ def build_config(**options: Any) -> Config:
         clock=options.get("clock", "system"),
         auth=options.get("auth", "strict"),
         log_level=options.get("log_level", "warning"),
-        # --- build_config: feature options (one block per feature) ---
         scenarios=tuple(options.get("scenario") or ()),
         scenarios_dir=Path(options["scenarios_dir"]) if options.get("scenarios_dir") else None,
         admin_token=options.get("admin_token") or None,
@@ -123,7 +122,6 @@ def main() -> None:
     show_default=True,
     envvar="EMULATOR_LOG_LEVEL",
 )
-# --- serve options: feature flags (one block per feature) ---
 @click.option(
     "--scenario",
     "scenario",
@@ -289,7 +287,6 @@ def console_url(config: Config) -> str:
     return f"http://{host}:{config.port}/_emulator/console/"
 
 
-# --- scenarios feature: subcommands ---
 def _split_commas(values: tuple[str, ...] | None) -> tuple[str, ...]:
     """``--scenario a --scenario b,c`` (and ``EMULATOR_SCENARIOS=a,b``) -> ``("a", "b", "c")``."""
     return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())

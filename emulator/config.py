@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -29,28 +29,22 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     strict_requests: bool = False  # True: an unknown body field is a 422 (default: ignored, with a journal warning)
     stream_token_interval: float = 0.0  # seconds between stream deltas; 0 = no pacing
-    # --- auth, tokens, CORS (auth feature) ---
     jwt_leeway: float = 30.0  # seconds of clock skew tolerated on a JWT's exp/iat
     cors_origins: tuple[str, ...] = ()  # allowed browser origins ("*" = any); empty: any localhost origin
-    # --- idempotency and rate limits (limits feature) ---
     rate_limit: Literal["on", "off"] = "on"  # off: no 429s and no X-RateLimit-* headers
     rate_limit_per_user: int | None = None  # requests/minute; None: the documented 60 (fixtures win)
     rate_limit_per_org: int | None = None  # requests/minute; None: the documented 300 (fixtures win)
-    # --- scenarios and control plane (scenarios feature) ---
     scenarios: tuple[str, ...] = ()  # names or YAML files activated at start-up (kept across resets)
     scenarios_dir: Path | None = None  # looked up before the bundled scenarios/ folder
     admin_token: str | None = None  # when set, /_emulator/* requires Authorization: Bearer <admin token>
     watch_scenarios: bool = False  # reload changed scenario files (mtime polling)
     watch_interval: float = 1.0  # seconds between polls
-    # --- resources: files, connectors (surface features) ---
     connection_activation: str = "polls:1"  # OAuth connection turns active: immediate | polls:N | seconds:T
     sync_processing: str = "polls:2"  # sync job queued -> running -> completed: immediate | polls:N | seconds:T
     file_processing: str = "immediate"  # file lifecycle: immediate | polls:N | seconds:T
-    # --- shared state (scale out: emulator/backend/) ---
     state: str = "memory"  # memory | redis://host:port/db (shared by every worker and replica)
     state_namespace: str = "cuadra-emulator"  # key prefix in Redis: emulators sharing one Redis stay apart
     workers: int = 1  # uvicorn worker processes for `serve`; more than one requires a shared state
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def with_(self, **changes: object) -> Config:
         """Return a copy with ``changes`` applied."""

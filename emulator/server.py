@@ -96,7 +96,6 @@ class LiveServer:
         self._server = uvicorn.Server(config)
         # no signal handlers to remove: uvicorn only installs them in the main thread
         self._thread = threading.Thread(target=self._run, name="cuadra-emulator", daemon=True)
-        self._ready = threading.Event()
 
     @property
     def url(self) -> str:

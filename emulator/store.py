@@ -165,6 +165,3 @@ class Store:
     def remove(self, org_id: str, kind: str, record_id: str) -> Record | None:
         col = self._collections.get((org_id, kind))
         return None if col is None else col.remove(record_id)
-
-    def size(self) -> int:
-        return sum(len(col) for col in self._collections.values())

@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import SUPPORT_BOT, chat_body
-from tests.surface1_helpers import OTHER, link, stream, upload
+from tests.resource_helpers import OTHER, link, stream, upload
 
 
 def _chat(client: TestClient, text: str = "How do I reset my password quickly?", **extra) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.conftest import SUPPORT_BOT, chat_body
-from tests.surface1_helpers import CLAUDE_SONNET, RESEARCH_ANALYST, custom_model, stream
+from tests.resource_helpers import CLAUDE_SONNET, RESEARCH_ANALYST, custom_model, stream
 
 
 def _body(text: str = "Plan a migration", model: str = RESEARCH_ANALYST, **extra) -> dict:

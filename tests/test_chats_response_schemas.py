@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from emulator.routes import API_ROUTES
 from tests.conftest import SUPPORT_BOT, chat_body
-from tests.surface1_helpers import WEATHER_TOOL, assert_schema, link, upload
+from tests.resource_helpers import WEATHER_TOOL, assert_schema, link, upload
 
 
 def _route_response(method: str, path: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import SUPPORT_BOT, chat_body
-from tests.surface1_helpers import OTHER, link, upload
+from tests.resource_helpers import OTHER, link, upload
 
 PROBLEM = "application/problem+json"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.conftest import AUTH, SUPPORT_BOT, chat_body
-from tests.surface1_helpers import link, stream, upload
+from tests.resource_helpers import link, stream, upload
 
 
 def _dataset(client: TestClient, name: str = "Policies") -> str:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from emulator.chat.structured import checked_instance, instance_for
 from emulator.errors import UnprocessableEntity
 from tests.conftest import chat_body
-from tests.surface1_helpers import stream
+from tests.resource_helpers import stream
 
 PRODUCT = {
     "type": "object",

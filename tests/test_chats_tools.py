@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from emulator.chat.reply import ScriptedReply
 from emulator.chat.turn import run_turn
 from tests.conftest import SUPPORT_BOT, chat_body
-from tests.surface1_helpers import MISTRAL_SMALL, WEATHER_TOOL, stream
+from tests.resource_helpers import MISTRAL_SMALL, WEATHER_TOOL, stream
 
 SEARCH_TOOL = {
     "name": "search_docs",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.conftest import SUPPORT_BOT
-from tests.surface1_helpers import OTHER, upload
+from tests.resource_helpers import OTHER, upload
 
 
 def test_datasets_round_trip(client: TestClient) -> None:

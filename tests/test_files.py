@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.domain import files as files_domain
-from tests.surface2_helpers import assert_matches
+from tests.schema_helpers import assert_matches
 
 MB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

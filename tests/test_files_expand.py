@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from starlette.testclient import TestClient
 
-from tests.surface2_helpers import assert_matches
+from tests.schema_helpers import assert_matches
 
 
 def make_zip(entries: dict[str, bytes]) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import SUPPORT_BOT, chat_body
-from tests.surface1_helpers import CLAUDE_SONNET, GPT_4O, MISTRAL_SMALL, OTHER, custom_model
+from tests.resource_helpers import CLAUDE_SONNET, GPT_4O, MISTRAL_SMALL, OTHER, custom_model
 
 
 def test_models_round_trip(client: TestClient) -> None:

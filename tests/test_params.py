@@ -12,7 +12,7 @@ from emulator.errors import UnprocessableEntity
 from emulator.params import CURSOR, Param, Params, QueryParams, expansions, limit
 from emulator.routes import API_ROUTES
 from tests.conftest import chat_body
-from tests.surface1_helpers import GPT_4O, upload
+from tests.resource_helpers import GPT_4O, upload
 
 COLOR = Param("color", enum=("red", "blue"))
 FLAG = Param("flag", "boolean", default=True)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.surface2_helpers import assert_matches
+from tests.schema_helpers import assert_matches
 
 
 def particle(client: TestClient, category: str, content: str, **extra: Any) -> str:

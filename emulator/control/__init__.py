@@ -1,4 +1,4 @@
-"""The control plane under ``/_emulator``: health and reset (scenarios, journal and clock join later)."""
+"""The control plane under ``/_emulator``: health, reset, tenants, clock, tokens, journal, scenarios, strictness, console."""
 
 from __future__ import annotations
 

@@ -21,8 +21,6 @@ from . import found
 
 KIND = "connections"
 CONFIG_KIND = "sync_configs"
-CONNECTORS = ("google_drive", "notion")
-FREQUENCIES = ("manual", "daily", "weekly")
 STATE_TOKEN_TTL = 600.0  # seconds an authorizationUrl's state token stays valid (expiresAt)
 _AUTHORIZE = {
     "google_drive": "https://accounts.google.com/o/oauth2/v2/auth",

@@ -1,4 +1,4 @@
-"""Helpers for the chats-extras / models / datasets tests (surface part 1)."""
+"""Helpers for the chats, models, datasets and files tests: model ids, uploads, links, streams."""
 
 from __future__ import annotations
 
