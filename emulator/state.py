@@ -16,6 +16,7 @@ from .backend.memory import MemoryBackend
 from .clock import Clock, ManualClock, SystemClock
 from .config import Config
 from .console.feed import JournalFeed
+from .domain import billing
 from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
@@ -33,11 +34,13 @@ if TYPE_CHECKING:
 __all__ = ["ORG_KIND", "EmulatorState", "build_baseline"]
 
 
-def build_baseline(fixtures: FixtureSet) -> Store:
-    """The store as fixtures describe it; every reset starts from a clone of this."""
+def build_baseline(fixtures: FixtureSet, now: float) -> Store:
+    """The store as fixtures describe it at ``now`` (each organisation's ``credits.used`` belongs to the
+    billing period containing ``now``); every reset starts from a clone of this."""
     store = Store()
     for org_id, org in fixtures.organizations.items():
         store.insert(models_domain.SYSTEM_ORG, ORG_KIND, org_id, org)
+        store.insert(org_id, billing.KIND, billing.BALANCE_ID, billing.open_balance(org, billing.org_period(org, now).start))
     for entry in fixtures.catalog:
         store.insert(models_domain.SYSTEM_ORG, models_domain.KIND, entry["id"], models_domain.catalog_record(entry, FIXTURE_TIME))
     for entry in fixtures.models:
@@ -59,7 +62,7 @@ class EmulatorState:
         self.fixtures = fixtures if fixtures is not None else load_fixtures(config.fixtures_dir, config.seed)
         self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
         self.secret = hashlib.sha256(f"cuadra-emulator:{config.seed}".encode()).digest()
-        self.baseline = build_baseline(self.fixtures)
+        self.baseline = build_baseline(self.fixtures, self.clock.now())
         self.journal = Journal(config.journal_size)
         #: Open web consoles the journal pushes to (see emulator/console/feed.py).
         self.feed = JournalFeed()

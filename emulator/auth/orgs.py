@@ -13,12 +13,10 @@ DEFAULT_CREDITS = {"limit": 50000, "used": 0, "purchasedBalance": 0, "hardCap": 
 DEFAULT_STORAGE = {"limit": 53687091200, "used": 0}
 
 
-def billing_period(now: float) -> dict[str, str]:
-    """The calendar month (UTC) containing ``now``, as ``{"start", "end"}`` timestamps."""
+def month_start(now: float) -> str:
+    """The first instant (UTC) of the calendar month containing ``now``: a minted organisation's billing anchor."""
     moment = datetime.fromtimestamp(now, tz=UTC)
-    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    following = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    return {"start": isoformat(start.timestamp()), "end": isoformat(following.timestamp() - 1)}
+    return isoformat(moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp())
 
 
 def minted_organization(org_id: str, now: float) -> dict[str, Any]:
@@ -29,6 +27,6 @@ def minted_organization(org_id: str, now: float) -> dict[str, Any]:
         "plan": dict(DEFAULT_PLAN),
         "credits": dict(DEFAULT_CREDITS),
         "storage": dict(DEFAULT_STORAGE),
-        "billingPeriod": billing_period(now),
+        "billingAnchor": month_start(now),
         "minted": True,
     }

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..principal import Principal
 
 #: guides.md §1.4, verbatim and in order.
 DOCUMENTED_SCOPES: tuple[str, ...] = (
@@ -39,3 +43,10 @@ def refused_scopes(client_scopes: Iterable[str], requested: Iterable[str], known
     held = set(client_scopes)
     pool = known | held if held & SUPER_SCOPES else held
     return [scope for scope in requested if scope not in pool]
+
+
+def is_org_admin(principal: Principal, users: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether the caller sees admin-only fields (guides.md §13.1 "Admins Only"): its user has the
+    fixture role ``admin``, or its token holds ``org:admin`` (``*`` included)."""
+    user = users.get(principal.user_id)
+    return bool(principal.scopes & SUPER_SCOPES) or (user is not None and user.get("role") == "admin")

@@ -73,7 +73,8 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     if not model.get("enabled", True):
         raise invalid("/modelId", f"model {model_id} is disabled")
     billing = models_domain.effective(store, model)
-    now = isoformat(state.clock_for(org_id).now())
+    instant = state.clock_for(org_id).now()
+    now = isoformat(instant)
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
     if chat is None:
         chat = chats_domain.chat_record(
@@ -131,7 +132,8 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     if reasoning_tokens:
         usage["reasoningTokens"] = reasoning_tokens
     credits = usage_domain.credits_for(usage["totalTokens"], multiplier)
-    usage_domain.require_credits(store, state.organization(org_id), credits)
+    org = state.organization(org_id)
+    usage_domain.require_credits(store, org, credits, instant)
 
     assistant = chats_domain.message_record(
         message_id,
@@ -158,7 +160,7 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
         store.replace(org_id, chats_domain.KIND, chat["id"], chat)
     if artifact is not None:
         store.insert(org_id, artifacts_domain.KIND, artifact["id"], artifact)
-    usage_domain.record(store, org_id, model_id, usage, credits)
+    usage_domain.record(store, org, model_id, usage, credits, instant)
     return Turn(
         chat["id"],
         message_id,

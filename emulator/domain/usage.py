@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import InsufficientCredits
 from ..store import Store
+from . import billing
 
 KIND = "usage"
 USD_PER_TOKEN = Decimal("0.000002")  # before the model's credit multiplier; see docs/fidelity.md
@@ -30,25 +31,17 @@ def token_usage(input_tokens: int, output_tokens: int, multiplier: float) -> dic
     return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": total, "cost": cost_for(total, multiplier)}
 
 
-def charged_credits(store: Store, org_id: str) -> int:
-    return sum(entry["credits"] for entry in store.collection(org_id, KIND).values())
-
-
-def available_credits(store: Store, org: dict[str, Any]) -> int:
-    credits = org.get("credits", {})
-    used = credits.get("used", 0) + charged_credits(store, org["id"])
-    return int(max(0, credits.get("limit", 0) - used) + credits.get("purchasedBalance", 0))
-
-
-def require_credits(store: Store, org: dict[str, Any], required: int) -> None:
-    """Raise the documented 402 when the organisation cannot pay ``required`` credits."""
-    available = available_credits(store, org)
+def require_credits(store: Store, org: dict[str, Any], required: int, now: float) -> None:
+    """Raise the documented 402 when the organisation cannot pay ``required`` credits at ``now``."""
+    available = billing.available(org, billing.balance(store, org, now))
     if required > available:
         raise InsufficientCredits(f"Insufficient credits. Required: {required} credits. Available: {available} credits.")
 
 
-def record(store: Store, org_id: str, model_id: str, usage: dict[str, Any], credits: int) -> None:
-    """Add one served call to the organisation's per-model ledger."""
+def record(store: Store, org: dict[str, Any], model_id: str, usage: dict[str, Any], credits: int, now: float) -> None:
+    """Charge one served call (:func:`billing.charge`) and add it to the period's per-model ledger."""
+    billing.charge(store, org, credits, now)
+    org_id = org["id"]
     current = store.get(org_id, KIND, model_id)
     if current is None:
         store.insert(
@@ -83,31 +76,30 @@ def record(store: Store, org_id: str, model_id: str, usage: dict[str, Any], cred
     )
 
 
-def usage_out(store: Store, org: dict[str, Any]) -> dict[str, Any]:
-    """``UsageOut`` for ``GET /v1/usage``, plus a ``models`` breakdown (an emulator extension)."""
+def usage_out(store: Store, org: dict[str, Any], now: float, *, admin: bool) -> dict[str, Any]:
+    """``UsageOut`` for ``GET /v1/usage`` at ``now``, plus a ``models`` breakdown of the period (an
+    emulator extension). ``purchasedBalance``/``totalAvailable`` are admin-only (guides.md §13.1)."""
     credits = org.get("credits", {})
-    charged = charged_credits(store, org["id"])
-    used = credits.get("used", 0) + charged
-    limit = credits.get("limit", 0)
-    purchased = credits.get("purchasedBalance", 0)
-    period = org.get("billingPeriod", {"start": "2025-01-01T00:00:00Z", "end": "2025-01-31T23:59:59Z"})
+    current = billing.balance(store, org, now)
+    used, limit = current["used"], credits.get("limit", 0)
     storage = org.get("storage", {})
     plan = org.get("plan", {})
+    credit_usage: dict[str, Any] = {
+        "used": used,
+        "limit": limit,
+        "available": max(0, limit - used),
+        "overageCredits": max(0, used - limit),
+        "isInOverage": used > limit,
+        "hardCap": credits.get("hardCap", False),
+        "billingPeriod": plan.get("billingCycle", "monthly"),
+        **billing.org_period(org, now).to_json(),
+    }
+    if admin:
+        credit_usage["purchasedBalance"] = current["purchasedBalance"]
+        credit_usage["totalAvailable"] = billing.available(org, current)
     return {
         "storage": {"used": storage.get("used", 0) + store_bytes(store, org["id"]), "limit": storage.get("limit", 0)},
-        "credits": {
-            "used": used,
-            "limit": limit,
-            "available": max(0, limit - used),
-            "overageCredits": max(0, used - limit),
-            "isInOverage": used > limit,
-            "hardCap": credits.get("hardCap", False),
-            "billingPeriod": plan.get("billingCycle", "monthly"),
-            "periodStart": period["start"],
-            "periodEnd": period["end"],
-            "purchasedBalance": purchased,
-            "totalAvailable": max(0, limit - used) + purchased,
-        },
+        "credits": credit_usage,
         "plan": {
             "tier": plan.get("tier", "free"),
             "name": plan.get("name", "Free"),

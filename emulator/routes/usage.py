@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ..auth.scopes import is_org_admin
 from ..context import RequestContext
 from ..domain import usage as usage_domain
 from ..responses import json_response
@@ -12,7 +13,9 @@ from ..routing import route
 
 async def get_usage(ctx: RequestContext) -> Response:
     org = ctx.state.organization(ctx.org_id)
-    return json_response(usage_domain.usage_out(ctx.state.store, org))
+    assert ctx.principal is not None
+    admin = is_org_admin(ctx.principal, ctx.state.fixtures.users)
+    return json_response(usage_domain.usage_out(ctx.state.store, org, ctx.state.clock.now(), admin=admin))
 
 
 ROUTES = [route("GET", "/v1/usage", get_usage, scope="usage:read", response="usage", summary="Get Organization Usage")]

@@ -1,0 +1,122 @@
+"""Billing periods and the two credit pools (guides.md §13.2), as pure functions plus one store record.
+
+An organisation's period is derived from its billing anchor and the clock: monthly (or yearly) cycles
+that start on the anchor's day and time (clamped to the end of shorter months) and end one second
+before the next one starts. Subscription credits (``credits.limit``) are spent first and reset when
+the clock passes ``periodEnd``; purchased credits are spent after them and never expire.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..clock import isoformat
+from ..store import Store
+
+#: Store kind of the per-organisation balance record (one record, id :data:`BALANCE_ID`).
+KIND = "billing"
+BALANCE_ID = "balance"
+#: Anchor of an organisation whose record names none: the fixtures' fixed date.
+DEFAULT_ANCHOR = "2025-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class Period:
+    """One billing period: ``start`` inclusive, ``end`` the last second of it (as the reference shows)."""
+
+    start: float
+    end: float
+
+    def to_json(self) -> dict[str, str]:
+        return {"periodStart": isoformat(self.start), "periodEnd": isoformat(self.end)}
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 timestamp (``Z`` or an offset) as an aware UTC datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _add_months(anchor: datetime, months: int) -> datetime:
+    index = anchor.year * 12 + anchor.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(anchor.day, calendar.monthrange(year, month + 1)[1])
+    return anchor.replace(year=year, month=month + 1, day=day)
+
+
+def period_at(anchor: datetime, cycle: str, now: float) -> Period:
+    """The billing period of ``cycle`` (``yearly``/``annual``, else monthly) anchored at ``anchor`` that
+    contains ``now`` (periods extend before the anchor too)."""
+    step = 12 if cycle in ("yearly", "annual") else 1
+    moment = datetime.fromtimestamp(now, tz=UTC)
+    k = ((moment.year - anchor.year) * 12 + moment.month - anchor.month) // step
+    while _add_months(anchor, k * step).timestamp() > now:
+        k -= 1
+    while _add_months(anchor, (k + 1) * step).timestamp() <= now:
+        k += 1
+    start = _add_months(anchor, k * step).timestamp()
+    return Period(start, _add_months(anchor, (k + 1) * step).timestamp() - 1)
+
+
+def org_anchor(org: dict[str, Any]) -> datetime:
+    """The organisation's billing anchor: ``billingAnchor``, else the start of a fixture ``billingPeriod``."""
+    text = org.get("billingAnchor") or org.get("billingPeriod", {}).get("start") or DEFAULT_ANCHOR
+    return parse_instant(text)
+
+
+def org_period(org: dict[str, Any], now: float) -> Period:
+    return period_at(org_anchor(org), org.get("plan", {}).get("billingCycle", "monthly"), now)
+
+
+def balance(store: Store, org: dict[str, Any], now: float) -> dict[str, Any]:
+    """The organisation's ``{"periodStart", "used", "purchasedBalance"}`` for the period containing ``now``.
+
+    The first read takes ``credits.used``/``credits.purchasedBalance`` from the organisation record (the
+    fixture's usage belongs to the period the emulator starts in, see :func:`open_balance`); when the
+    clock has left the stored period, subscription usage starts again at 0 (purchased credits stay) and
+    the per-model ledger of the old period is dropped.
+    """
+    period = org_period(org, now)
+    current = store.get(org["id"], KIND, BALANCE_ID)
+    if current is None:
+        current = store.insert(org["id"], KIND, BALANCE_ID, open_balance(org, period.start))
+    if current["periodStart"] != period.start:
+        current = store.replace(org["id"], KIND, BALANCE_ID, {**current, "periodStart": period.start, "used": 0})
+        ledger = store.collection(org["id"], "usage")
+        for model_id in [entry["modelId"] for entry in ledger.values()]:
+            store.remove(org["id"], "usage", model_id)
+    return current
+
+
+def open_balance(org: dict[str, Any], period_start: float) -> dict[str, Any]:
+    """The balance record an organisation starts with, for the period beginning at ``period_start``."""
+    credits = org.get("credits", {})
+    return {"periodStart": period_start, "used": credits.get("used", 0), "purchasedBalance": credits.get("purchasedBalance", 0)}
+
+
+def available(org: dict[str, Any], current: dict[str, Any]) -> int:
+    """Credits that can still be spent: what is left of the subscription, plus the purchased balance."""
+    limit = org.get("credits", {}).get("limit", 0)
+    return int(max(0, limit - current["used"]) + current["purchasedBalance"])
+
+
+def spend(org: dict[str, Any], current: dict[str, Any], amount: int) -> dict[str, Any]:
+    """``current`` after spending ``amount``: subscription credits first, then purchased credits;
+    anything beyond both (never reached after the 402 check) counts as subscription overage."""
+    limit = org.get("credits", {}).get("limit", 0)
+    from_subscription = min(amount, max(0, limit - current["used"]))
+    from_purchased = min(amount - from_subscription, current["purchasedBalance"])
+    overage = amount - from_subscription - from_purchased
+    return {
+        **current,
+        "used": current["used"] + from_subscription + overage,
+        "purchasedBalance": current["purchasedBalance"] - from_purchased,
+    }
+
+
+def charge(store: Store, org: dict[str, Any], amount: int, now: float) -> None:
+    """Spend ``amount`` credits of the organisation in the documented order."""
+    current = balance(store, org, now)
+    store.replace(org["id"], KIND, BALANCE_ID, spend(org, current, amount))
