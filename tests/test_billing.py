@@ -13,11 +13,8 @@ from starlette.testclient import TestClient
 
 from emulator import EmulatorApp
 from emulator.domain.billing import parse_instant, period_at, spend
-
 from tests.conftest import AUTH, chat_body
 from tests.fixture_helpers import fixtures_with
-
-DAY = 86400
 
 
 def at(text: str) -> float:
@@ -27,13 +24,57 @@ def at(text: str) -> float:
 @pytest.mark.parametrize(
     ("anchor", "cycle", "now", "start", "end"),
     [
-        pytest.param("2025-01-01T00:00:00Z", "monthly", "2025-01-15T12:00:00Z", "2025-01-01T00:00:00Z", "2025-01-31T23:59:59Z", id="first-month"),
-        pytest.param("2025-01-01T00:00:00Z", "monthly", "2026-04-30T23:59:59Z", "2026-04-01T00:00:00Z", "2026-04-30T23:59:59Z", id="last-second"),
-        pytest.param("2025-01-01T00:00:00Z", "monthly", "2026-05-01T00:00:00Z", "2026-05-01T00:00:00Z", "2026-05-31T23:59:59Z", id="rolls-at-end"),
-        pytest.param("2025-01-31T09:00:00Z", "monthly", "2025-02-20T00:00:00Z", "2025-01-31T09:00:00Z", "2025-02-28T08:59:59Z", id="clamped-to-feb"),
-        pytest.param("2025-01-31T09:00:00Z", "monthly", "2025-03-01T00:00:00Z", "2025-02-28T09:00:00Z", "2025-03-31T08:59:59Z", id="day-restored"),
-        pytest.param("2025-03-15T00:00:00Z", "monthly", "2025-01-20T00:00:00Z", "2025-01-15T00:00:00Z", "2025-02-14T23:59:59Z", id="before-anchor"),
-        pytest.param("2025-01-01T00:00:00Z", "yearly", "2026-06-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-12-31T23:59:59Z", id="yearly"),
+        pytest.param(
+            "2025-01-01T00:00:00Z",
+            "monthly",
+            "2025-01-15T12:00:00Z",
+            "2025-01-01T00:00:00Z",
+            "2025-01-31T23:59:59Z",
+            id="first-month",
+        ),
+        pytest.param(
+            "2025-01-01T00:00:00Z",
+            "monthly",
+            "2026-04-30T23:59:59Z",
+            "2026-04-01T00:00:00Z",
+            "2026-04-30T23:59:59Z",
+            id="last-second",
+        ),
+        pytest.param(
+            "2025-01-01T00:00:00Z",
+            "monthly",
+            "2026-05-01T00:00:00Z",
+            "2026-05-01T00:00:00Z",
+            "2026-05-31T23:59:59Z",
+            id="rolls-at-end",
+        ),
+        pytest.param(
+            "2025-01-31T09:00:00Z",
+            "monthly",
+            "2025-02-20T00:00:00Z",
+            "2025-01-31T09:00:00Z",
+            "2025-02-28T08:59:59Z",
+            id="clamped-to-feb",
+        ),
+        pytest.param(
+            "2025-01-31T09:00:00Z",
+            "monthly",
+            "2025-03-01T00:00:00Z",
+            "2025-02-28T09:00:00Z",
+            "2025-03-31T08:59:59Z",
+            id="day-restored",
+        ),
+        pytest.param(
+            "2025-03-15T00:00:00Z",
+            "monthly",
+            "2025-01-20T00:00:00Z",
+            "2025-01-15T00:00:00Z",
+            "2025-02-14T23:59:59Z",
+            id="before-anchor",
+        ),
+        pytest.param(
+            "2025-01-01T00:00:00Z", "yearly", "2026-06-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-12-31T23:59:59Z", id="yearly"
+        ),
     ],
 )
 def test_billing_period_follows_the_anchor(anchor: str, cycle: str, now: str, start: str, end: str) -> None:
@@ -49,7 +90,9 @@ def test_billing_period_follows_the_anchor(anchor: str, cycle: str, now: str, st
         pytest.param(1000, 50, 30, (1000, 20), id="purchased-only"),
     ],
 )
-def test_billing_spends_subscription_credits_before_purchased(used: int, purchased: int, amount: int, after: tuple[int, int]) -> None:
+def test_billing_spends_subscription_credits_before_purchased(
+    used: int, purchased: int, amount: int, after: tuple[int, int]
+) -> None:
     org = {"id": "o", "credits": {"limit": 1000}}
     result = spend(org, {"periodStart": 0.0, "used": used, "purchasedBalance": purchased}, amount)
     assert (result["used"], result["purchasedBalance"]) == after
@@ -97,7 +140,9 @@ def test_billing_period_on_the_system_clock_contains_today(make_app: Callable[..
 def test_billing_spends_purchased_credits_once_the_subscription_is_used_up(
     make_app: Callable[..., EmulatorApp], tmp_path: Path
 ) -> None:
-    fixtures = fixtures_with(tmp_path, org_default={"credits": {"limit": 7501, "used": 7500, "purchasedBalance": 40, "hardCap": True}})
+    fixtures = fixtures_with(
+        tmp_path, org_default={"credits": {"limit": 7501, "used": 7500, "purchasedBalance": 40, "hardCap": True}}
+    )
     with TestClient(make_app(fixtures_dir=fixtures), headers=AUTH) as client:
         reply = client.post("/v1/chats", json=chat_body("Tell me about the refund policy"))
         assert reply.status_code == 200
