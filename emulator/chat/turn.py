@@ -9,6 +9,7 @@ from ..clock import isoformat
 from ..domain import artifacts as artifacts_domain
 from ..domain import chats as chats_domain
 from ..domain import models as models_domain
+from ..domain import plans as plans_domain
 from ..domain import usage as usage_domain
 from ..errors import invalid
 from ..ids import prefixed_id
@@ -59,7 +60,8 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     the generated reply; it is stored, billed and streamed like any other.
 
     Raises NotFound for an unknown chat or model, UnprocessableEntity for a disabled model, a missing
-    model, unusable tools/responseFormat or a tool result answering no known call, and
+    model, unusable tools/responseFormat or a tool result answering no known call, Forbidden (403,
+    ``code: premium_model_requires_upgrade``) for a premium model on a plan without premium access, and
     InsufficientCredits (402) when the organisation cannot pay for the reply.
     """
     store, org_id, user_id = state.store, principal.org_id, principal.user_id
@@ -72,6 +74,8 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     model = models_domain.require_model(store, org_id, model_id)
     if not model.get("enabled", True):
         raise invalid("/modelId", f"model {model_id} is disabled")
+    org = plans_domain.organization(state, org_id)
+    plans_domain.require_tier(store, org, model)
     billing = models_domain.effective(store, model)
     instant = state.clock_for(org_id).now()
     now = isoformat(instant)
@@ -132,7 +136,6 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     if reasoning_tokens:
         usage["reasoningTokens"] = reasoning_tokens
     credits = usage_domain.credits_for(usage["totalTokens"], multiplier)
-    org = state.organization(org_id)
     usage_domain.require_credits(store, org, credits, instant)
 
     assistant = chats_domain.message_record(

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InsufficientCredits
 from ..store import Store
-from . import billing
+from . import billing, plans
 
 KIND = "usage"
 USD_PER_TOKEN = Decimal("0.000002")  # before the model's credit multiplier; see docs/fidelity.md
@@ -105,7 +105,7 @@ def usage_out(store: Store, org: dict[str, Any], now: float, *, admin: bool) -> 
             "name": plan.get("name", "Free"),
             "billingCycle": plan.get("billingCycle", "monthly"),
         },
-        "limits": {"modelTierAccess": "standard,premium" if plan.get("tier") in ("pro", "enterprise") else "standard"},
+        "limits": {"modelTierAccess": plans.tier_access(plan.get("tier", "free"))},
         "models": [dict(entry) for entry in store.collection(org["id"], KIND).values()],
     }
 

@@ -254,7 +254,8 @@ class _Compiler:
                 raise self.fail(("rules", rule.index, "name"), f"duplicate rule name '{rule.label.split('#', 1)[1]}'")
             seen.add(rule.label)
         uses_state = any(rule.when.state or rule.set_state for rule in rules)
-        return Scenario(name, data.get("description", ""), rules, data.get("seed"), initial, source, file, uses_state)
+        description, seed = data.get("description", ""), data.get("seed")
+        return Scenario(name, description, rules, seed, initial, source, file, uses_state, data.get("plan"))
 
 
 def build(located: Located, source: str, file: Path | None = None) -> Scenario:

@@ -117,6 +117,7 @@ class Scenario:
     source: str = "<upload>"
     path: Path | None = None  # set when loaded from a file (``--watch`` reloads it)
     uses_state: bool = field(default=False)
+    plan: str | None = None  # plan tier of the organisations the scenario acts for, while active
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready description (control plane, ``cuadra-emulator scenarios``)."""
@@ -126,5 +127,6 @@ class Scenario:
             "rules": len(self.rules),
             "seed": self.seed,
             "initialState": self.initial_state,
+            "plan": self.plan,
             "source": self.source,
         }

@@ -178,5 +178,12 @@ class ScenarioRuntime:
                     break
         return decision
 
+    def plan_for(self, org_key: str) -> str | None:
+        """The plan tier the first active scenario with a ``plan`` puts ``org_key`` on (None: its own)."""
+        for entry in self.active:
+            if entry.scenario.plan is not None and entry.only_org in (None, org_key):
+                return entry.scenario.plan
+        return None
+
     def to_json(self) -> list[dict[str, Any]]:
         return [entry.to_json() for entry in self.active]
