@@ -27,8 +27,7 @@ def tier_access(plan_tier: str) -> str:
 def organization(state: EmulatorState, org_id: str) -> dict[str, Any]:
     """The organisation record with the plan an active scenario puts it on (``plan:``), if any."""
     org = state.organization(org_id)
-    runtime = state.extensions.get("scenarios")
-    tier = runtime.plan_for(org_id) if runtime is not None else None
+    tier = state.scenarios.plan_for(org_id)
     if tier is None or tier == org.get("plan", {}).get("tier"):
         return org
     plan = {**org.get("plan", {}), "tier": tier, "name": PLAN_NAMES.get(tier, tier.title())}
