@@ -30,7 +30,9 @@ class Route:
     body: str | None = None  # name of the request JSON Schema (emulator/schemas/requests/<name>.json)
     body_optional: bool = False
     auth: bool = True
-    idempotent: bool = False  # honours Idempotency-Key
+    #: honours Idempotency-Key; None (the default) means every authenticated POST does (the guide: "For
+    #: POST requests, include `Idempotency-Key` to safely retry without duplicates"), others when True
+    idempotent: bool | None = None
     max_body: int | None = None  # overrides Config.max_body_bytes
     invalid_body_status: int = 422  # status of a body its schema refuses (400 where the reference says so)
     documented: bool = True  # False: inferred (no reference page was seen for it)
@@ -38,6 +40,10 @@ class Route:
     response: str | None = None  # name of the response JSON Schema (emulator/schemas/responses/<name>.json)
     summary: str = ""
     query: tuple[Param, ...] = ()  # query parameters: parsed by the query step, read via ctx.params
+
+    def __post_init__(self) -> None:
+        if self.idempotent is None:
+            object.__setattr__(self, "idempotent", self.method == "POST" and self.auth)
 
 
 def route(method: str, path: str, handler: Handler, **options: object) -> Route:

@@ -96,7 +96,8 @@ def test_openapi_headers_and_parameters(doc: dict[str, Any]) -> None:
         return {p["name"] for p in doc["paths"][path][method].get("parameters", [])}
 
     assert "Idempotency-Key" in names("/v1/connections", "post")
-    assert "Idempotency-Key" not in names("/v1/channels", "post")  # the reference lists no headers there
+    assert "Idempotency-Key" in names("/v1/channels", "post")  # every POST honours it (issue 12)
+    assert "Idempotency-Key" not in names("/v1/channels", "get")
     assert {"X-Stream-Format", "Idempotency-Key"} <= names("/v1/chats", "post")
     assert "text/event-stream" in doc["paths"]["/v1/chats"]["post"]["responses"]["200"]["content"]
     assert names("/v1/sync-jobs/{job_id}/items", "get") == {"job_id", "status", "limit", "offset"}
