@@ -64,7 +64,7 @@ def require_chat(store: Store, org_id: str, user_id: str, chat_id: str) -> Recor
 
 
 def render_chat(chat: Record, model: Record | None = None) -> dict[str, Any]:
-    """``ChatOut``; ``model`` is included when expanded."""
+    """``ChatOut``; ``model`` (the chat's model, absent once it was deleted) as the Get Chat sample shows."""
     out = {key: value for key, value in chat.items() if key != "ephemeral"}
     out["messages"] = list(chat["messages"])
     if model is not None:
@@ -73,7 +73,7 @@ def render_chat(chat: Record, model: Record | None = None) -> dict[str, Any]:
 
 
 def render_summary(chat: Record, model: Record | None = None) -> dict[str, Any]:
-    """``ChatSummaryOut``: the list view (``status`` is ``active`` when idle)."""
+    """``ChatSummaryOut``: the list view (``status`` is ``active`` when idle) with ``model`` as the sample shows."""
     out = {
         "createdAt": chat["createdAt"],
         "updatedAt": chat["updatedAt"],

@@ -21,7 +21,7 @@ from ..pagination import paginate
 from ..params import PAGE, expansions
 from ..responses import json_response, no_content
 from ..routing import route
-from .common import expand, now_iso
+from .common import now_iso
 
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -49,11 +49,10 @@ async def list_chats(ctx: RequestContext) -> Response:
     principal = ctx.principal
     assert principal is not None
     store, org_id, user_id = ctx.state.store, principal.org_id, principal.user_id
-    with_model = "model" in expand(ctx)
 
     def render(chat: dict[str, object]) -> dict[str, object]:
-        model = models_domain.find_model(store, org_id, str(chat["modelId"])) if with_model else None
-        return chats_domain.render_summary(chat, model)
+        # the List Chats sample shows every summary with its `model`: embedded with or without expand[]=model
+        return chats_domain.render_summary(chat, models_domain.find_model(store, org_id, str(chat["modelId"])))
 
     page = paginate(
         store.collection(org_id, chats_domain.KIND),
@@ -72,7 +71,7 @@ async def get_chat(ctx: RequestContext) -> Response:
     assert principal is not None
     store = ctx.state.store
     chat = chats_domain.require_chat(store, principal.org_id, principal.user_id, ctx.path_params["chat_id"])
-    model = models_domain.find_model(store, principal.org_id, chat["modelId"]) if "model" in expand(ctx) else None
+    model = models_domain.find_model(store, principal.org_id, chat["modelId"])  # the Get Chat sample shows it
     return json_response(chats_domain.render_chat(chat, model))
 
 
