@@ -15,7 +15,10 @@ def test_chats_list_embeds_each_chats_model(client: TestClient, params: dict[str
     first = client.post("/v1/chats", json=chat_body("one")).json()["id"]
     second = client.post("/v1/chats", json={**chat_body("two"), "modelId": GPT_4O}).json()["id"]
     items = client.get("/v1/chats", params=params).json()["items"]
-    assert [(c["id"], c["modelId"], c["model"]["id"]) for c in items] == [(first, SUPPORT_BOT, SUPPORT_BOT), (second, GPT_4O, GPT_4O)]
+    assert [(c["id"], c["modelId"], c["model"]["id"]) for c in items] == [
+        (first, SUPPORT_BOT, SUPPORT_BOT),
+        (second, GPT_4O, GPT_4O),
+    ]
     assert items[0]["model"] == client.get(f"/v1/models/{SUPPORT_BOT}").json()  # a full ModelOut
     assert items[1]["model"]["isSystemModel"] is True and items[1]["model"]["displayName"] == "GPT-4o"
 

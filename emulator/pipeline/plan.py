@@ -26,7 +26,7 @@ def _needs_auth(route: Route) -> bool:
 
 
 def _idempotent(route: Route) -> bool:
-    return route.idempotent
+    return bool(route.idempotent)
 
 
 def _has_body(route: Route) -> bool:
