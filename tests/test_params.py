@@ -185,4 +185,5 @@ def test_params_every_parameter_a_handler_reads_is_in_the_document(app: Emulator
         assert names <= set(_document_params(doc, method, path)), (method, path, names)
     read_somewhere = {key for key, names in reads.items() if names}
     declared = {(r.method, r.path) for r in API_ROUTES if r.query}
-    assert declared - read_somewhere == {("GET", "/v1/files/{file_id}")}  # expand[] documented, not used
+    # expand[] documented, not needed: files have nothing to expand, a chat always embeds its model
+    assert declared - read_somewhere == {("GET", "/v1/files/{file_id}"), ("GET", "/v1/chats/{chat_id}")}
