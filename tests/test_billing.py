@@ -159,3 +159,16 @@ def test_billing_minted_organisation_is_anchored_on_its_first_month(client: Test
     token = client.post("/_emulator/tokens", json={}).json()["token"]
     got = client.get("/v1/usage", headers={"Authorization": f"Bearer {token}"}).json()["credits"]
     assert (got["periodStart"], got["periodEnd"]) == ("2025-03-01T00:00:00Z", "2025-03-31T23:59:59Z")
+
+
+def test_billing_period_follows_the_tenants_own_clock(client: TestClient) -> None:
+    def tenant(org: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {client.post('/_emulator/tenants', json={'org': org}).json()['token']}"}
+
+    tenant("org_t1")
+    two = tenant("org_t2")
+    client.post("/_emulator/clock", json={"org": "org_t1", "set": "2025-03-10T00:00:00Z"})
+    moved = client.get("/v1/usage", headers=tenant("org_t1")).json()["credits"]  # a token minted on its clock
+    stayed = client.get("/v1/usage", headers=two).json()["credits"]
+    assert (moved["periodStart"], moved["periodEnd"], moved["used"]) == ("2025-03-01T00:00:00Z", "2025-03-31T23:59:59Z", 0)
+    assert (stayed["periodStart"], stayed["used"]) == ("2025-01-01T00:00:00Z", 7500)

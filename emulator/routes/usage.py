@@ -16,7 +16,7 @@ async def get_usage(ctx: RequestContext) -> Response:
     org = plans_domain.organization(ctx.state, ctx.org_id)
     assert ctx.principal is not None
     admin = is_org_admin(ctx.principal, ctx.state.fixtures.users)
-    return json_response(usage_domain.usage_out(ctx.state.store, org, ctx.state.clock.now(), admin=admin))
+    return json_response(usage_domain.usage_out(ctx.state.store, org, ctx.clock.now(), admin=admin))
 
 
 ROUTES = [route("GET", "/v1/usage", get_usage, scope="usage:read", response="usage", summary="Get Organization Usage")]
