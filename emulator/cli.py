@@ -30,6 +30,7 @@ def build_config(**options: Any) -> Config:
         seed=options.get("seed", 0),
         fixtures_dir=Path(fixtures) if fixtures else None,
         clock=options.get("clock", "system"),
+        manual_waits=options.get("manual_waits", "hold"),
         auth=options.get("auth", "strict"),
         log_level=options.get("log_level", "warning"),
         scenarios=tuple(options.get("scenario") or ()),
@@ -106,6 +107,14 @@ def main() -> None:
     show_default=True,
     envvar="EMULATOR_CLOCK",
     help="manual: virtual time that moves only when told.",
+)
+@click.option(
+    "--manual-waits",
+    type=click.Choice(["hold", "skip"]),
+    default="hold",
+    show_default=True,
+    envvar="EMULATOR_MANUAL_WAITS",
+    help="manual clock: scripted delays hold until the clock is moved past them (hold) or jump it (skip).",
 )
 @click.option(
     "--auth",

@@ -60,6 +60,19 @@ class ManualClock:
         await asyncio.sleep(0)
 
 
+#: How often (wall seconds) a held wait looks at the clock it waits on.
+HOLD_POLL = 0.01
+
+
+async def hold_until_moved(clock: Clock, seconds: float) -> None:
+    """Wait, in wall time, until ``clock`` reads ``seconds`` later than now: on a manual clock that is
+    when the test (or the server) moves it past the end, never by itself. Callers race it against the
+    client hanging up; it is polled (``HOLD_POLL``) so that a move from any thread or loop is seen."""
+    deadline = clock.now() + seconds
+    while clock.now() < deadline:
+        await asyncio.sleep(HOLD_POLL)
+
+
 def isoformat(ts: float) -> str:
     """ISO 8601 UTC with a ``Z`` suffix and second precision, as the Cuadra API writes timestamps."""
     return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 ClockMode = Literal["system", "manual"]
+WaitMode = Literal["hold", "skip"]
 AuthMode = Literal["strict", "off"]
 
 #: The instant a manual clock starts at (2025-01-01T00:00:00Z); fixed so runs are reproducible.
@@ -23,6 +24,10 @@ class Config:
     fixtures_dir: Path | None = None  # None: the bundled default fixtures
     clock: ClockMode = "system"
     clock_start: float = MANUAL_CLOCK_START
+    # On a manual clock, what a scripted wait (a scenario delay or held answer, a first-token delay) does:
+    # "hold" blocks until the caller's clock is moved past its end or the client hangs up (a client's
+    # real read timeout fires); "skip" jumps virtual time at once (in-process transports cannot time out).
+    manual_waits: WaitMode = "skip"
     auth: AuthMode = "strict"
     log_level: str = "warning"
     journal_size: int = 1000

@@ -76,7 +76,7 @@ def _config_overrides(options: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def cuadra_config() -> Config:
     """The emulator configuration for this session: manual clock, seed 0, bundled fixtures."""
-    return Config(clock="manual")
+    return Config(clock="manual", manual_waits="hold")
 
 
 @pytest.fixture(scope="session")
@@ -168,7 +168,9 @@ def cuadra_app(request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fi
     overrides = _config_overrides(options)
     if options.get("strict") is not None:
         overrides["strict_requests"] = bool(options["strict"])
-    return _build_app(cuadra_config.with_(**overrides) if overrides else cuadra_config, _cuadra_fixture_cache)
+    # an in-process transport buffers and cannot time out: scripted waits jump virtual time instead
+    config = cuadra_config.with_(**overrides, manual_waits="skip")
+    return _build_app(config, _cuadra_fixture_cache)
 
 
 @pytest.fixture

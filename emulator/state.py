@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .backend import StateBackend, open_backend
 from .backend.memory import MemoryBackend
-from .clock import Clock, ManualClock, SystemClock
+from .clock import Clock, ManualClock, SystemClock, hold_until_moved
 from .config import Config
 from .console.feed import JournalFeed
 from .domain import billing
@@ -122,6 +122,16 @@ class EmulatorState:
         self.scenarios.reset()
         for hook in self._reset_hooks:
             hook()
+
+    async def wait(self, clock: Clock, seconds: float) -> None:
+        """A scripted wait of ``seconds`` on ``clock``: real time on the system clock; on a manual clock
+        held until the clock is moved past it (``manual_waits="hold"``) or skipped at once ("skip")."""
+        if seconds <= 0:
+            return
+        if self.config.clock == "manual" and self.config.manual_waits == "hold":
+            await hold_until_moved(clock, seconds)
+        else:
+            await clock.sleep(seconds)
 
     def clock_for(self, org_id: str | None) -> Clock:
         """The clock an organisation's requests read (the server clock plus its offset)."""

@@ -72,7 +72,14 @@ def test_schedule_paces_deltas_only() -> None:
 def test_schedule_fault_keeps_the_pause_of_the_event_it_replaces() -> None:
     steps = schedule(NATIVE, StreamPlan(first_token_delay=1.0, token_interval=0.5, cut_after=2))
     assert steps[-1] == Step("cut", 0.5)
-    assert schedule(NATIVE, StreamPlan(first_token_delay=1.0, cut_after=0)) == [Step("cut", 1.0)]
+    assert schedule(NATIVE, StreamPlan(first_token_delay=1.0, cut_after=0)) == [Step("cut", 1.0, scripted=True)]
+
+
+def test_schedule_marks_only_the_first_token_delay_as_scripted() -> None:
+    steps = schedule(NATIVE, StreamPlan(first_token_delay=1.5, token_interval=0.02))
+    assert [(s.pause, s.scripted) for s in steps if s.pause] == [(1.5, True)] + [(0.02, False)] * (
+        sum(1 for s in steps if s.pause) - 1
+    )
 
 
 @pytest.mark.parametrize(

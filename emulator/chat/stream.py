@@ -7,7 +7,7 @@ only applies timing (through the clock) and the faults a :class:`StreamPlan` ask
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -106,10 +106,15 @@ class StreamPlan:
 
 @dataclass(frozen=True)
 class Step:
-    """What :func:`deliver` does at one event: sleep ``pause`` clock seconds, then ``action``."""
+    """What :func:`deliver` does at one event: sleep ``pause`` clock seconds, then ``action``.
+
+    ``scripted`` marks the first-token delay: a wait a client's read timeout is meant to see (held on a
+    manual clock, see :meth:`emulator.state.EmulatorState.wait`); pacing between deltas is not.
+    """
 
     action: Action
     pause: float = 0.0
+    scripted: bool = False
 
 
 def fault_point(kinds: Sequence[EventKind], plan: StreamPlan) -> int | None:
@@ -142,13 +147,15 @@ def schedule(kinds: Sequence[EventKind], plan: StreamPlan) -> list[Step]:
     deltas = 0
     for i, kind in enumerate([*kinds, "done"] if at == len(kinds) else kinds):
         pause = 0.0
+        first = False
         if kind in DELTA_KINDS:
+            first = deltas == 0 and plan.first_token_delay > 0
             pause = plan.first_token_delay if deltas == 0 else plan.token_interval
             deltas += 1
         if i == at:
-            steps.append(Step(action, pause))
+            steps.append(Step(action, pause, first))
             break
-        steps.append(Step("send", pause))
+        steps.append(Step("send", pause, first))
     return steps
 
 
@@ -159,9 +166,15 @@ def malformed_frame(event: dict[str, Any] | None) -> bytes:
 
 
 async def deliver(
-    events: list[Event], clock: Clock, plan: StreamPlan, on_close: Callable[[], None] | None = None
+    events: list[Event],
+    clock: Clock,
+    plan: StreamPlan,
+    on_close: Callable[[], None] | None = None,
+    wait: Callable[[float], Awaitable[None]] | None = None,
 ) -> AsyncIterator[bytes]:
     """Yield the framed events, sleeping on ``clock`` between deltas and applying ``plan``'s fault.
+
+    ``wait`` serves the scripted first-token delay (held on a manual clock); pacing sleeps on ``clock``.
 
     Cuts and stalls act on the connection (see :mod:`emulator.faults`); without one (in-process
     transports) a cut or a stall simply ends the body where the fault acts.
@@ -170,7 +183,7 @@ async def deliver(
     try:
         for i, step in enumerate(steps):
             if step.pause:
-                await clock.sleep(step.pause)
+                await (wait if step.scripted and wait is not None else clock.sleep)(step.pause)
             payload = events[i][1] if i < len(events) else None
             if step.action == "send":
                 yield DONE if payload is None else frame(payload)

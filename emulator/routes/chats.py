@@ -41,7 +41,15 @@ async def create_chat(ctx: RequestContext) -> Response:
     plan = ctx.directives.stream_plan or StreamPlan(token_interval=interval, first_token_delay=interval)
     state, org_id = ctx.state, principal.org_id
     set_status(state, org_id, turn.chat_id, "generating")
-    body = deliver(events, ctx.clock, plan, on_close=lambda: set_status(state, org_id, turn.chat_id, None))
+    clock = ctx.clock
+    body = deliver(
+        events,
+        clock,
+        plan,
+        on_close=lambda: set_status(state, org_id, turn.chat_id, None),
+        # a scenario's first-token delay is a scripted wait (held on a manual clock); config pacing is not
+        wait=(lambda seconds: state.wait(clock, seconds)) if ctx.directives.stream_plan is not None else None,
+    )
     return StreamingResponse(body, media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
 
 

@@ -124,7 +124,7 @@ async def _disconnected(receive: Receive) -> None:
 
 async def hold(ctx: RequestContext, seconds: float) -> None:
     """Wait ``seconds`` of clock time, or until the client hangs up (nobody left to answer)."""
-    sleeper = asyncio.ensure_future(ctx.clock.sleep(seconds))
+    sleeper = asyncio.ensure_future(ctx.state.wait(ctx.clock, seconds))
     watcher = asyncio.ensure_future(_disconnected(ctx.receive))
     try:
         await asyncio.wait({sleeper, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -138,7 +138,7 @@ async def perform(decision: Decision, ctx: RequestContext, call_next: Next) -> R
     rule = decision.rule
     delay: DelayAction | None = rule.delay
     if delay is not None and not delay.after_handling:
-        await ctx.clock.sleep(delay.seconds)
+        await hold(ctx, delay.seconds)
     action = rule.action
     if isinstance(action, (ErrorAction, FaultAction)) or (isinstance(action, RespondAction) and action.merge is None):
         # answered by the script, not by the API: an Idempotency-Key must not remember it

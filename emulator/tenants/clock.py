@@ -42,17 +42,18 @@ class TenantClock:
 
 
 class TenantClocks:
-    """The clocks of every organisation that moved its own; the others read the server clock as is."""
+    """The clocks of the organisations seen so far (offset 0 until moved)."""
 
     def __init__(self, base: Clock) -> None:
         self.base = base
         self._clocks: dict[str, TenantClock] = {}
 
     def of(self, org_id: str | None) -> Clock:
-        """``org_id``'s clock (the server clock itself until the organisation moves its own)."""
+        """``org_id``'s clock: a live view (a wait that started before the organisation's clock moved
+        sees the move); the server clock itself for no organisation."""
         if org_id is None:
             return self.base
-        return self._clocks.get(org_id) or self.base
+        return self.own(org_id)
 
     def own(self, org_id: str) -> TenantClock:
         """``org_id``'s own clock, made (at offset 0) when it is first moved."""
