@@ -66,6 +66,10 @@ def test_held_wait_is_released_by_moving_the_callers_clock() -> None:
 
         worker = threading.Thread(target=stream)
         worker.start()
+        for _ in range(100):  # until the stream has been answered (status 200 sent, body on hold)
+            if control.get("/_emulator/requests", params={"org": "org_held", "status": 200}).json()["items"]:
+                break
+            time.sleep(0.05)
         worker.join(0.3)
         assert worker.is_alive()  # held: the manual clock did not move
         control.post("/_emulator/clock", json={"org": "org_other", "advance": 5})  # another tenant's clock: still held
