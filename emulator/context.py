@@ -63,7 +63,7 @@ class RequestContext:
 
     @property
     def query(self) -> QueryParams:
-        """The raw query (scenario request patterns, the control plane); handlers read :attr:`params`."""
+        """The raw query (the query step and scenario request patterns); handlers read :attr:`params`."""
         if self._query is None:
             self._query = QueryParams(self.raw_query)
         return self._query

@@ -130,6 +130,10 @@ CURSOR = Param("cursor", empty_is_absent=True, description="Opaque cursor from a
 PAGE = (limit(), CURSOR)
 
 
+#: ``?org=`` on the control plane: one organisation (tenant) instead of the whole server; empty = absent.
+ORG = Param("org", empty_is_absent=True, description="One organisation (tenant) instead of the whole server")
+
+
 def expansions(*values: str) -> Param:
     """``expand[]`` (also spelled ``expand``) limited to ``values``."""
     return Param(
@@ -185,10 +189,15 @@ class Params:
             raise LookupError(f"query parameter {name!r} has no default")
         return value
 
+    def optional_flag(self, name: str) -> bool | None:
+        value = self._get(name, "boolean")
+        assert value is None or isinstance(value, bool)
+        return value
+
     def flag(self, name: str) -> bool:
         """A boolean parameter declared with a default (or required)."""
-        value = self._get(name, "boolean")
-        if not isinstance(value, bool):
+        value = self.optional_flag(name)
+        if value is None:
             raise LookupError(f"query parameter {name!r} has no default")
         return value
 

@@ -187,3 +187,13 @@ def test_params_every_parameter_a_handler_reads_is_in_the_document(app: Emulator
     declared = {(r.method, r.path) for r in API_ROUTES if r.query}
     # expand[] documented, not needed: files have nothing to expand, a chat always embeds its model
     assert declared - read_somewhere == {("GET", "/v1/files/{file_id}"), ("GET", "/v1/chats/{chat_id}")}
+
+
+def test_params_control_plane_filters_are_declared_too(client: TestClient) -> None:
+    client.get("/v1/models")
+    bad = client.get("/_emulator/requests?status=ok")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "#/query/status"
+    everything = client.get("/_emulator/requests").json()["items"]
+    assert client.get("/_emulator/requests?status=&org=&method=").json()["items"] == everything  # empty = no filter
+    assert [e["path"] for e in client.get("/_emulator/requests?method=get&status=200").json()["items"]] == ["/v1/models"]
+    assert client.get("/_emulator/clock?org=").json() == client.get("/_emulator/clock").json()

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from ..clock import ManualClock, isoformat, parse_iso
 from ..context import RequestContext
 from ..errors import Conflict, invalid
+from ..params import ORG
 from ..responses import json_response
 from ..routing import route
 
@@ -45,7 +46,7 @@ def target_time(body: dict[str, Any], now: float) -> float:
 
 async def get_clock(ctx: RequestContext) -> Response:
     """The server clock, or with ``?org=`` that organisation's (server time plus its offset)."""
-    return json_response(clock_out(ctx, ctx.query.get("org") or None))
+    return json_response(clock_out(ctx, ctx.params.text("org")))
 
 
 async def move_clock(ctx: RequestContext) -> Response:
@@ -71,7 +72,7 @@ async def move_clock(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/_emulator/clock", get_clock, auth=False, summary="Read the clock"),
+    route("GET", "/_emulator/clock", get_clock, auth=False, summary="Read the clock", query=(ORG,)),
     route(
         "POST",
         "/_emulator/clock",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from ..errors import BadRequest, ExpectationFailed, invalid
+from ..params import ORG, Param
 from ..pipeline.body import parse_json
 from ..responses import json_response, no_content
 from ..routing import route
@@ -87,22 +88,15 @@ def _status(value: Any) -> int | None:
         raise invalid("/status", f"expected an HTTP status code, got {value!r}.") from None
 
 
-def _flag(name: str, value: str | None) -> bool | None:
-    if value is None:
-        return None
-    if value in ("true", "false"):
-        return value == "true"
-    raise invalid(f"#/query/{name}", "expected true or false", message=f"expected true or false, got {value!r}.")
-
-
 async def list_requests(ctx: RequestContext) -> Response:
-    query = ctx.query
+    params = ctx.params
+    method = params.text("method")
     pattern = RequestPattern(
-        (query.get("method") or "").upper() or None,
-        query.get("path") or None,
-        _status(query.get("status")),
-        query.get("org") or None,
-        _flag("warnings", query.get("warnings")),
+        method.upper() if method else None,
+        params.text("path"),
+        params.optional_integer("status"),
+        params.text("org"),
+        params.optional_flag("warnings"),
     )
     test = pattern.matcher()
     return json_response({"items": [entry.to_json() for entry in ctx.state.journal if test(entry)]})
@@ -174,7 +168,20 @@ async def verify(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/_emulator/requests", list_requests, auth=False, summary="The request journal"),
+    route(
+        "GET",
+        "/_emulator/requests",
+        list_requests,
+        auth=False,
+        summary="The request journal",
+        query=(
+            Param("method", empty_is_absent=True),
+            Param("path", empty_is_absent=True, description="Exact path, or regex:<pattern>"),
+            Param("status", "integer", empty_is_absent=True),
+            ORG,
+            Param("warnings", "boolean", description="Only requests with (true) or without (false) warnings"),
+        ),
+    ),
     route("DELETE", "/_emulator/requests", clear_requests, auth=False, status=204, summary="Clear the journal"),
     route("POST", "/_emulator/requests/verify", verify, auth=False, summary="Verify calls were made"),
 ]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from ..errors import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType, invalid
+from ..params import ORG, Param
 from ..pipeline.body import is_json_type, parse_json
 from ..responses import json_response, no_content
 from ..routing import route
@@ -65,7 +66,7 @@ async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str
     raw = await ctx.body()
     media = ctx.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media in YAML_TYPES:
-        return _parse_upload(raw), None, ctx.query.get("org") or None
+        return _parse_upload(raw), None, ctx.params.text("org")
     if raw.strip() and media and not is_json_type(media):
         raise UnsupportedMediaType(f"Content-Type must be application/json or application/yaml (got {media}).")
     data = parse_json(raw) if raw.strip() else {}
@@ -74,7 +75,7 @@ async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str
     unknown = sorted(set(data) - _ACTIVATE_KEYS)
     if unknown:
         raise invalid(f"/{unknown[0]}", "unknown field (expected name, yaml, org).")
-    org = data.get("org", ctx.query.get("org"))
+    org = data.get("org", ctx.params.text("org"))
     if org is not None and not isinstance(org, str):
         raise invalid("/org", "expected a string.")
     if ("name" in data) == ("yaml" in data):
@@ -124,7 +125,7 @@ async def validate(ctx: RequestContext) -> Response:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The scenario is not valid UTF-8.") from None
-    name = ctx.query.get("filename") or "<editor>"
+    name = ctx.params.text("filename") or "<editor>"
     try:
         scenario = load_text(text, name)
     except SourceError as exc:
@@ -144,7 +145,7 @@ async def source(ctx: RequestContext) -> Response:
 
 async def deactivate(ctx: RequestContext) -> Response:
     name = ctx.path_params["name"]
-    if not _runtime(ctx).deactivate(name, ctx.query.get("org") or None):
+    if not _runtime(ctx).deactivate(name, ctx.params.text("org")):
         raise NotFound(f"Scenario '{name}' is not active.")
     return no_content()
 
@@ -158,8 +159,18 @@ ROUTES = [
         auth=False,
         status=201,
         summary="Activate a scenario by name or upload one as YAML",
+        query=(ORG,),
     ),
-    route("POST", "/_emulator/scenarios/validate", validate, auth=False, summary="Validate scenario YAML without activating it"),
+    route(
+        "POST",
+        "/_emulator/scenarios/validate",
+        validate,
+        auth=False,
+        summary="Validate scenario YAML without activating it",
+        query=(Param("filename", empty_is_absent=True, description="Named in errors (default: <editor>)"),),
+    ),
     route("GET", "/_emulator/scenarios/{name}/source", source, auth=False, summary="A scenario's YAML text"),
-    route("DELETE", "/_emulator/scenarios/{name}", deactivate, auth=False, status=204, summary="Deactivate a scenario"),
+    route(
+        "DELETE", "/_emulator/scenarios/{name}", deactivate, auth=False, status=204, summary="Deactivate a scenario", query=(ORG,)
+    ),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..params import ORG
 from ..responses import json_response
 from ..routing import route
 
@@ -22,7 +23,7 @@ def _out(ctx: RequestContext, org_id: str | None) -> dict[str, Any]:
 
 async def get_strictness(ctx: RequestContext) -> Response:
     """``{"strict", "default", "orgs"}``; with ``?org=`` the setting in force for that organisation."""
-    return json_response(_out(ctx, ctx.query.get("org") or None))
+    return json_response(_out(ctx, ctx.params.text("org")))
 
 
 async def set_strictness(ctx: RequestContext) -> Response:
@@ -41,7 +42,7 @@ async def set_strictness(ctx: RequestContext) -> Response:
 
 
 ROUTES = [
-    route("GET", "/_emulator/strict-requests", get_strictness, auth=False, summary="Strict mode in force"),
+    route("GET", "/_emulator/strict-requests", get_strictness, auth=False, summary="Strict mode in force", query=(ORG,)),
     route(
         "POST",
         "/_emulator/strict-requests",
