@@ -137,7 +137,7 @@ def create_app(config: Config | None = None, *, fixtures: FixtureSet | None = No
     from .routes import API_ROUTES
 
     config = config or Config()
-    state = EmulatorState(config, fixtures, API_ROUTES)
+    state = EmulatorState(config, fixtures, API_ROUTES, CONTROL_ROUTES)
     app = EmulatorApp(config, state, Router(API_ROUTES), Router(CONTROL_ROUTES))
     for install in _features():
         install(app)

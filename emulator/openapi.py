@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import status_title
+from .openapi_control import ADMIN_SCHEME, CONTROL_TAG, control_operation
 from .resources import load_schema
 from .responses import dumps
 
@@ -205,8 +206,8 @@ def _responses(item: Route, components: _Components, is_chat: bool) -> dict[str,
     return responses
 
 
-def build_document(routes: Iterable[Route]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document for ``routes`` (a pure function of the route table)."""
+def build_document(routes: Iterable[Route], control: Iterable[Route] = ()) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for ``routes`` and the ``control`` plane (a pure function of the route tables)."""
     components = _Components()
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: set[str] = set()
@@ -219,13 +220,18 @@ def build_document(routes: Iterable[Route]) -> dict[str, Any]:
         tag = _tag(item.path)
         if tag not in tags:
             tags.append(tag)
+    for item in control:
+        paths.setdefault(item.path, {})[item.method.lower()] = control_operation(item, components, operation_ids)
+        if CONTROL_TAG not in tags:
+            tags.append(CONTROL_TAG)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Cuadra AI API (emulated)",
             "version": "1.0.0",
             "description": "REST API for AI-powered chat, RAG, and multi-channel messaging, as served by "
-            "cuadra-emulator. Operations marked x-inferred are not in Cuadra's reference.",
+            "cuadra-emulator. Operations marked x-inferred are not in Cuadra's reference; those tagged "
+            f"'{CONTROL_TAG}' (x-emulator-control) are the emulator's own /_emulator/* routes.",
         },
         "servers": [{"url": "/", "description": "this emulator"}],
         "tags": [{"name": tag} for tag in tags],
@@ -234,6 +240,7 @@ def build_document(routes: Iterable[Route]) -> dict[str, Any]:
         "components": {
             "schemas": components.schemas,
             "securitySchemes": {
+                "adminToken": ADMIN_SCHEME,
                 "bearerAuth": {
                     "type": "http",
                     "scheme": "bearer",
@@ -259,14 +266,15 @@ def build_document(routes: Iterable[Route]) -> dict[str, Any]:
 class DocumentCache:
     """One app's document and its JSON bytes, built on first use (the route table never changes)."""
 
-    def __init__(self, routes: Sequence[Route]) -> None:
+    def __init__(self, routes: Sequence[Route], control: Sequence[Route] = ()) -> None:
         self.routes = routes
+        self.control = control
         self._document: dict[str, Any] | None = None
         self._bytes: bytes | None = None
 
     def document(self) -> dict[str, Any]:
         if self._document is None:
-            self._document = build_document(self.routes)
+            self._document = build_document(self.routes, self.control)
         return self._document
 
     def json_bytes(self) -> bytes:

@@ -57,7 +57,13 @@ def build_baseline(fixtures: FixtureSet, now: float) -> Store:
 class EmulatorState:
     """Everything one emulator instance remembers between requests."""
 
-    def __init__(self, config: Config, fixtures: FixtureSet | None = None, api_routes: Sequence[Route] = ()) -> None:
+    def __init__(
+        self,
+        config: Config,
+        fixtures: FixtureSet | None = None,
+        api_routes: Sequence[Route] = (),
+        control_routes: Sequence[Route] = (),
+    ) -> None:
         self.config = config
         self.fixtures = fixtures if fixtures is not None else load_fixtures(config.fixtures_dir, config.seed)
         self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
@@ -95,7 +101,7 @@ class EmulatorState:
         #: The task polling scenario files (``--watch``) once the server's lifespan started it.
         self.scenario_watch: asyncio.Future[None] | None = None
         #: ``GET /openapi.json``, built on first use.
-        self.openapi = DocumentCache(api_routes)
+        self.openapi = DocumentCache(api_routes, control_routes)
         # What a per-tenant reset forgets besides the store (POST /_emulator/reset {"org": ...}).
         self.tenants.on_reset(self.journal.forget_org)
         self.tenants.on_reset(self.clocks.forget)

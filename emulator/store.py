@@ -165,3 +165,12 @@ class Store:
     def remove(self, org_id: str, kind: str, record_id: str) -> Record | None:
         col = self._collections.get((org_id, kind))
         return None if col is None else col.remove(record_id)
+
+    def orgs(self) -> list[str]:
+        """Every organisation that has a collection (the system organisation included)."""
+        return sorted(self._kinds)
+
+    def kinds(self, org_id: str) -> list[str]:
+        """The kinds of record ``org_id`` has a collection of."""
+        return sorted(self._kinds.get(org_id, ()))
+

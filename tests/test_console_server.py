@@ -194,3 +194,16 @@ def test_console_reads_the_openapi_document_from_the_control_plane(client: TestC
     assert client.get("/_emulator/openapi.json").json() == client.get("/openapi.json").json()
     paths = [item["path"] for item in client.get("/_emulator/requests").json()["items"]]
     assert paths == ["/openapi.json"]  # the console's read is not in the journal
+
+
+def test_console_state_tables_of_a_tenant(client: TestClient) -> None:
+    made = client.post("/v1/datasets", json={"name": "Quarterly"}).json()
+    body = client.get("/_emulator/state?org=org_default").json()
+    assert body["orgs"] == ["org_default", "org_other"]
+    assert list(body["tables"])[:4] == ["chats", "models", "datasets", "files"]
+    rows = body["tables"]["datasets"]["rows"]
+    assert {"id": made["id"], "name": "Quarterly"}.items() <= next(r for r in rows if r["id"] == made["id"]).items()
+    assert body["usage"]["credits.limit"] > 0
+    missing = client.get("/_emulator/state?org=org_nope")
+    assert missing.status_code == 404
+    assert "org_default" in missing.json()["detail"]

@@ -30,7 +30,7 @@ def test_openapi_is_served_without_auth_as_openapi_31(doc: dict[str, Any]) -> No
 
 
 def test_openapi_covers_every_served_operation(app: EmulatorApp, doc: dict[str, Any]) -> None:
-    served = {(r.method.lower(), r.path) for r in app.api_router.routes}
+    served = {(r.method.lower(), r.path) for r in [*app.api_router.routes, *app.control_router.routes]}
     documented = {(method, path) for path, ops in doc["paths"].items() for method in ops}
 
     assert documented == served
@@ -145,3 +145,15 @@ def test_openapi_response_schema_validates_a_real_body(client: TestClient, doc: 
 def test_openapi_components_are_valid_json_schemas(doc: dict[str, Any]) -> None:
     for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema({**schema, "components": doc["components"]})
+
+
+def test_openapi_documents_the_control_plane(doc: dict[str, Any]) -> None:
+    clock = doc["paths"]["/_emulator/clock"]["post"]
+    assert clock["tags"] == ["Emulator control plane"]
+    assert clock["x-emulator-control"] is True
+    assert clock["requestBody"]["content"]["application/json"]["schema"]["$ref"].startswith("#/components/schemas/")
+    assert "204" in doc["paths"]["/_emulator/scenarios/{name}"]["delete"]["responses"]
+    assert "adminToken" in doc["components"]["securitySchemes"]
+    assert all(
+        op.get("x-emulator-control") for path, ops in doc["paths"].items() if path.startswith("/_emulator") for op in ops.values()
+    )

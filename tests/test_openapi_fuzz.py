@@ -61,7 +61,7 @@ def test_openapi_fuzz_every_operation_conforms_to_the_document() -> None:
     timings: list[tuple[float, str]] = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if (operation.method.upper(), operation.path) in SKIP:
+        if (operation.method.upper(), operation.path) in SKIP or operation.path.startswith("/_emulator"):  # the API only
             continue
         operations += 1
         started = time.perf_counter()

@@ -6,6 +6,8 @@ import { startScenarios } from "./scenarios.js";
 import { startClock } from "./clock.js";
 import { startTokens } from "./tokens.js";
 import { startTryit } from "./tryit.js";
+import { startReference } from "./reference.js";
+import { startState } from "./state.js";
 import { loadSpec } from "./spec.js";
 
 const panels = {
@@ -13,6 +15,8 @@ const panels = {
   clock: startClock,
   tokens: startTokens,
   tryit: startTryit,
+  reference: startReference,
+  state: startState,
 };
 const started = new Set();
 
@@ -34,6 +38,12 @@ function show(name) {
   }
 }
 
+// Not location.hash = ...: a fragment navigation to the panel's id would take the focus off the tab.
+function go(name) {
+  history.pushState(null, "", `#${name}`);
+  show(name);
+}
+
 function tabKeys(event) {
   const tabs = [...document.querySelectorAll("[role=tab]")];
   const at = tabs.indexOf(document.activeElement);
@@ -45,7 +55,7 @@ function tabKeys(event) {
   if (next === null) return;
   event.preventDefault();
   tabs[next].focus();
-  location.hash = tabs[next].dataset.panel;
+  go(tabs[next].dataset.panel);
 }
 
 async function health() {
@@ -56,7 +66,7 @@ async function health() {
 window.addEventListener("hashchange", () => show(location.hash.slice(1)));
 document.addEventListener("DOMContentLoaded", async () => {
   for (const tab of document.querySelectorAll("[role=tab]")) {
-    tab.addEventListener("click", () => { location.hash = tab.dataset.panel; });
+    tab.addEventListener("click", () => go(tab.dataset.panel));
   }
   document.querySelector("[role=tablist]").addEventListener("keydown", tabKeys);
   document.getElementById("admin-form").addEventListener("submit", (event) => {
