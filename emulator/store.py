@@ -173,4 +173,3 @@ class Store:
     def kinds(self, org_id: str) -> list[str]:
         """The kinds of record ``org_id`` has a collection of."""
         return sorted(self._kinds.get(org_id, ()))
-
