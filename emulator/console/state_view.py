@@ -40,7 +40,7 @@ async def tenant_state(ctx: RequestContext) -> Response:
     for kind in kinds:
         collection = store.collection(org, kind)
         tables[kind] = {"total": len(collection), "rows": [_flat(record) for record in islice(collection.values(), ROWS)]}
-    usage = usage_domain.usage_out(store, state.organization(org))
+    usage = usage_domain.usage_out(store, state.organization(org), state.clock_for(org).now(), admin=True)
     return json_response({"orgs": orgs, "org": org, "tables": tables, "usage": _dotted(usage)})
 
 
