@@ -136,8 +136,9 @@ def _operation(item: Route, components: _Components, operation_ids: set[str]) ->
     op: dict[str, Any] = {"operationId": operation_id, "summary": item.summary or operation_id, "tags": [_tag(item.path)]}
     if not item.documented:
         op["x-inferred"] = True
+    typed = {param.name: param.openapi() for param in item.path_params}
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        typed.get(name) or {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
         for name in _PARAM.findall(item.path)
     ]
     params.extend(param.openapi() for param in item.query)

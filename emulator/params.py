@@ -13,6 +13,7 @@ Rules for the value of a declared parameter:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,8 +21,11 @@ from urllib.parse import parse_qsl
 
 from .errors import invalid
 
-ParamType = Literal["string", "integer", "boolean"]
+ParamType = Literal["string", "integer", "boolean", "uuid"]
+ParamLocation = Literal["query", "path"]
 _TRUE = frozenset({"true", "1"})
+#: What FastAPI/pydantic accept as a UUID in a path: 32 hex digits, hyphenated 8-4-4-4-12 or not (any case).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 _FALSE = frozenset({"false", "0"})
 
 
@@ -57,9 +61,16 @@ class Param:
     empty_is_absent: bool = False
     aliases: tuple[str, ...] = ()  # accepted (undocumented) spellings, read when ``name`` is absent
     description: str = ""
+    location: ParamLocation = "query"  # ``path``: declared in ``Route.path_params``, checked by :meth:`check`
+
+    @property
+    def pointer(self) -> str:
+        return f"#/{self.location}/{self.name}"
 
     def schema(self) -> dict[str, Any]:
         """The parameter's JSON Schema (OpenAPI 3.1)."""
+        if self.type == "uuid":
+            return {"type": "string", "format": "uuid"}
         schema: dict[str, Any] = {"type": self.type}
         if self.enum is not None:
             schema["enum"] = list(self.enum)
@@ -73,7 +84,8 @@ class Param:
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI ``parameters`` entry."""
-        entry: dict[str, Any] = {"name": self.name, "in": "query", "required": self.required, "schema": self.schema()}
+        required = self.required or self.location == "path"
+        entry: dict[str, Any] = {"name": self.name, "in": self.location, "required": required, "schema": self.schema()}
         if self.many:
             entry |= {"style": "form", "explode": True}
         if self.description:
@@ -88,26 +100,34 @@ class Param:
         raw = next((found for found in map(query.getlist, names) if found), [])
         if not raw or (raw[0] == "" and self.empty_is_absent):
             if self.required:
-                raise invalid(f"#/query/{self.name}", "field required")
+                raise invalid(self.pointer, "field required")
             return self.default
         return self._one(raw[0])
 
+    def check(self, text: str) -> str:
+        """A path parameter's value, checked against its type (422 naming ``#/path/<name>``)."""
+        return str(self._one(text))
+
     def _one(self, text: str) -> str | int | bool:
+        if self.type == "uuid":
+            if not _UUID.fullmatch(text):
+                raise invalid(self.pointer, f"{text!r} is not a valid UUID")
+            return text
         if self.type == "boolean":
             lowered = text.strip().lower()
             if lowered in _TRUE or lowered in _FALSE:
                 return lowered in _TRUE
-            raise invalid(f"#/query/{self.name}", "must be a boolean")
+            raise invalid(self.pointer, "must be a boolean")
         if self.type == "integer":
             return self._integer(text)
         if self.enum is not None and text not in self.enum:
-            raise invalid(f"#/query/{self.name}", f"must be one of {', '.join(self.enum)}")
+            raise invalid(self.pointer, f"must be one of {', '.join(self.enum)}")
         return text
 
     def _integer(self, text: str) -> int:
         stripped = text.strip()
         if not stripped.lstrip("-").isdigit() or len(stripped) > 20:
-            raise invalid(f"#/query/{self.name}", "must be an integer")
+            raise invalid(self.pointer, "must be an integer")
         value = int(stripped)
         if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
             if self.maximum is None:
@@ -116,7 +136,7 @@ class Param:
                 bound = f"at most {self.maximum}"
             else:
                 bound = f"between {self.minimum} and {self.maximum}"
-            raise invalid(f"#/query/{self.name}", f"must be {bound}")
+            raise invalid(self.pointer, f"must be {bound}")
         return value
 
 
@@ -208,3 +228,14 @@ class Params:
 
 
 NO_PARAMS = Params({}, {})
+
+
+def check_path(declared: Iterable[Param], values: Mapping[str, str]) -> None:
+    """Check the typed path parameters of a matched route; raises the first 422 problem."""
+    for param in declared:
+        param.check(values[param.name])
+
+
+def uuid_path(name: str, description: str = "") -> Param:
+    """A path parameter the reference types ``string<uuid>``."""
+    return Param(name, "uuid", location="path", description=description)

@@ -40,8 +40,14 @@ class Route:
     response: str | None = None  # name of the response JSON Schema (emulator/schemas/responses/<name>.json)
     summary: str = ""
     query: tuple[Param, ...] = ()  # query parameters: parsed by the query step, read via ctx.params
+    #: path parameters with a documented type (e.g. ``uuid_path("model_id")``), checked by the query step;
+    #: undeclared ones are non-empty strings
+    path_params: tuple[Param, ...] = ()
 
     def __post_init__(self) -> None:
+        undeclared = {p.name for p in self.path_params} - set(_PARAM.findall(self.path))
+        if undeclared or any(p.location != "path" for p in self.path_params):
+            raise ValueError(f"{self.method} {self.path}: path_params must be path parameters of the template")
         if self.idempotent is None:
             object.__setattr__(self, "idempotent", self.method == "POST" and self.auth)
 

@@ -34,7 +34,7 @@ def _has_body(route: Route) -> bool:
 
 
 def _has_query(route: Route) -> bool:
-    return bool(route.query)
+    return bool(route.query or route.path_params)
 
 
 def plan(config: Config, api: Router, control: Router, validators: Validators) -> tuple[Chain, Chain]:
@@ -43,7 +43,8 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     API: cors -> journal -> route -> auth -> rate limit (unless ``rate_limit="off"``) -> idempotency ->
     scenario rules -> body (lenient: unknown fields ignored with a warning) -> query -> handler. Health and
     other ``auth=False`` routes skip auth and limits; only idempotent routes get the idempotency step, only
-    routes with a body schema the body step and only routes with declared query parameters the query step.
+    routes with a body schema the body step and only routes with declared query or typed path parameters
+    the query step.
     Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> body (strict) -> query ->
     handler (no journal, auth or limits).
     """

@@ -1,14 +1,16 @@
-"""The query step: parse and validate the route's declared query parameters into ``ctx.params``.
+"""The query step: check the route's typed path parameters, then parse and validate its declared
+query parameters into ``ctx.params``.
 
 Last before the handler, so a bad query is reported where it was before declarations existed (after
-auth, limits, scenario rules and the body). A bad value is a 422 naming ``#/query/<name>``.
+auth, limits, scenario rules and the body), as FastAPI validates parameters after its auth
+dependencies. A bad value is a 422 naming ``#/path/<name>`` or ``#/query/<name>``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..params import Params
+from ..params import Params, check_path
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -19,5 +21,6 @@ if TYPE_CHECKING:
 
 async def query_step(ctx: RequestContext, call_next: Next) -> Response:
     assert ctx.route is not None
+    check_path(ctx.route.path_params, ctx.path_params)
     ctx.params = Params.parse(ctx.route.query, ctx.query)
     return await call_next(ctx)

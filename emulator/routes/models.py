@@ -11,7 +11,7 @@ from ..domain import models as models_domain
 from ..errors import Conflict, NotFound, invalid
 from ..ids import uuid_id
 from ..pagination import paginate
-from ..params import PAGE, expansions
+from ..params import PAGE, expansions, uuid_path
 from ..responses import cached_json, json_response, no_content
 from ..routing import route
 from .common import now_iso
@@ -165,6 +165,10 @@ async def remove_model_dataset(ctx: RequestContext) -> Response:
     return no_content()
 
 
+#: Typed ``string<uuid>`` on Get/Update Model (and the inferred Delete, same path item in the reference);
+#: the dataset-link pages type ``model_id`` as a plain string (example ``model_abc123``).
+MODEL_ID = uuid_path("model_id", "Unique identifier for the model")
+
 ROUTES = [
     route(
         "GET",
@@ -195,7 +199,15 @@ ROUTES = [
         summary="List System Model Catalog",
         query=PAGE,
     ),
-    route("GET", "/v1/models/{model_id}", get_model, scope="models:read", response="model", summary="Get Model"),
+    route(
+        "GET",
+        "/v1/models/{model_id}",
+        get_model,
+        scope="models:read",
+        response="model",
+        summary="Get Model",
+        path_params=(MODEL_ID,),
+    ),
     route(
         "PATCH",
         "/v1/models/{model_id}",
@@ -204,8 +216,17 @@ ROUTES = [
         body="model_update",
         response="model",
         summary="Update Model",
+        path_params=(MODEL_ID,),
     ),
-    route("DELETE", "/v1/models/{model_id}", delete_model, scope="models:write", status=204, summary="Delete Model"),
+    route(
+        "DELETE",
+        "/v1/models/{model_id}",
+        delete_model,
+        scope="models:write",
+        status=204,
+        summary="Delete Model",
+        path_params=(MODEL_ID,),
+    ),
     route(
         "GET",
         "/v1/models/{model_id}/datasets",
