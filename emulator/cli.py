@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .config import Config
+from .config import DEFAULT_FILE_PROCESSING, Config
 from .envvars import EnvironmentCommand
 
 EXIT_OK = 0
@@ -43,7 +43,7 @@ def build_config(**options: Any) -> Config:
         rate_limit_per_user=options.get("rate_limit_per_user"),
         rate_limit_per_org=options.get("rate_limit_per_org"),
         cors_origins=tuple(o.strip() for o in (options.get("cors_origins") or "").split(",") if o.strip()),
-        file_processing=options.get("file_processing", "immediate"),
+        file_processing=options.get("file_processing", DEFAULT_FILE_PROCESSING),
         state=options.get("state") or "memory",
         state_namespace=options.get("state_namespace") or "cuadra-emulator",
         workers=options.get("workers") or 1,
@@ -198,11 +198,12 @@ def main() -> None:
 )
 @click.option(
     "--file-processing",
-    default="immediate",
+    default=DEFAULT_FILE_PROCESSING,
     show_default=True,
     envvar="EMULATOR_FILE_PROCESSING",
     callback=lambda ctx, param, value: __import__("emulator.lifecycle").lifecycle.check_option(value),
-    help="Uploaded files become ready: immediate | polls:N (N GETs) | seconds:T (of the clock).",
+    help="Uploaded files go uploaded -> processing -> ready: polls:N (the N-th GET is ready) | seconds:T (of the clock)"
+    " | immediate (ready in the upload response).",
 )
 @click.option(
     "--state",

@@ -12,6 +12,8 @@ AuthMode = Literal["strict", "off"]
 
 #: The instant a manual clock starts at (2025-01-01T00:00:00Z); fixed so runs are reproducible.
 MANUAL_CLOCK_START = 1735689600.0
+#: Files go uploaded -> processing -> ready over two GETs (endpoints §2.9; ``immediate`` skips it).
+DEFAULT_FILE_PROCESSING = "polls:2"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ class Config:
     watch_interval: float = 1.0  # seconds between polls
     connection_activation: str = "polls:1"  # OAuth connection turns active: immediate | polls:N | seconds:T
     sync_processing: str = "polls:2"  # sync job queued -> running -> completed: immediate | polls:N | seconds:T
-    file_processing: str = "immediate"  # file lifecycle: immediate | polls:N | seconds:T
+    #: file lifecycle: immediate | polls:N | seconds:T. The default is the documented one: the upload answers
+    #: ``uploaded``, the first GET shows ``processing``, the second ``ready`` (or ``failed``)
+    file_processing: str = DEFAULT_FILE_PROCESSING
     state: str = "memory"  # memory | redis://host:port/db (shared by every worker and replica)
     state_namespace: str = "cuadra-emulator"  # key prefix in Redis: emulators sharing one Redis stay apart
     workers: int = 1  # uvicorn worker processes for `serve`; more than one requires a shared state

@@ -57,6 +57,7 @@ class Phase:
     done: bool
     progress: int
     finished_at: float | None
+    started: bool = True  # False until the first poll (``polls``) or the first instant after the start
 
 
 def phase(lifecycle: Lifecycle, *, started_at: float, polls: int, now: float, finished_at: float | None = None) -> Phase:
@@ -72,11 +73,11 @@ def phase(lifecycle: Lifecycle, *, started_at: float, polls: int, now: float, fi
     if lifecycle.mode == "polls":
         if polls >= lifecycle.amount:
             return Phase(True, 100, now)
-        return Phase(False, int(100 * polls / lifecycle.amount), None)
+        return Phase(False, int(100 * polls / lifecycle.amount), None, polls > 0)
     elapsed = now - started_at
     if elapsed >= lifecycle.amount:
         return Phase(True, 100, started_at + lifecycle.amount)
-    return Phase(False, int(100 * max(0.0, elapsed) / lifecycle.amount), None)
+    return Phase(False, int(100 * max(0.0, elapsed) / lifecycle.amount), None, elapsed > 0)
 
 
 def check_option(value: str) -> str:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from .config import Config
+from .config import DEFAULT_FILE_PROCESSING, Config
 
 if TYPE_CHECKING:  # the engine is imported lazily at run time: loading the plugin stays cheap for every pytest run
     from .app import EmulatorApp
@@ -75,8 +75,10 @@ def _config_overrides(options: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def cuadra_config() -> Config:
-    """The emulator configuration for this session: manual clock, seed 0, bundled fixtures."""
-    return Config(clock="manual", manual_waits="hold")
+    """The emulator configuration for this session: manual clock (waits held), seed 0, bundled fixtures,
+    and the documented upload lifecycle (``uploaded`` -> ``processing`` -> ``ready`` over two GETs;
+    override with ``@pytest.mark.cuadra(file_processing="immediate")`` or by redefining this fixture)."""
+    return Config(clock="manual", manual_waits="hold", file_processing=DEFAULT_FILE_PROCESSING)
 
 
 @pytest.fixture(scope="session")

@@ -49,15 +49,23 @@ def upload(
     filename: str = "refund-policy.md",
     content: bytes = b"# Refunds\n\nRefunds are issued within 14 days.\n",
     content_type: str = "text/markdown",
+    *,
+    wait: bool = True,
 ) -> dict[str, Any]:
-    """Upload a file into a dataset through the files API (processing is immediate by default)."""
+    """Upload a file into a dataset through the files API and (unless ``wait=False``) poll it like a client
+    until processing ends (the default lifecycle: ``uploaded``, ``processing``, ``ready`` on the second GET)."""
     response = client.post(
         "/v1/files",
         files={"file": (filename, content, content_type)},
         data={"resource_type": "dataset", "resource_id": dataset_id},
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    for _ in range(5):
+        if not wait or body["status"] in ("ready", "failed"):
+            return body
+        body = client.get(f"/v1/files/{body['id']}").json()
+    raise AssertionError(f"file {body['id']} still {body['status']} after 5 polls")
 
 
 def link(client: TestClient, model_id: str, dataset_id: str, **extra: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ def test_acceptance_upload_poll_link_chat_cites_file_and_usage_counts(make_app) 
             data={"resource_type": "dataset", "resource_id": dataset_id},
         )
         assert uploaded.status_code == 201, uploaded.text
+        assert uploaded.json()["status"] == "uploaded"
         file_id = uploaded.json()["id"]
         statuses = []
         for _ in range(10):  # poll like a client, moving virtual time instead of sleeping
@@ -31,7 +32,8 @@ def test_acceptance_upload_poll_link_chat_cites_file_and_usage_counts(make_app) 
             if status == "ready":
                 break
             app.state.clock.advance(10)
-        assert statuses[0] == "processing" and statuses[-1] == "ready"
+        # no clock time yet: still uploaded; then processing until 30 s have passed
+        assert statuses == ["uploaded", "processing", "processing", "ready"]
         assert client.get(f"/v1/files/{file_id}/content").content == content
         linked = client.post(f"/v1/models/{SUPPORT_BOT}/datasets", json={"datasetId": dataset_id})
         assert linked.status_code == 201, linked.text

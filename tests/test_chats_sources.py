@@ -54,7 +54,8 @@ def test_chats_sources_only_ready_files(make_app) -> None:
     app = make_app(file_processing="polls:2")
     with TestClient(app, headers=AUTH) as client:
         dataset_id = _dataset(client)
-        stored_file = upload(client, dataset_id)
+        stored_file = upload(client, dataset_id, wait=False)
+        assert stored_file["status"] == "uploaded"
         link(client, SUPPORT_BOT, dataset_id)
         assert "sources" not in client.post("/v1/chats", json=chat_body("q")).json()["message"]
         while client.get(f"/v1/files/{stored_file['id']}").json()["status"] != "ready":

@@ -29,12 +29,13 @@ def test_files_round_trip(client: TestClient) -> None:
     assert [r.status_code for r in created] == [201, 201, 201]
     first = created[0].json()
     assert first["filename"] == "doc0.md" and first["contentType"] == "text/markdown"
-    assert first["sizeBytes"] == len(b"# Doc 0\n") and first["status"] == "ready" and first["source"] == "api"
+    assert first["sizeBytes"] == len(b"# Doc 0\n") and first["status"] == "uploaded" and first["source"] == "api"
     file_id = first["id"]
     assert file_id.startswith("file_")
 
     got = client.get(f"/v1/files/{file_id}")
-    assert got.status_code == 200 and got.json()["id"] == file_id
+    assert got.status_code == 200 and got.json()["id"] == file_id and got.json()["status"] == "processing"
+    assert client.get(f"/v1/files/{file_id}").json()["status"] == "ready"  # the default: ready on the second GET
 
     seen, cursor = [], None
     while True:
@@ -113,8 +114,8 @@ def test_files_one_megabyte_upload_becomes_ready(make_app: Any, mode: str, step:
         assert client.get(f"/v1/files/{file_id}/content").content == content
     expected = {
         "immediate": ["ready"],
-        "polls:3": ["processing", "processing", "processing", "ready"],
-        "seconds:30": ["processing", "processing", "processing", "ready"],
+        "polls:3": ["uploaded", "processing", "processing", "ready"],
+        "seconds:30": ["uploaded", "processing", "processing", "ready"],
     }[mode]
     assert statuses == expected
 
@@ -137,8 +138,9 @@ def test_files_list_does_not_count_as_a_poll(make_app: Any) -> None:
     app = make_app(file_processing="polls:1")
     with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}) as client:
         file_id = upload(client).json()["id"]
-        assert client.get("/v1/files").json()["items"][0]["status"] == "processing"
+        assert client.get("/v1/files").json()["items"][0]["status"] == "uploaded"
         assert client.get("/v1/files", params={"statusFilter": "ready"}).json()["items"] == []
+        assert [f["id"] for f in client.get("/v1/files", params={"status": "uploaded"}).json()["items"]] == [file_id]
         assert body_of(client, file_id)["status"] == "ready"
         assert [f["id"] for f in client.get("/v1/files", params={"status": "ready"}).json()["items"]] == [file_id]
 
@@ -154,7 +156,10 @@ def test_files_list_does_not_count_as_a_poll(make_app: Any) -> None:
     ],
 )
 def test_files_unreadable_upload_fails_processing(client: TestClient, name: str, content: bytes, error: str) -> None:
-    body = upload(client, name, content, "application/octet-stream").json()
+    created = upload(client, name, content, "application/octet-stream").json()
+    assert (created["status"], created["processingStatus"]) == ("uploaded", {"progress": 0, "error": None})
+    assert body_of(client, created["id"])["status"] == "processing"
+    body = body_of(client, created["id"])
     assert body["status"] == "failed"
     assert body["processingStatus"]["error"] == error and body["processedAt"] is None
     assert client.get("/v1/files", params={"statusFilter": "failed"}).json()["items"][0]["id"] == body["id"]
@@ -315,7 +320,7 @@ def test_files_in_dataset_returns_associated_records(app: Any, client: TestClien
     upload(client, "loose.txt", b"loose")
     records = files_domain.files_in_dataset(app.state.store, "org_default", "ds_support_faq")
     assert [(r["id"], r["filename"], r["contentType"], r["sizeBytes"], r["status"]) for r in records] == [
-        (wanted.json()["id"], "kb.md", "text/markdown", 4, "ready")
+        (wanted.json()["id"], "kb.md", "text/markdown", 4, "uploaded")  # the status as last observed
     ]
     assert files_domain.content_of(records[0]) == b"# KB"
 

@@ -38,10 +38,12 @@ def test_files_expand_creates_one_file_per_supported_entry(client: TestClient) -
     assert response.status_code == 200, response.text
     body = response.json()
     assert [(f["filename"], f["status"]) for f in body["files"]] == [
-        ("guide.md", "ready"),
-        ("data.csv", "ready"),
-        ("empty.txt", "failed"),
+        ("guide.md", "uploaded"),
+        ("data.csv", "uploaded"),
+        ("empty.txt", "uploaded"),
     ]
+    finals = [[client.get(f"/v1/files/{f['id']}").json()["status"] for _ in range(2)][-1] for f in body["files"]]
+    assert finals == ["ready", "ready", "failed"]  # each entry goes through the documented lifecycle
     assert all(f["associations"][0]["resourceId"] == "ds_product_docs" for f in body["files"])
     assert {s["filename"]: s["reason"] for s in body["skipped"]} == {
         "tool.exe": "Unsupported file type",

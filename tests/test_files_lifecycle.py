@@ -53,7 +53,7 @@ def test_lifecycle_recorded_finish_wins() -> None:
 
 def test_lifecycle_cli_option_maps_to_config() -> None:
     assert build_config(file_processing="seconds:5").file_processing == "seconds:5"
-    assert build_config().file_processing == "immediate"
+    assert build_config().file_processing == "polls:2"  # the documented lifecycle (test_files_default_lifecycle.py)
 
 
 def test_lifecycle_cli_rejects_a_bad_value() -> None:

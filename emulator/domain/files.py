@@ -41,7 +41,7 @@ def file_record(
         "contentType": content_type,
         "sizeBytes": len(content),
         "sha256": hashlib.sha256(content).hexdigest(),
-        "status": "processing",
+        "status": "uploaded",
         "isDuplicate": duplicate,
         "storageCharged": 0 if duplicate else len(content),
         "createdAt": isoformat(now),
@@ -73,11 +73,12 @@ def observe(record: Record, lifecycle: Lifecycle, now: float, *, count_poll: boo
         if record["_outcome"] == "ready":
             updated["processingStatus"] = {"progress": 100, "error": None}
             updated["processedAt"] = isoformat(current.finished_at or now)
-        else:
-            updated["processingStatus"] = {"progress": current.progress, "error": record["_error"]}
+        else:  # as the reference's example of a failed file: {"progress": 0, "error": "Failed to extract text from PDF"}
+            updated["processingStatus"] = {"progress": 0, "error": record["_error"]}
             updated["processedAt"] = None
     else:
-        updated["status"] = "processing"
+        # the documented lifecycle: "uploaded" (the upload response's example) until processing starts
+        updated["status"] = "processing" if current.started else "uploaded"
         updated["processingStatus"] = {"progress": current.progress, "error": None}
     return updated
 
