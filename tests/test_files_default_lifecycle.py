@@ -30,7 +30,11 @@ def polls(client: TestClient | httpx.Client, file_id: str, count: int) -> list[t
 
 def test_default_lifecycle_uploaded_processing_ready(client: TestClient) -> None:
     created = upload(client)
-    assert (created["status"], created["processingStatus"], created["processedAt"]) == ("uploaded", {"progress": 0, "error": None}, None)
+    assert (created["status"], created["processingStatus"], created["processedAt"]) == (
+        "uploaded",
+        {"progress": 0, "error": None},
+        None,
+    )
     assert polls(client, created["id"], 3) == [
         ("processing", {"progress": 50, "error": None}, None),
         ("ready", {"progress": 100, "error": None}, "2025-01-01T00:00:00Z"),
