@@ -24,7 +24,8 @@ def make_bot(cuadra_emulator: Any) -> Iterator[Callable[..., CuadraClient]]:
     """Build ``CuadraClient``s pointed at the emulator.
 
     By default the client authenticates with the emulator's token and its ``sleep`` advances the
-    emulator's manual clock, so a ``Retry-After: 2`` costs two virtual seconds and no wall time.
+    emulator's manual clock, so a ``Retry-After: 2`` costs two virtual seconds and no wall time. Its
+    timeout is 60 s.
     """
     clients: list[CuadraClient] = []
 
@@ -32,6 +33,9 @@ def make_bot(cuadra_emulator: Any) -> Iterator[Callable[..., CuadraClient]]:
         if "client_id" not in kwargs:
             kwargs.setdefault("token", cuadra_emulator.token)
         kwargs.setdefault("sleep", cuadra_emulator.clock.advance)
+        # A generous timeout: on a loaded CI machine a slow answer must stay slow, not become a timeout
+        # and a retry the test did not plan for (a retried token fetch shifts every scenario count).
+        kwargs.setdefault("timeout", 60.0)
         client = CuadraClient(cuadra_emulator.url, **kwargs)
         clients.append(client)
         return client
