@@ -119,3 +119,27 @@ def test_console_admin_token_is_asked_for_and_kept_for_the_session(console_facto
     expect(page.locator("#clock-now")).to_have_text("2025-01-01T00:00:00Z")
     assert page.evaluate("sessionStorage.getItem('cuadra-emulator.admin-token')") == "s3cret"
     assert page.evaluate("localStorage.length") == 0
+
+
+def test_console_tenant_create_own_clock_and_reset(console_factory: Callable[..., Console]) -> None:
+    console = console_factory()
+    page = console.open("tokens")
+    page.fill("#tenant-org", "org_console")
+    page.get_by_role("button", name="Create tenant").click()
+    expect(page.locator("#tenant-result")).to_contain_text("Tenant org_console ready")
+    token = httpx.post(f"{console.url}/_emulator/tokens", json={"org": "org_console", "user": "member_default"}).json()["token"]
+    tenant = {"Authorization": f"Bearer {token}"}
+    made = httpx.post(f"{console.url}/v1/datasets", headers=tenant, json={"name": "tenant-only"}).json()
+
+    page.locator("#tab-clock").click()
+    page.fill("#clock-org", "org_console")
+    page.locator("#clock-org").press("Enter")
+    page.get_by_role("button", name="+1 day").click()
+    expect(page.locator("#clock-mode")).to_contain_text("Tenant org_console: server clock +86400 s")
+    assert httpx.get(f"{console.url}/_emulator/clock").json()["now"] == "2025-01-01T00:00:00Z"
+
+    page.locator("#tab-tokens").click()
+    page.fill("#reset-org", "org_console")
+    page.locator("#reset-one").click()
+    expect(page.locator("#tenant-result")).to_contain_text("Tenant org_console is back to the fixtures")
+    assert httpx.get(f"{console.url}/v1/datasets/{made['id']}", headers=tenant).status_code == 404

@@ -1,6 +1,7 @@
 // The clock: the emulator's current (virtual) time; advance by a preset or a custom duration; set it.
 import { control } from "./api.js";
 import { h, clear } from "./dom.js";
+import { hasControl } from "./spec.js";
 
 const PRESETS = [["+1 s", 1], ["+10 s", 10], ["+1 min", 60], ["+5 min", 300], ["+1 h", 3600], ["+1 day", 86400]];
 const UNITS = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400 };
@@ -20,16 +21,20 @@ export function startClock(panel) {
   const message = h("p", { id: "clock-message", "aria-live": "polite" });
   const custom = h("input", { id: "clock-custom", placeholder: "90s, 5m, 1h30m, 2d", size: "16" });
   const setTo = h("input", { id: "clock-set", placeholder: "2025-01-01T12:00:00Z", size: "24" });
+  const org = h("input", { id: "clock-org", placeholder: "server clock", size: "16", list: "journal-tenants", "aria-label": "Tenant (empty: the server clock)" });
+  const perTenant = hasControl("POST", "/_emulator/tenants");  // tenant clocks came with tenants
+  const tenant = () => (perTenant && org.value.trim()) || undefined;
   let ticking = null;
 
   function show(data) {
     clearInterval(ticking);
     now.dataset.epoch = data.epoch;
     now.textContent = data.now;
-    mode.textContent = data.mode === "manual"
+    const offset = data.org ? ` Tenant ${data.org}: server clock ${data.offset >= 0 ? "+" : ""}${data.offset} s.` : "";
+    mode.textContent = (data.mode === "manual"
       ? "Manual clock: time moves only when you move it (tokens, rate-limit windows, file processing and stream pauses follow it)."
-      : "System clock: the emulator runs on real time. Start it with --clock manual to move time from here.";
-    for (const button of panel.querySelectorAll("button")) button.disabled = data.mode !== "manual";
+      : "System clock: the emulator runs on real time. Start it with --clock manual to move time from here (a tenant's clock moves on either).") + offset;
+    for (const button of panel.querySelectorAll("button")) button.disabled = data.mode !== "manual" && !data.org;
     if (data.mode !== "manual") {
       const started = Date.now();
       ticking = setInterval(() => { now.textContent = new Date(data.epoch * 1000 + Date.now() - started).toISOString().replace(/\.\d+Z$/, "Z"); }, 1000);
@@ -37,7 +42,7 @@ export function startClock(panel) {
   }
 
   async function move(body) {
-    const result = await control("POST", "/_emulator/clock", body);
+    const result = await control("POST", "/_emulator/clock", tenant() ? { ...body, org: tenant() } : body);
     if (result.ok) {
       show(result.data);
       message.className = "ok";
@@ -49,12 +54,14 @@ export function startClock(panel) {
   }
 
   async function refresh() {
-    const { data } = await control("GET", "/_emulator/clock");
+    const { data } = await control("GET", `/_emulator/clock${tenant() ? `?org=${encodeURIComponent(tenant())}` : ""}`);
     if (data) show(data);
   }
 
   clear(panel,
-    h("h2", { text: "Clock" }), now, mode,
+    h("h2", { text: "Clock" }),
+    perTenant ? h("div", { class: "row" }, h("label", { for: "clock-org" }, "Tenant "), org, h("span", { class: "muted", text: "(empty: the server clock, every tenant)" })) : null,
+    now, mode,
     h("div", { class: "row", role: "group", "aria-label": "Advance presets" }, PRESETS.map(([label, seconds]) => h("button", { type: "button", "data-advance": seconds, onclick: () => move({ advance: seconds }) }, label))),
     h("form", { class: "row", id: "clock-advance-form", onsubmit: (event) => {
       event.preventDefault();
@@ -65,6 +72,7 @@ export function startClock(panel) {
     h("form", { class: "row", id: "clock-set-form", onsubmit: (event) => { event.preventDefault(); move({ set: setTo.value.trim() }); } },
       h("label", { for: "clock-set" }, "Set to (ISO 8601) "), setTo, h("button", { type: "submit" }, "Set")),
     message);
+  org.addEventListener("change", refresh);
   panel.addEventListener("console-show", refresh);
   refresh();
 }
