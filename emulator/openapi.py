@@ -127,6 +127,17 @@ def _success_statuses(item: Route) -> list[int]:
     return [200]
 
 
+def parameters(item: Route) -> list[dict[str, Any]]:
+    """The route's path parameters (typed by ``path_params``, else a non-empty string), then its declared
+    query parameters, as OpenAPI ``parameters`` entries (API and control plane alike)."""
+    typed = {param.name: param.openapi() for param in item.path_params}
+    path = [
+        typed.get(name) or {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in _PARAM.findall(item.path)
+    ]
+    return path + [param.openapi() for param in item.query]
+
+
 def _operation(item: Route, components: _Components, operation_ids: set[str]) -> dict[str, Any]:
     base = f"{item.handler.__module__.rsplit('.', 1)[-1]}_{item.handler.__name__}"
     operation_id, counter = base, 2
@@ -136,12 +147,7 @@ def _operation(item: Route, components: _Components, operation_ids: set[str]) ->
     op: dict[str, Any] = {"operationId": operation_id, "summary": item.summary or operation_id, "tags": [_tag(item.path)]}
     if not item.documented:
         op["x-inferred"] = True
-    typed = {param.name: param.openapi() for param in item.path_params}
-    params = [
-        typed.get(name) or {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-        for name in _PARAM.findall(item.path)
-    ]
-    params.extend(param.openapi() for param in item.query)
+    params = parameters(item)
     if item.idempotent:
         params.append(
             {

@@ -4,7 +4,6 @@ API, such as fuzzers, can leave them out)."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
     from .routing import Route
 
 CONTROL_TAG = "Emulator control plane"
-_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
 ADMIN_SCHEME = {
     "type": "http",
     "scheme": "bearer",
@@ -35,10 +33,9 @@ def control_operation(item: Route, components: _Components, operation_ids: set[s
         "x-emulator-control": True,
         "security": [{}, {"adminToken": []}],
     }
-    params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-        for name in _PARAM.findall(item.path)
-    ]
+    from .openapi import parameters  # openapi imports this module
+
+    params = parameters(item)
     if params:
         op["parameters"] = params
     if item.body is not None:

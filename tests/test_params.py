@@ -129,8 +129,10 @@ def _document_params(doc: dict[str, Any], method: str, path: str) -> dict[str, d
 
 
 def test_params_every_declared_parameter_is_documented(client: TestClient) -> None:
+    from emulator.control import CONTROL_ROUTES
+
     doc = client.get("/openapi.json").json()
-    for item in API_ROUTES:
+    for item in [*API_ROUTES, *CONTROL_ROUTES]:
         documented = _document_params(doc, item.method, item.path) if item.path in doc["paths"] else {}
         assert set(documented) == {p.name for p in item.query}, (item.method, item.path)
         for param in item.query:
