@@ -104,6 +104,8 @@ def _forgeries(token: str, app: EmulatorApp) -> dict[str, str]:
         "foreign-kid": jwt.encode(payload, key.private, algorithm="RS256", headers={"kid": "someone-else"}),
         "expired": ours(iat=START - 7200, exp=START - 3600),
         "issued-in-the-future": ours(iat=START + 3600, exp=START + 7200),
+        "not-before-in-an-hour": ours(nbf=START + 3600),
+        "string-nbf": ours(nbf="soon"),
         "other-issuer": ours(iss="https://evil.example"),
         "missing-org": jwt.encode(no_org, key.private, algorithm="RS256", headers={"kid": key.kid}),
         "string-exp": ours(exp="never"),
@@ -123,6 +125,8 @@ FORGERIES = [
     "foreign-kid",
     "expired",
     "issued-in-the-future",
+    "not-before-in-an-hour",
+    "string-nbf",
     "other-issuer",
     "missing-org",
     "string-exp",
@@ -153,6 +157,19 @@ def test_jwt_verify_is_pure_and_judges_time_by_the_given_now(jwt_app: EmulatorAp
     with pytest.raises(InvalidToken):
         verify(key, token, now=START + 101, leeway=0)
     assert verify(key, token, now=START + 1000, leeway=900).org_id == "o1"
+
+
+def test_jwt_nbf_is_judged_by_the_clock_and_rechecked_for_cached_tokens(web: TestClient, jwt_app: EmulatorApp) -> None:
+    token = mint(web, user="member_default", org="org_default")
+    _, payload = parts(token)
+    key = signing_key(jwt_app)
+    later = jwt.encode({**payload, "nbf": START + 600}, key.private, algorithm="RS256", headers={"kid": key.kid})
+    assert web.get("/v1/usage", headers=bearer(later)).status_code == 401
+    jwt_app.state.clock.advance(600 - 30)  # nbf - 30 s leeway: accepted
+    assert web.get("/v1/usage", headers=bearer(later)).status_code == 200
+    jwt_app.state.clock.set(START)  # rewound (a reset): the cached verification must not bypass nbf
+    assert web.get("/v1/usage", headers=bearer(later)).status_code == 401
+    assert verify(key, later, now=START + 600).not_before == START + 600
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,8 @@ class AuthRuntime:
         self.state = state
         self._key: SigningKey | None = None
         self._key_lock = threading.Lock()
-        #: token -> (principal, exp): a verified signature is not checked again, expiry always is.
-        self._verified: dict[str, tuple[Principal, int]] = {}
+        #: token -> (principal, nbf, exp): a verified signature is not checked again, the validity window always is.
+        self._verified: dict[str, tuple[Principal, int, int]] = {}
         #: minted user id -> organisation id (so a user minted twice stays in one organisation)
         self._minted_users: dict[str, str] = {}
 
@@ -49,8 +49,9 @@ class AuthRuntime:
             return None
         cached = self._verified.get(token)
         if cached is not None:
-            principal, exp = cached
-            if self.state.clock_for(principal.org_id).now() > exp + self._leeway():
+            principal, nbf, exp = cached
+            now = self.state.clock_for(principal.org_id).now()
+            if now > exp + self._leeway() or nbf > now + self._leeway():
                 return None
         else:
             try:
@@ -60,7 +61,7 @@ class AuthRuntime:
             principal = Principal(claims.user_id, claims.org_id, claims.scopes)
             if len(self._verified) >= _CACHE_LIMIT:
                 self._verified.clear()
-            self._verified[token] = (principal, claims.expires_at)
+            self._verified[token] = (principal, claims.not_before, claims.expires_at)
         self.ensure_organization(principal.org_id)
         return principal
 

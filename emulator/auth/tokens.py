@@ -11,7 +11,7 @@ from .keys import SigningKey
 ALGORITHM = "RS256"
 #: ``iss`` of every token the emulator signs (the real issuer's value is not documented).
 ISSUER = "cuadra-emulator"
-#: Clock skew tolerated on ``exp`` and ``iat`` (seconds).
+#: Clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (seconds).
 LEEWAY = 30.0
 #: Lifetime of M2M tokens ("M2M tokens expire after 1 hour").
 DEFAULT_TTL = 3600
@@ -30,6 +30,8 @@ class Claims:
     scopes: frozenset[str]
     issued_at: int
     expires_at: int
+    #: ``nbf`` when the token has one (RFC 7519 §4.1.5), else ``issued_at``.
+    not_before: int = 0
 
 
 def mint(key: SigningKey, *, user_id: str, org_id: str, scopes: Iterable[str], now: float, expires_in: int = DEFAULT_TTL) -> str:
@@ -54,8 +56,9 @@ def mint(key: SigningKey, *, user_id: str, org_id: str, scopes: Iterable[str], n
 def verify(key: SigningKey, token: str, now: float | Callable[[str], float], leeway: float = LEEWAY) -> Claims:
     """Check signature (RS256 with ``key`` only: ``none``, HMAC and other keys fail), then time.
 
-    Expiry is judged against ``now`` (the emulator's clock), not the wall clock; a callable ``now``
-    is asked for the time of the token's organisation (each tenant has its own clock). Raises
+    Expiry and ``nbf`` (not before) are judged against ``now`` (the emulator's clock), not the wall
+    clock; a callable ``now`` is asked for the time of the token's organisation (each tenant has its own
+    clock). Raises
     :class:`InvalidToken`.
     """
     import jwt
@@ -84,7 +87,12 @@ def verify(key: SigningKey, token: str, now: float | Callable[[str], float], lee
         raise InvalidToken("token expired")
     if iat > now + leeway:
         raise InvalidToken("token issued in the future")
+    nbf = payload.get("nbf", iat)
+    if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+        raise InvalidToken("nbf must be a number")
+    if nbf > now + leeway:
+        raise InvalidToken("token not valid yet (nbf)")
     scope = payload.get("scope", "")
     if not isinstance(scope, str):
         raise InvalidToken("scope must be a space-separated string")
-    return Claims(sub, org, frozenset(scope.split()), int(iat), int(exp))
+    return Claims(sub, org, frozenset(scope.split()), int(iat), int(exp), int(nbf))
