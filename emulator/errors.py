@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from starlette.responses import Response
 
+from .bounds import bound_problem
 from .responses import dumps
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -167,8 +168,8 @@ def unprocessable(errors: list[dict[str, Any]], *, message: str | None = None) -
 
 
 def problem_response(error: ApiError) -> Response:
-    """Render ``error`` as an RFC 7807 response (the only error renderer)."""
-    body = dumps(error.body())
+    """Render ``error`` as an RFC 7807 response (the only error renderer), at most 8 KiB of JSON."""
+    body = bound_problem(error.body(), dumps)
     return Response(body, status_code=error.status_code, headers=error.headers, media_type=PROBLEM_CONTENT_TYPE)
 
 

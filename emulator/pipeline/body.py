@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..bounds import MAX_JSON_DEPTH, nesting_exceeds
 from ..errors import BadRequest, UnprocessableEntity, UnsupportedMediaType, invalid
 
 if TYPE_CHECKING:
@@ -34,12 +35,16 @@ def parse_json(raw: bytes) -> Any:
 
     orjson refuses what the stdlib lets through and the emulator could not store or echo safely:
     invalid UTF-8, lone surrogate escapes (``"\\ud800"``), ``NaN``/``Infinity``, numbers that overflow a
-    double, a byte-order mark, and nesting deeper than 1024 levels.
+    double, a byte-order mark. Nesting deeper than :data:`~emulator.bounds.MAX_JSON_DEPTH` levels is a 422
+    (validators and encoders recurse: a hostile body must never reach Python's recursion limit).
     """
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"Malformed JSON: {exc}.") from None
+    if nesting_exceeds(raw, data):
+        raise invalid("/", f"nested deeper than {MAX_JSON_DEPTH} levels", message=f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    return data
 
 
 def make_body_step(validators: Validators, *, lenient: bool = False) -> Step:
