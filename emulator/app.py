@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from .config import Config
 from .console.doors import DOORS, door
@@ -19,9 +19,10 @@ from .routing import Router
 from .state import EmulatorState
 from .tenants.routing import split_tenant
 from .validation import Validators
+from .wire import GuardedSend
 
 if TYPE_CHECKING:
-    from starlette.types import Message, Receive, Scope, Send
+    from starlette.types import Receive, Scope, Send
 
     from .fixtures import FixtureSet
 
@@ -101,30 +102,15 @@ class EmulatorApp:
             tenant=tenant,
         )
         chain = self._control if path.startswith(CONTROL_PREFIX) else self._api
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        guarded = GuardedSend(send)
         try:
             response = await chain(ctx)  # every step renders an ApiError at its own boundary
-        except Exception as exc:  # an emulator bug: never a traceback on the wire
+            await response(scope, receive, guarded)
+        except Exception as exc:  # an emulator bug (handler, stream body, unsendable header): never a traceback on the wire
             self._report(exc, ctx)
-            await problem_response(InternalError())(scope, receive, send)
-            return
-        if not isinstance(response, StreamingResponse):
-            # A plain response is fully built: sending it can only fail if the client is gone.
-            await response(scope, receive, send)
-            return
-        try:
-            await response(scope, receive, tracking_send)
-        except Exception as exc:  # a bug in a stream body
-            self._report(exc, ctx)
-            if not started:
+            if not guarded.started:
                 await problem_response(InternalError())(scope, receive, send)
+            # else: returning with the response incomplete makes the server close the connection cleanly
 
     def _report(self, exc: Exception, ctx: RequestContext) -> None:
         self.state.server_errors.append(exc)

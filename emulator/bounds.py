@@ -17,6 +17,8 @@ MAX_PROBLEM_BYTES = 8 * 1024
 MAX_ECHO_CHARS = 256
 #: Most list items kept in a problem document that is over :data:`MAX_PROBLEM_BYTES`.
 MAX_ECHO_ITEMS = 10
+#: Longest file name accepted on upload (characters; most file systems stop at 255 bytes).
+MAX_FILENAME_CHARS = 255
 _CORE_MEMBERS = ("type", "title", "status", "detail")
 
 
@@ -36,6 +38,11 @@ def nesting_exceeds(raw: bytes, data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
+
+
+def has_control_chars(text: str) -> bool:
+    """Whether ``text`` holds a C0/C1 control character or DEL (never valid in a header or a file name)."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
 
 
 def truncate(text: str, limit: int = MAX_ECHO_CHARS) -> str:

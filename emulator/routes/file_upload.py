@@ -13,6 +13,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ..bounds import MAX_FILENAME_CHARS, has_control_chars
 from ..context import RequestContext
 from ..domain import files as files_domain
 from ..domain.file_formats import MB, Format, find_format, is_zip, processing_error
@@ -63,6 +64,7 @@ async def read_upload(ctx: RequestContext) -> Upload:
             raise invalid("/file", "field required (a file part named 'file')")
         if not part.filename:
             raise invalid("/file", "the file part needs a filename")
+        _check_part(part.filename, part.content_type or "")
         content = await part.read()
         fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
     finally:
@@ -75,6 +77,16 @@ async def read_upload(ctx: RequestContext) -> Upload:
         resource_type=fields.get("resource_type") or fields.get("resourceType") or None,
         resource_id=fields.get("resource_id") or fields.get("resourceId") or None,
     )
+
+
+def _check_part(filename: str, content_type: str) -> None:
+    """422 for a file name or part type that could never be sent back in a response header."""
+    if has_control_chars(filename):
+        raise invalid("/file", "the filename must not contain control characters")
+    if len(filename) > MAX_FILENAME_CHARS:
+        raise invalid("/file", f"the filename is longer than {MAX_FILENAME_CHARS} characters")
+    if not content_type.isascii() or has_control_chars(content_type):
+        raise invalid("/file", "the part's Content-Type must be printable ASCII")
 
 
 def resource_ref(
@@ -133,6 +145,8 @@ def _skip_reason(info: zipfile.ZipInfo, name: str) -> tuple[str | None, Format |
         return "Hidden or system file", None
     if is_zip(name, None):
         return "Nested ZIP archives are not supported", None
+    if has_control_chars(info.filename) or len(name) > MAX_FILENAME_CHARS:
+        return "Invalid file name", None
     fmt = find_format(name, None)
     if fmt is None:
         return "Unsupported file type", None

@@ -85,7 +85,8 @@ async def get_file(ctx: RequestContext) -> Response:
 async def file_content(ctx: RequestContext) -> Response:
     record = _require(ctx)
     filename = record["filename"]
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_").replace("?", "_")
+    # Printable ASCII only: a control character would make the header unsendable (uploads refuse them).
+    ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\?' else "'" if c == '"' else "_" for c in filename)
     disposition = f'attachment; filename="{ascii_name}"'
     if ascii_name != filename:
         disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,0 +1,48 @@
+"""What goes onto the wire: a guard that checks response headers before the server sees them.
+
+uvicorn marks a response as started *before* it checks the header bytes, so an invalid header
+(a control character from stored data, say) would otherwise end the connection without an answer
+and outside the app's error handling. :class:`GuardedSend` refuses such a start message itself,
+so the app can still answer with a 500 problem and record the error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.types import Message, Send
+
+# The bytes RFC 9110 forbids (the checks uvicorn and h11 apply when writing a response head).
+_BAD_NAME = re.compile(b'[\\x00-\\x20\\x7f()<>@,;:\\[\\]={}\\t\\\\"/?]')
+_BAD_VALUE = re.compile(b"[\\x00-\\x08\\x0a-\\x1f\\x7f]")
+
+
+class InvalidResponseHeader(RuntimeError):
+    """A response header the emulator built could never be sent (an emulator bug, reported as such)."""
+
+
+def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
+    """Raise :class:`InvalidResponseHeader` for an empty or invalid name or a value with control bytes."""
+    for name, value in headers:
+        if not name or _BAD_NAME.search(name):
+            raise InvalidResponseHeader(f"invalid response header name {name[:64]!r}")
+        if _BAD_VALUE.search(value):
+            raise InvalidResponseHeader(f"invalid value of response header {name[:64]!r}: {value[:64]!r}")
+
+
+class GuardedSend:
+    """An ASGI ``send`` that checks a response head before passing it on and notes whether one went out."""
+
+    __slots__ = ("_send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            check_headers(message.get("headers", []))
+            self.started = True
+        await self._send(message)
