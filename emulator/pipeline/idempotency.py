@@ -2,9 +2,12 @@
 
 Applies to routes declared ``idempotent=True``; keys are claimed, completed and replayed through
 ``state.backend`` (this process, or Redis shared by every worker and replica). Keys are scoped per
-organisation. The first response is stored byte for byte (status, headers, body) unless it is a
+caller — (organisation, user; an OAuth client acts as its user) — as Stripe and the IETF
+Idempotency-Key draft do, so one caller's key never replays another caller's response. The first
+response is stored byte for byte (status, headers, body) unless it is a
 5xx or carries an injected fault; a streamed response is recorded while it is sent and stored only if
-it was sent in full.
+it was sent in full. A faulted stream (cut, stall, error event) is never stored, but its key stays in
+flight until the stream ends, so a retry during a stall is a 409.
 """
 
 from __future__ import annotations
@@ -116,8 +119,9 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     if problem is not None:
         raise BadRequest(problem)
     body = await ctx.body(route.max_body)  # cached on ctx: the body step reads it from there
-    org_id = ctx.principal.org_id if ctx.principal is not None else ""
-    scope_key = f"{org_id}:{key}"
+    principal = ctx.principal
+    org_id, user_id = (principal.org_id, principal.user_id) if principal is not None else ("", "")
+    scope_key = f"{org_id}\x1f{user_id}\x1f{key}"
     boundary = multipart_boundary(ctx.headers.get("content-type", ""))
     signature = request_signature(ctx.method, ctx.path, body, boundary)
     # idem_begin looks the key up and marks it in flight atomically (one synchronous call in memory,
@@ -141,6 +145,12 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
         await asyncio.shield(backend.idem_abandon(scope_key, entry))
         raise
     status = response.status_code
+    if isinstance(response, StreamingResponse) and _faulted(ctx):
+        # in flight while the faulted stream runs (a retry is a 409), then forgotten: a retry executes again
+        async def forget(*_: object) -> None:
+            await backend.idem_abandon(scope_key, entry)
+
+        return RecordingStreamingResponse(response, forget, forget)
     if not 200 <= status < 500 or _faulted(ctx):
         # 5xx, a connection fault (status 0), a scripted answer or a faulted stream: a retry executes again
         await backend.idem_abandon(scope_key, entry)
