@@ -44,17 +44,19 @@ def test_hardening_retry_while_a_stalled_stream_runs_is_409(client: TestClient, 
     assert client.post("/_emulator/scenarios", json={"name": "stream-stall"}).status_code == 201
     body = chat_body("stall me", stream=True)
     headers = {**AUTH, "Idempotency-Key": "stalled"}
-    with httpx.Client(base_url=live.url, timeout=10) as http:
-        with http.stream("POST", "/v1/chats", json=body, headers=headers) as first:
-            assert first.status_code == 200
-            lines = first.iter_lines()
-            deltas = 0
-            while deltas < 3:  # the scenario stalls after three deltas, keeping the connection open
-                deltas += next(lines).startswith("data: ")
-            retry = httpx.post(f"{live.url}/v1/chats", json=body, headers=headers, timeout=10)
-            assert retry.status_code == 409, retry.text
-            assert retry.headers["content-type"] == "application/problem+json"
-            assert "stalled" in retry.json()["detail"]
+    with (
+        httpx.Client(base_url=live.url, timeout=10) as http,
+        http.stream("POST", "/v1/chats", json=body, headers=headers) as first,
+    ):
+        assert first.status_code == 200
+        lines = first.iter_lines()
+        deltas = 0
+        while deltas < 3:  # the scenario stalls after three deltas, keeping the connection open
+            deltas += next(lines).startswith("data: ")
+        retry = httpx.post(f"{live.url}/v1/chats", json=body, headers=headers, timeout=10)
+        assert retry.status_code == 409, retry.text
+        assert retry.headers["content-type"] == "application/problem+json"
+        assert "stalled" in retry.json()["detail"]
     # the stalled stream is over (the client hung up): never stored, so once the server has seen the
     # hang-up a retry executes again
     assert client.delete("/_emulator/scenarios/stream-stall").status_code == 204
