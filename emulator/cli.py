@@ -19,6 +19,7 @@ EXIT_OK = 0
 EXIT_CONFIG_ERROR = 2  # a fixture or scenario file is invalid, or the options contradict each other
 #: Where ``serve --workers N`` hands its options to the worker processes (JSON of the CLI options).
 WORKER_OPTIONS_ENV = "CUADRA_WORKER_OPTIONS"
+EXIT_CANNOT_BIND = 3  # the address is in use or cannot be bound
 
 
 def build_config(**options: Any) -> Config:
@@ -48,6 +49,11 @@ def build_config(**options: Any) -> Config:
         state_namespace=options.get("state_namespace") or "cuadra-emulator",
         workers=options.get("workers") or 1,
         strict_requests=bool(options.get("strict_requests", False)),
+        http_max_header_line=options.get("http_max_header_line", 8 * 1024),
+        http_max_header_fields=options.get("http_max_header_fields", 100),
+        http_max_head_bytes=options.get("http_max_head_bytes", 64 * 1024),
+        http_head_timeout=options.get("http_head_timeout", 10.0),
+        show_credentials=bool(options.get("show_credentials", False)),
     )
 
 
@@ -235,6 +241,45 @@ def main() -> None:
     envvar="EMULATOR_STRICT_REQUESTS",
     help="Reject unknown body fields with a 422 (default: ignore them, as production does, with a journal warning).",
 )
+@click.option(
+    "--http-max-header-line",
+    type=click.IntRange(min=256),
+    default=8 * 1024,
+    show_default=True,
+    envvar="EMULATOR_HTTP_MAX_HEADER_LINE",
+    help="Longest header line in bytes (longer: 431).",
+)
+@click.option(
+    "--http-max-header-fields",
+    type=click.IntRange(min=8),
+    default=100,
+    show_default=True,
+    envvar="EMULATOR_HTTP_MAX_HEADER_FIELDS",
+    help="Most header fields per request (more: 431).",
+)
+@click.option(
+    "--http-max-head-bytes",
+    type=click.IntRange(min=1024),
+    default=64 * 1024,
+    show_default=True,
+    envvar="EMULATOR_HTTP_MAX_HEAD_BYTES",
+    help="Largest request head (request line and headers) in bytes (larger: 431).",
+)
+@click.option(
+    "--http-head-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    envvar="EMULATOR_HTTP_HEAD_TIMEOUT",
+    help="Seconds to receive a complete request head (then 408 and close).",
+)
+@click.option(
+    "--show-credentials",
+    is_flag=True,
+    default=False,
+    envvar="EMULATOR_SHOW_CREDENTIALS",
+    help="Journal output shows Authorization, cookies and client secrets in full (default: redacted).",
+)
 def serve(**options: Any) -> None:
     """Serve the emulated API (default http://127.0.0.1:8787)."""
     from .app import create_app
@@ -252,49 +297,59 @@ def serve(**options: Any) -> None:
         sys.exit(EXIT_CONFIG_ERROR)
     import uvicorn
 
+    from .server import bind_socket, is_loopback, socket_url, uvicorn_config
+
+    try:
+        sock = bind_socket(config.host, config.port)
+    except OSError as exc:
+        click.echo(f"cuadra-emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_CANNOT_BIND)
+    if not is_loopback(config.host) and not config.admin_token:
+        click.echo(_OPEN_CONTROL_PLANE.format(host=config.host), err=True)
     click.echo(
-        f"cuadra-emulator listening on http://{config.host}:{config.port} (seed {config.seed}, "
-        f"clock {config.clock}, auth {config.auth}, state {config.state.split('@')[-1]}, workers {config.workers})",
+        f"cuadra-emulator listening on {socket_url(sock)} (seed {config.seed}, clock {config.clock}, auth {config.auth}, "
+        f"state {config.state.split('@')[-1]}, workers {config.workers})",
         err=True,
     )
-    click.echo(f"web console: {console_url(config)}", err=True)
+    port = sock.getsockname()[1]
+    click.echo(f"web console: {console_url(config, port)}", err=True)
     if config.workers > 1:
         import json
         import os
 
+        from uvicorn.supervisors import Multiprocess
+
         # each worker process builds its own app from the same options (see emulator/workers.py)
         os.environ[WORKER_OPTIONS_ENV] = json.dumps(options)
-        uvicorn.run(
+        shared = uvicorn.Config(
             "emulator.workers:app",
             factory=True,
             workers=config.workers,
-            host=config.host,
-            port=config.port,
             log_level=config.log_level,
             access_log=False,
             lifespan="on",
             http="emulator.workers:HttpProtocol",
         )
+        Multiprocess(shared, sockets=[sock]).run()  # what uvicorn.run does, on the socket bound above
         return
-    from .server import http_protocol  # connection faults (RST/FIN/garbage) need the socket
-
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        log_level=config.log_level,
-        access_log=False,
-        lifespan="on",
-        http=http_protocol(),
-        timeout_graceful_shutdown=2,  # an open console's journal stream must not hold Ctrl-C forever
-    )
+    # timeout_graceful_shutdown: an open console's journal stream must not hold Ctrl-C forever
+    server = uvicorn.Server(uvicorn_config(app, log_level=config.log_level, lifespan="on", timeout_graceful_shutdown=2))
+    server.run(sockets=[sock])
 
 
-def console_url(config: Config) -> str:
-    """Where a browser finds the web console (a wildcard bind address is shown as 127.0.0.1)."""
+_OPEN_CONTROL_PLANE = """\
+WARNING: cuadra-emulator is bound to {host}, a non-loopback address, without --admin-token.
+WARNING: anyone who can reach it can use /_emulator/*: mint tokens for any organisation, reset
+WARNING: state and read every tenant's requests from the journal. Set --admin-token (or
+WARNING: EMULATOR_ADMIN_TOKEN), or bind to 127.0.0.1. See docs/security.md."""
+
+
+def console_url(config: Config, port: int | None = None) -> str:
+    """Where a browser finds the web console (a wildcard bind address is shown as 127.0.0.1); ``port``:
+    the port actually bound (default: the configured one)."""
     host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{config.port}/_emulator/console/"
+    return f"http://{host}:{port if port is not None else config.port}/_emulator/console/"
 
 
 def _split_commas(values: tuple[str, ...] | None) -> tuple[str, ...]:

@@ -54,6 +54,12 @@ class Config:
     state: str = "memory"  # memory | redis://host:port/db (shared by every worker and replica)
     state_namespace: str = "cuadra-emulator"  # key prefix in Redis: emulators sharing one Redis stay apart
     workers: int = 1  # uvicorn worker processes for `serve`; more than one requires a shared state
+    # --- hardening: HTTP limits and credentials in journal output (docs/security.md) ---
+    http_max_header_line: int = 8 * 1024  # bytes of one header line; longer => 431
+    http_max_header_fields: int = 100  # header fields per request; more => 431
+    http_max_head_bytes: int = 64 * 1024  # request line + headers; more => 431
+    http_head_timeout: float = 10.0  # seconds to receive a complete request head, else 408 / close
+    show_credentials: bool = False  # journal output shows Authorization, cookies, client secrets in full
 
     def with_(self, **changes: object) -> Config:
         """Return a copy with ``changes`` applied."""

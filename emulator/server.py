@@ -1,66 +1,35 @@
-"""Serving on a real socket: the emulator's uvicorn protocol and :class:`LiveServer`.
+"""Serving on a real socket: the emulator's uvicorn protocol class, socket binding and :class:`LiveServer`.
 
-:func:`http_protocol` returns a subclass of uvicorn's HTTP protocol (``h11`` or ``httptools``) that
-gives every request its :class:`~emulator.faults.Connection`, so connection faults (TCP reset, close,
-garbage, stream cuts) can act on the socket. Both :class:`LiveServer` and ``cuadra-emulator serve`` use it.
+:func:`http_protocol` returns a subclass of uvicorn's HTTP protocol (``h11`` or ``httptools``) with the
+emulator's mixin in front (:mod:`emulator.protocol`: a socket per request for connection faults, HTTP
+limits, accounted errors). Both :class:`LiveServer` and ``cuadra-emulator serve`` use it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import Literal, Self
 
 import uvicorn
 
 from .app import EmulatorApp
-from .faults import SCOPE_KEY, Connection, bind_connection, unbind_connection
-
-if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+from .protocol import EmulatorProtocolMixin, H11Limits, HttpLimits, HttptoolsLimits
 
 HttpImpl = Literal["auto", "h11", "httptools"]
 
 
-def _with_connection(app: ASGIApp, connection: Connection) -> ASGIApp:
-    """Wrap ``app`` so each request sees ``connection`` in its scope and its task's context."""
-
-    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["extensions"] = {**(scope.get("extensions") or {}), SCOPE_KEY: connection}
-        token = bind_connection(connection)
-        try:
-            await app(scope, receive, send)
-        finally:
-            unbind_connection(token)
-
-    return serve
-
-
-class ConnectionAwareMixin:
-    """Mixed in front of a uvicorn HTTP protocol class: see :func:`http_protocol`."""
-
-    app: Any
-    _cuadra_connection: Connection | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:
-        super().connection_made(transport)  # type: ignore[misc]
-        self._cuadra_connection = Connection(transport)
-        self.app = _with_connection(self.app, self._cuadra_connection)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        try:
-            super().connection_lost(exc)  # type: ignore[misc]
-        finally:
-            if self._cuadra_connection is not None:
-                self._cuadra_connection.closed.set()
-
-
-def http_protocol(impl: HttpImpl = "auto") -> type[asyncio.Protocol]:
+def http_protocol(
+    impl: HttpImpl = "auto", app: EmulatorApp | None = None, limits: HttpLimits | None = None
+) -> type[asyncio.Protocol]:
     """The uvicorn HTTP protocol class to pass as ``uvicorn.Config(http=...)``.
 
-    ``auto`` picks ``httptools`` when it is installed, else ``h11`` (as uvicorn does).
+    ``auto`` picks ``httptools`` when it is installed, else ``h11`` (as uvicorn does). With ``app``, the
+    class applies ``app.config``'s HTTP limits and records protocol errors in ``app.state.server_errors``;
+    ``limits`` overrides the limits (default: ``HttpLimits()``).
     """
     if impl == "auto":
         try:
@@ -70,11 +39,64 @@ def http_protocol(impl: HttpImpl = "auto") -> type[asyncio.Protocol]:
         else:
             impl = "httptools"
     base: type[asyncio.Protocol]
+    mixin: type[EmulatorProtocolMixin]
     if impl == "httptools":
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+
+        mixin = HttptoolsLimits
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
-    return type(f"Cuadra{base.__name__}", (ConnectionAwareMixin, base), {})
+
+        mixin = H11Limits
+    attributes: dict[str, object] = {}
+    if app is not None:
+        attributes = {"limits": HttpLimits.from_config(app.config), "server_errors": app.state.server_errors}
+    if limits is not None:
+        attributes["limits"] = limits
+    return type(f"Cuadra{base.__name__}", (mixin, base), attributes)
+
+
+def uvicorn_config(app: EmulatorApp, http: HttpImpl = "auto", **options: object) -> uvicorn.Config:
+    """A uvicorn config serving ``app`` with the emulator's protocol class and limits."""
+    limits = HttpLimits.from_config(app.config)
+    return uvicorn.Config(
+        app,
+        access_log=False,
+        http=http_protocol(http, app),
+        # h11 refuses a head over this itself (as a 400): leave room so the emulator's 431 comes first
+        h11_max_incomplete_event_size=limits.max_head_bytes + 512 * 1024,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0 = any free port). Raises ``OSError`` (e.g. port in use)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def socket_url(sock: socket.socket) -> str:
+    """``http://host:port`` of a bound socket (IPv6 addresses in brackets)."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class LiveServer:
@@ -86,13 +108,9 @@ class LiveServer:
     def __init__(self, app: EmulatorApp, host: str = "127.0.0.1", port: int = 0, http: HttpImpl = "auto") -> None:
         self.app = app
         self.host = host
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
+        self._sock = bind_socket(host, port)
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", loop="asyncio", http=http_protocol(http)
-        )
+        config = uvicorn_config(app, http, log_level="warning", lifespan="off", loop="asyncio")
         self._server = uvicorn.Server(config)
         # no signal handlers to remove: uvicorn only installs them in the main thread
         self._thread = threading.Thread(target=self._run, name="cuadra-emulator", daemon=True)

@@ -26,7 +26,10 @@ def app() -> EmulatorApp:
 def __getattr__(name: str) -> object:
     # ``HttpProtocol``: the connection-aware protocol (faults act on the socket), made on first import
     if name == "HttpProtocol":
+        from .cli import WORKER_OPTIONS_ENV, build_config
+        from .protocol import HttpLimits
         from .server import http_protocol
 
-        return http_protocol()
+        config = build_config(**json.loads(os.environ.get(WORKER_OPTIONS_ENV, "{}")))
+        return http_protocol(limits=HttpLimits.from_config(config))
     raise AttributeError(name)

@@ -169,10 +169,13 @@ def test_console_validate_reports_line_like_the_cli(client: TestClient, tmp_path
 
 
 def test_console_serve_prints_the_console_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
-    result = CliRunner().invoke(main, ["serve", "--port", "8899", "--clock", "manual"])
+    bound = []
+    monkeypatch.setattr("uvicorn.Server.run", lambda server, sockets=None: bound.extend(sockets or []))
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--clock", "manual"])
     assert result.exit_code == 0, result.output
-    assert "web console: http://127.0.0.1:8899/_emulator/console/" in result.output
+    port = bound[0].getsockname()[1]
+    bound[0].close()
+    assert f"web console: http://127.0.0.1:{port}/_emulator/console/" in result.output
 
 
 def test_console_lists_fixture_tokens_with_scopes(client: TestClient) -> None:

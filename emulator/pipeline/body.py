@@ -43,7 +43,9 @@ def parse_json(raw: bytes) -> Any:
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"Malformed JSON: {exc}.") from None
     if nesting_exceeds(raw, data):
-        raise invalid("/", f"nested deeper than {MAX_JSON_DEPTH} levels", message=f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        raise invalid(
+            "/", f"nested deeper than {MAX_JSON_DEPTH} levels", message=f"JSON nested deeper than {MAX_JSON_DEPTH} levels."
+        )
     return data
 
 
