@@ -72,14 +72,17 @@ def test_cli_serve_unknown_scenario_name_exits_2() -> None:
 def test_cli_serve_scenario_options_reach_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: dict[str, Any] = {}
 
-    def fake_run(app: Any, **kwargs: Any) -> None:
+    def fake_run(server: Any, sockets: Any = None) -> None:  # stop where uvicorn would start serving
+        app = server.config.app
         seen["config"] = app.config
         seen["active"] = [a.scenario.name for a in app.state.scenarios.active]
+        for sock in sockets or ():
+            sock.close()
 
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
-    env = {"EMULATOR_SCENARIOS": "maintenance,stream-cut", "EMULATOR_ADMIN_TOKEN": "tok"}
+    monkeypatch.setattr(uvicorn.Server, "run", fake_run)
+    env = {"EMULATOR_SCENARIOS": "maintenance,stream-cut", "EMULATOR_ADMIN_TOKEN": "tok", "EMULATOR_PORT": "0"}
     result = CliRunner().invoke(
         cli.main, ["serve", "--scenario", "flaky-5xx", "--scenarios-dir", str(tmp_path), "--watch"], env=env
     )
@@ -94,7 +97,12 @@ def test_cli_serve_scenarios_from_environment_are_comma_separated(monkeypatch: p
     seen: dict[str, Any] = {}
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.setdefault("config", app.config))
-    result = CliRunner().invoke(cli.main, ["serve"], env={"EMULATOR_SCENARIOS": "maintenance, stream-cut"})
+    def fake_run(server: Any, sockets: Any = None) -> None:
+        seen["config"] = server.config.app.config
+        for sock in sockets or ():
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", fake_run)
+    result = CliRunner().invoke(cli.main, ["serve"], env={"EMULATOR_SCENARIOS": "maintenance, stream-cut", "EMULATOR_PORT": "0"})
     assert result.exit_code == 0, result.output
     assert seen["config"].scenarios == ("maintenance", "stream-cut")
