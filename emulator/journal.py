@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .redact import redact_body, redact_headers
+
 #: Request bodies are reported by the journal up to this size (file uploads can be large).
 BODY_LIMIT = 64 * 1024
 
@@ -42,8 +44,13 @@ class JournalEntry:
     def response_headers(self) -> dict[str, str]:
         return _decode(self.raw_response_headers)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, reveal: bool = False) -> dict[str, Any]:
+        """The entry as journal output shows it: credentials fingerprinted unless ``reveal`` (see ``emulator.redact``)."""
         body = self.request_body[:BODY_LIMIT].decode("utf-8", errors="replace") if self.request_body else None
+        request_headers, response_headers = self.request_headers, self.response_headers
+        if not reveal:
+            request_headers, response_headers = redact_headers(request_headers), redact_headers(response_headers)
+            body = redact_body(body) if body is not None else None
         return {
             "seq": self.seq,
             "method": self.method,
@@ -55,10 +62,10 @@ class JournalEntry:
             "rule": self.rule,
             "streamed": self.streamed,
             "warnings": list(self.warnings),
-            "requestHeaders": self.request_headers,
+            "requestHeaders": request_headers,
             "requestBody": body,
             "requestBodyTruncated": len(self.request_body) > BODY_LIMIT,
-            "responseHeaders": self.response_headers,
+            "responseHeaders": response_headers,
             "durationMs": self.duration_ms,
             "time": self.time,
         }

@@ -149,6 +149,7 @@ class EmulatorProtocolMixin:
     def data_received(self, data: bytes) -> None:
         if self._discarding:  # answered and half-closed: drain until the client closes
             return
+        before = self.cycle
         try:
             super().data_received(data)  # type: ignore[misc]
         except Exception as exc:  # a protocol-level bug: accounted for, answered when still possible
@@ -156,13 +157,12 @@ class EmulatorProtocolMixin:
             return
         if self._discarding or self.transport.is_closing():
             return
-        pending = self._pending_head(data)
-        if pending is None:  # between heads, or a head was just completed
+        if self.cycle is not before:  # these bytes completed a request head
             self._disarm_head_timer()
-            return
-        if self._head_timer is None:
-            self._arm_head_timer()
-        if pending > self.limits.max_head_bytes:
+        elif self._head_timer is None and (self.cycle is None or self.cycle.response_complete):
+            self._arm_head_timer()  # bytes between requests (a head begins, or blank lines): the clock runs
+        pending = self._pending_head(data)
+        if pending is not None and pending > self.limits.max_head_bytes:
             self._answer_and_close(HeaderFieldsTooLarge(f"The request head is larger than {self.limits.max_head_bytes} bytes."))
 
     def _pending_head(self, data: bytes) -> int | None:

@@ -99,7 +99,8 @@ async def list_requests(ctx: RequestContext) -> Response:
         params.optional_flag("warnings"),
     )
     test = pattern.matcher()
-    return json_response({"items": [entry.to_json() for entry in ctx.state.journal if test(entry)]})
+    reveal = ctx.state.config.show_credentials
+    return json_response({"items": [entry.to_json(reveal) for entry in ctx.state.journal if test(entry)]})
 
 
 async def clear_requests(ctx: RequestContext) -> Response:
