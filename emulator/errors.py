@@ -117,6 +117,12 @@ class UnsupportedMediaType(ApiError):
     default_detail = "Unsupported content type."
 
 
+class RequestTimeout(ApiError):
+    status = 408
+    title = "Request Timeout"
+    default_detail = "The request head was not received in time."
+
+
 class ExpectationFailed(ApiError):
     status = 417
     title = "Expectation Failed"
@@ -127,6 +133,12 @@ class UnprocessableEntity(ApiError):
     status = 422
     title = "Unprocessable Entity"
     default_detail = "Validation failed."
+
+
+class HeaderFieldsTooLarge(ApiError):
+    status = 431
+    title = "Request Header Fields Too Large"
+    default_detail = "The request's header fields are too large."
 
 
 class TooManyRequests(ApiError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .bounds import bound_problem
-from .errors import ApiError, BadRequest, problem_response
+from .errors import ApiError, BadRequest, HeaderFieldsTooLarge, InternalError, RequestTimeout, problem_response
 from .faults import SCOPE_KEY, Connection, bind_connection, unbind_connection
 from .responses import dumps
 
@@ -51,18 +51,6 @@ class HttpLimits:
         return cls(
             config.http_max_header_line, config.http_max_header_fields, config.http_max_head_bytes, config.http_head_timeout
         )
-
-
-class HeaderFieldsTooLarge(ApiError):
-    status = 431
-    title = "Request Header Fields Too Large"
-    default_detail = "The request's header fields are too large."
-
-
-class RequestTimeout(ApiError):
-    status = 408
-    title = "Request Timeout"
-    default_detail = "The request head was not received in time."
 
 
 def raw_problem(error: ApiError) -> bytes:
@@ -205,8 +193,6 @@ class EmulatorProtocolMixin:
             self.server_errors.append(exc)
         logger.error("unhandled error in the HTTP protocol", exc_info=exc)
         if self.cycle is None or not self.cycle.response_started:
-            from .errors import InternalError
-
             self._answer_and_close(InternalError())
         else:
             self.transport.close()

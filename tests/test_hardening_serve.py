@@ -35,9 +35,9 @@ def test_hardening_serve_port_0_prints_the_bound_port_once_listening(bound: list
     [sock] = bound
     port = sock.getsockname()[1]
     assert port != 0
-    assert result.stderr.splitlines() == [
-        f"cuadra-emulator listening on http://127.0.0.1:{port} (seed 0, clock system, auth strict)"
-    ]
+    first, console = result.stderr.splitlines()
+    assert first.startswith(f"cuadra-emulator listening on http://127.0.0.1:{port} (seed 0, clock system, auth strict")
+    assert console == f"web console: http://127.0.0.1:{port}/_emulator/console/"
     with socket.create_connection(("127.0.0.1", port), timeout=5):  # already listening when printed
         pass
     sock.close()
@@ -75,4 +75,4 @@ def test_hardening_serve_warns_when_the_control_plane_is_open_to_the_network(
     assert (
         "WARNING: cuadra-emulator is bound to 0.0.0.0, a non-loopback address, without --admin-token." in result.stderr
     ) is warned
-    assert result.stderr.rstrip().splitlines()[-1].startswith("cuadra-emulator listening on http://")
+    assert result.stderr.rstrip().splitlines()[-2].startswith("cuadra-emulator listening on http://")
