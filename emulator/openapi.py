@@ -127,6 +127,11 @@ def _success_statuses(item: Route) -> list[int]:
     return [200]
 
 
+def request_body(schema: str, optional: bool, components: _Components) -> dict[str, Any]:
+    """The ``requestBody`` of an operation validating its JSON body with ``schemas/requests/<schema>.json``."""
+    return {"required": not optional, "content": {"application/json": {"schema": components.ref("requests", schema)}}}
+
+
 def parameters(item: Route) -> list[dict[str, Any]]:
     """The route's path parameters (typed by ``path_params``, else a non-empty string), then its declared
     query parameters, as OpenAPI ``parameters`` entries (API and control plane alike)."""
@@ -172,10 +177,7 @@ def _operation(item: Route, components: _Components, operation_ids: set[str]) ->
     if params:
         op["parameters"] = params
     if item.body is not None:
-        op["requestBody"] = {
-            "required": not item.body_optional,
-            "content": {"application/json": {"schema": components.ref("requests", item.body)}},
-        }
+        op["requestBody"] = request_body(item.body, item.body_optional, components)
     op["security"] = [] if not item.auth else [{"bearerAuth": []}, {"oauth2": [item.scope] if item.scope else []}]
     op["responses"] = _responses(item, components, is_chat)
     return op

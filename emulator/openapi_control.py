@@ -33,16 +33,13 @@ def control_operation(item: Route, components: _Components, operation_ids: set[s
         "x-emulator-control": True,
         "security": [{}, {"adminToken": []}],
     }
-    from .openapi import parameters  # openapi imports this module
+    from .openapi import parameters, request_body  # openapi imports this module
 
     params = parameters(item)
     if params:
         op["parameters"] = params
     if item.body is not None:
-        op["requestBody"] = {
-            "required": not item.body_optional,
-            "content": {"application/json": {"schema": components.ref("requests", item.body)}},
-        }
+        op["requestBody"] = request_body(item.body, item.body_optional, components)
     success: dict[str, Any] = {"description": "No Content"}
     if item.status != 204:
         success = {"description": "Successful Response", "content": {"*/*": {"schema": {}}}}
