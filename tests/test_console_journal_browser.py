@@ -88,3 +88,24 @@ def test_console_journal_detail_lists_stream_events_and_where_a_cut_ended_it(con
     expect(detail.locator(".event-list li")).not_to_have_count(0)
     expect(detail.locator(".cut")).to_contain_text("ended here without [DONE]")
     assert "[DONE]" not in detail.locator(".event-list").inner_text()
+
+
+def test_console_copy_as_curl_puts_a_placeholder_for_an_unknown_redacted_token(console_factory: Callable[..., Console]) -> None:
+    console = console_factory()
+    page = console.open("journal")
+    expect(page.locator("#journal")).to_have_attribute("data-live", "true")
+    outsider = httpx.post(f"{console.url}/_emulator/tokens", json={"org": "org_x"}).json()["token"]  # minted outside the page
+    httpx.get(f"{console.url}/v1/models", headers={"Authorization": f"Bearer {outsider}"})
+    page.locator("#journal-rows tr", has_text="/v1/models").first.click()
+    curl = page.locator("#journal-detail pre.curl").inner_text()
+    assert outsider not in curl
+    assert "export TOKEN=" in curl
+    command = curl.splitlines()[-1]
+    replay = subprocess.run(
+        ["sh", "-c", command + " -s -o /dev/null -w '%{http_code}'"],
+        env={"TOKEN": outsider, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert replay.stdout == "200"

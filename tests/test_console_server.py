@@ -210,3 +210,15 @@ def test_console_state_tables_of_a_tenant(client: TestClient) -> None:
     missing = client.get("/_emulator/state?org=org_nope")
     assert missing.status_code == 404
     assert "org_default" in missing.json()["detail"]
+
+
+def test_console_journal_row_carries_warnings_and_detail_redacts_credentials(client: TestClient) -> None:
+    from emulator.console.journal import detail, row
+
+    client.post("/v1/datasets", json={"name": "x", "colour": "blue"})
+    entry = list(client.app.state.journal)[-1]  # type: ignore[attr-defined]
+    assert entry.status == 201
+    assert row(entry)["warnings"] and "colour" in row(entry)["warnings"][0]
+    shown = detail(entry)
+    assert "test-token" not in str(shown["requestHeaders"])
+    assert shown["requestHeaders"]["authorization"].startswith("Bearer [redacted sha256:")
