@@ -180,6 +180,15 @@ async def test_contract_forget_org_drops_one_organisations_windows_and_keys(back
     assert not isinstance(await backend.idem_begin("org2:k1", SIG, T0), Proceed)
 
 
+async def test_contract_forget_org_drops_its_scenario_calls_and_state_only(backend: StateBackend) -> None:
+    await backend.hash_incr("scn", ["org:0", "org2:0"], "org:state")
+    await backend.hash_set("scn", "org:state", "broken")
+    await backend.hash_set("scn", "org2:state", "broken")
+    await backend.forget_org("org")
+    assert await backend.hash_incr("scn", ["org:0"], "org:state") == ([1], None)
+    assert await backend.hash_incr("scn", ["org2:0"], "org2:state") == ([2], "broken")
+
+
 @pytest.mark.parametrize(
     "value, ok",
     [

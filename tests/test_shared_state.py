@@ -110,3 +110,27 @@ def test_shared_scenario_probability_does_not_depend_on_which_app_serves(pair: P
     spread = [(ca if n % 3 else cb).get("/v1/datasets").status_code for n in range(12)]
     assert alone == spread
     assert set(alone) == {200, 500}
+
+
+def test_shared_token_minted_through_one_app_works_on_the_other_with_one_budget(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    minted = ca.post("/_emulator/tokens", json={"user": "member_minted", "org": "org_minted"})
+    assert minted.status_code == 201
+    auth = {"Authorization": f"Bearer {minted.json()['token']}"}
+    for n in range(60):
+        assert (ca if n % 2 else cb).get("/v1/datasets", headers=auth).status_code == 200
+    assert cb.get("/v1/datasets", headers=auth).status_code == 429
+    assert cb.get("/v1/datasets").status_code == 200  # the fixture user's budget is its own
+
+
+def test_shared_tenant_reset_through_one_app_frees_that_tenant_on_the_other(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    minted = ca.post("/_emulator/tokens", json={"user": "member_t", "org": "org_t"}).json()
+    auth = {"Authorization": f"Bearer {minted['token']}"}
+    for _ in range(60):
+        assert ca.get("/v1/datasets", headers=auth).status_code == 200
+        ca.get("/v1/datasets")
+    assert cb.get("/v1/datasets", headers=auth).status_code == 429
+    assert ca.post("/_emulator/reset", json={"org": "org_t"}).status_code == 204
+    assert cb.get("/v1/datasets", headers=auth).status_code == 200
+    assert cb.get("/v1/datasets").status_code == 429  # another organisation keeps its windows

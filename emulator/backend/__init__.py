@@ -68,7 +68,8 @@ class StateBackend(Protocol):
         """Forget everything this backend holds for this emulator (its namespace only)."""
 
     async def forget_org(self, org: str) -> None:
-        """Forget one organisation's rate-limit windows and idempotency keys (a per-tenant reset)."""
+        """Forget one organisation's rate-limit windows, idempotency keys and hash fields ``<org>:...``
+        (its scenario calls and states): a per-tenant reset."""
 
     async def aclose(self) -> None:
         """Release connections (server shutdown)."""

@@ -87,6 +87,9 @@ class MemoryBackend:
         self.org_limiters.pop(org, None)
         self.limiter.forget(lambda key: key == own or str(key).startswith(user_prefix))
         self.idempotency.forget(lambda key: str(key).startswith(idem_prefix))
+        for fields in self.hashes.values():  # scenario calls and states are fields "<org>:..."
+            for name in [name for name in fields if name.startswith(idem_prefix)]:
+                del fields[name]
 
     async def aclose(self) -> None:
         return None

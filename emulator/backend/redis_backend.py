@@ -131,6 +131,10 @@ class RedisBackend:
         await client.unlink(self.key("rl", f"o:{org}"))
         await self._unlink_matching(self.key("rl", f"u:{org}:*"))
         await self._unlink_matching(self.key("idem", f"{org}:*"))
+        async for name in client.scan_iter(match=self.key("h", "*"), count=1000):  # scenario calls and states
+            fields = [field async for field, _ in client.hscan_iter(name, match=f"{org}:*", count=1000)]
+            if fields:
+                await client.hdel(name, *fields)
 
     async def _unlink_matching(self, pattern: str) -> None:
         client = self._redis()
