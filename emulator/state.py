@@ -21,12 +21,13 @@ from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
 from .journal import Journal
-from .lifecycle import Lifecycles
+from .lifecycle import Lifecycle, Lifecycles
 from .principal import Principal
 from .store import Store
 from .strictness import Strictness
 from .tenants import ORG_KIND, Tenants
 from .tenants.clock import TenantClocks
+from .tenants.settings import TenantSettings
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -94,6 +95,8 @@ class EmulatorState:
         self.tenants = Tenants(self.baseline, lambda: self.store, self.default_principal().org_id)
         #: Per-organisation offsets over ``clock`` (``POST /_emulator/clock {"org": ...}``).
         self.clocks = TenantClocks(self.clock)
+        #: Per-organisation overrides (rate limits, file processing, clock mode) set by the control plane.
+        self.tenant_settings: dict[str, TenantSettings] = {}
         #: Signing key, verified-JWT cache, minted callers.
         self.auth = AuthRuntime(self)
         #: Active scenarios (a bad start-up scenario raises :class:`~emulator.yamlsource.SourceError`).
@@ -105,6 +108,7 @@ class EmulatorState:
         # What a per-tenant reset forgets besides the store (POST /_emulator/reset {"org": ...}).
         self.tenants.on_reset(self.journal.forget_org)
         self.tenants.on_reset(self.clocks.forget)
+        self.tenants.on_reset(self._forget_settings)
         self.tenants.on_reset(self.scenarios.reset_org)
         self.tenants.on_reset(self.strictness.reset)
 
@@ -122,6 +126,7 @@ class EmulatorState:
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
         self.clocks.clear()
+        self.tenant_settings.clear()
         if isinstance(self.backend, MemoryBackend):
             self.backend.clear()  # a shared backend is reset by the control plane (it needs to await)
         self.auth.reset()
@@ -134,10 +139,19 @@ class EmulatorState:
         held until the clock is moved past it (``manual_waits="hold"``) or skipped at once ("skip")."""
         if seconds <= 0:
             return
-        if self.config.clock == "manual" and self.config.manual_waits == "hold":
+        base = getattr(clock, "base", clock)  # a tenant's clock runs on the server's or on system time
+        if isinstance(base, ManualClock) and self.config.manual_waits == "hold":
             await hold_until_moved(clock, seconds)
         else:
             await clock.sleep(seconds)
+
+    def _forget_settings(self, org_id: str) -> None:
+        self.tenant_settings.pop(org_id, None)
+
+    def file_lifecycle(self, org_id: str | None) -> Lifecycle:
+        """How uploaded files of ``org_id`` become ready (its own setting, else the server's)."""
+        own = self.tenant_settings.get(org_id) if org_id is not None else None
+        return own.file_processing if own is not None and own.file_processing is not None else self.lifecycles.files
 
     def clock_for(self, org_id: str | None) -> Clock:
         """The clock an organisation's requests read (the server clock plus its offset)."""

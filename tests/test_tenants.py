@@ -183,3 +183,44 @@ def test_tenants_clock_moves_per_tenant_on_the_system_clock_too() -> None:
         assert moved.status_code == 200 and moved.json()["mode"] == "system" and moved.json()["offset"] == 7200
         assert web.get("/v1/models", headers=headers).status_code == 401  # expired in the tenant's time
         assert web.get("/v1/models", headers=AUTH).status_code == 200
+
+
+def test_tenants_settings_override_limits_and_file_processing_for_one_tenant(web: TestClient) -> None:
+    settings = {"rate_limit_per_user": 2, "file_processing": "seconds:10"}
+    created = web.post("/_emulator/tenants", json={"org": "org_t1", "settings": settings})
+    assert created.status_code == 201 and created.json()["settings"] == settings
+    one = {"Authorization": f"Bearer {created.json()['token']}"}
+    two = tenant(web, "org_t2")
+    assert [web.get("/v1/models", headers=one).status_code for _ in range(3)] == [200, 200, 429]
+    assert [web.get("/v1/models", headers=two).status_code for _ in range(3)] == [200, 200, 200]  # the server's 6
+    upload = web.post("/v1/files", files={"file": ("a.txt", b"hello", "text/plain")}, headers=two)
+    assert upload.json()["status"] == "ready"  # the server's immediate processing
+    off = web.post("/_emulator/tenants", json={"org": "org_t2", "settings": {"rate_limit": "off"}})
+    assert off.status_code == 200 and off.json()["settings"] == {"rate_limit": "off"}
+    assert all(web.get("/v1/models", headers=two).status_code == 200 for _ in range(8))
+    assert web.post("/_emulator/reset", json={"org": "org_t2"}).status_code == 204
+    assert [web.get("/v1/models", headers=two).status_code for _ in range(7)][-1] == 429  # settings gone
+
+
+@pytest.mark.parametrize(
+    ("settings", "detail"),
+    [
+        pytest.param({"auth": "off"}, "settings.auth: not a per-tenant setting", id="process-wide"),
+        pytest.param({"rate_limit": "maybe"}, "settings.rate_limit: expected 'on' or 'off'", id="bad-switch"),
+        pytest.param({"rate_limit_per_user": -1}, "settings.rate_limit_per_user: expected a non-negative", id="negative"),
+        pytest.param({"file_processing": "later"}, "settings.file_processing: invalid lifecycle", id="bad-lifecycle"),
+    ],
+)
+def test_tenants_settings_refuse_what_is_not_per_tenant(web: TestClient, settings: dict[str, object], detail: str) -> None:
+    response = web.post("/_emulator/tenants", json={"org": "org_t1", "settings": settings})
+    assert response.status_code == 422 and response.json()["detail"].startswith(detail)
+
+
+def test_tenants_settings_clock_system_makes_the_tenants_time_flow() -> None:
+    app = create_app(Config(clock="manual"))
+    with TestClient(app, base_url="http://emulator") as web:
+        web.post("/_emulator/tenants", json={"org": "org_t1", "settings": {"clock": "system"}})
+        first = web.get("/_emulator/clock", params={"org": "org_t1"}).json()["epoch"]
+        assert first == 1735689600.0 or first > 1735689600.0  # continues from the server's instant
+        assert web.get("/_emulator/clock", params={"org": "org_t1"}).json()["epoch"] > first  # and flows
+        assert web.get("/_emulator/clock").json()["epoch"] == 1735689600.0  # the server clock stays

@@ -5,11 +5,13 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..auth.tokens import DEFAULT_TTL
-from ..clock import isoformat
+from ..clock import ManualClock, isoformat
 from ..context import RequestContext
 from ..ids import prefixed_id
 from ..responses import json_response, no_content
 from ..routing import route
+from ..state import EmulatorState
+from ..tenants.settings import TENANT_FIELDS, TenantSettings, parse_settings
 
 
 async def reset(ctx: RequestContext) -> Response:
@@ -35,12 +37,16 @@ async def create_tenant(ctx: RequestContext) -> Response:
     state = ctx.state
     org = body.get("org") or prefixed_id(state.rng, "org")
     created = state.tenants.create(org, state.clock_for(org).now())
+    if body.get("settings") is not None:
+        apply_settings(state, org, parse_settings(body["settings"], state.config.rate_limit))
     runtime = state.auth
     user = state.default_principal().user_id
     expires_in = body.get("expiresIn") or DEFAULT_TTL
     token = runtime.mint(user, org, ["*"], expires_in)
+    own = state.tenant_settings.get(org)
     out = {
         "org": org,
+        "settings": settings_out(own) if own is not None else {},
         "created": created,
         "template": state.tenants.template,
         "user": user,
@@ -48,6 +54,22 @@ async def create_tenant(ctx: RequestContext) -> Response:
         "expiresAt": isoformat(int(state.clock_for(org).now()) + expires_in),
     }
     return json_response(out, status=201 if created else 200)
+
+
+def apply_settings(state: EmulatorState, org: str, settings: TenantSettings) -> None:
+    """Make ``settings`` the tenant's overrides (replacing earlier ones) and switch its clock mode."""
+    state.tenant_settings[org] = settings
+    if settings.clock == "system":
+        state.clocks.use_system_time(org)
+    elif settings.clock == "manual":
+        own = state.clocks.own(org)
+        own.rebase(ManualClock(own.now()) if not isinstance(state.clock, ManualClock) else state.clock)
+
+
+def settings_out(settings: TenantSettings) -> dict[str, object]:
+    out = {name: getattr(settings, name) for name in TENANT_FIELDS}
+    out["file_processing"] = str(settings.file_processing) if settings.file_processing is not None else None
+    return {name: value for name, value in out.items() if value is not None}
 
 
 ROUTES = [

@@ -27,7 +27,12 @@ async def ratelimit_step(ctx: RequestContext, call_next: Next) -> Response:
     state = ctx.state
     config = state.config
     org_id = principal.org_id
-    limits = limits_for(state.organization(org_id), config.rate_limit_per_user, config.rate_limit_per_org)
+    own = state.tenant_settings.get(org_id)
+    if own is not None and own.rate_limit == "off":
+        return await call_next(ctx)
+    per_user = own.rate_limit_per_user if own is not None and own.rate_limit_per_user is not None else config.rate_limit_per_user
+    per_org = own.rate_limit_per_org if own is not None and own.rate_limit_per_org is not None else config.rate_limit_per_org
+    limits = limits_for(state.organization(org_id), per_user, per_org)
     buckets = ((f"u:{org_id}:{principal.user_id}", limits.per_user), (f"o:{org_id}", limits.per_org))
     verdict = await state.backend.rate_hit(buckets, ctx.clock.now())
     if not verdict.allowed:

@@ -47,7 +47,7 @@ def _job(ctx: RequestContext, job: Record, *, count_poll: bool) -> Record:
             updated,
             rng=state.rng,
             now=now,
-            file_lifecycle=state.lifecycles.files,
+            file_lifecycle=state.file_lifecycle(ctx.org_id),
             connector=connection["connectorSlug"] if connection else "unknown",
         )
     if updated is not job:

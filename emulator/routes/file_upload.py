@@ -134,7 +134,7 @@ def store_file(
         duplicate=duplicate,
         error=processing_error(fmt, content),
         associations=associations,
-        lifecycle=ctx.state.lifecycles.files,
+        lifecycle=ctx.state.file_lifecycle(ctx.org_id),
     )
     store.insert(org_id, files_domain.KIND, file_id, record)
     return record

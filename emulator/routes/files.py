@@ -47,7 +47,7 @@ async def list_files(ctx: RequestContext) -> Response:
     status = params.text("statusFilter")
     resource_type = params.text("resourceType")
     resource_id = params.text("resourceId")
-    lifecycle = ctx.state.lifecycles.files
+    lifecycle = ctx.state.file_lifecycle(ctx.org_id)
     now = ctx.clock.now()
 
     def current(record: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +77,7 @@ async def list_files(ctx: RequestContext) -> Response:
 
 async def get_file(ctx: RequestContext) -> Response:
     record = _require(ctx)
-    polled = files_domain.observe(record, ctx.state.lifecycles.files, ctx.clock.now(), count_poll=True)
+    polled = files_domain.observe(record, ctx.state.file_lifecycle(ctx.org_id), ctx.clock.now(), count_poll=True)
     ctx.state.store.replace(ctx.org_id, files_domain.KIND, record["id"], polled)
     return json_response(files_domain.render(polled))
 

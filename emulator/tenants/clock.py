@@ -40,6 +40,12 @@ class TenantClock:
         """Make this organisation's ``now()`` read ``instant`` (the offset may become negative)."""
         self.offset = instant - self.base.now()
 
+    def rebase(self, base: Clock) -> None:
+        """Follow ``base`` from now on, continuing from the current instant (a per-tenant clock mode)."""
+        now = self.now()
+        self.base = base
+        self.offset = now - base.now()
+
 
 class TenantClocks:
     """The clocks of the organisations seen so far (offset 0 until moved)."""
@@ -65,6 +71,12 @@ class TenantClocks:
     def offset(self, org_id: str) -> float:
         clock = self._clocks.get(org_id)
         return 0.0 if clock is None else clock.offset
+
+    def use_system_time(self, org_id: str) -> None:
+        """``org_id``'s time flows in real time from where it is (the marker's ``clock="system"``)."""
+        from ..clock import SystemClock
+
+        self.own(org_id).rebase(SystemClock())
 
     def forget(self, org_id: str) -> None:
         """Back to the server clock (a per-tenant reset)."""
