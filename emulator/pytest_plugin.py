@@ -33,7 +33,7 @@ FixtureCache = dict[tuple[Any, int], "FixtureSet"]
 
 MARKER_HELP = (
     "cuadra(scenario=None, seed=None, clock=None, auth=None, strict=None, **config): configure the Cuadra "
-    "emulator for this test — activate a scenario (name or YAML text), strict=True to answer unknown body "
+    "emulator for this test — activate scenarios (a name, YAML text, a path or a list), strict=True to answer unknown body "
     "fields with a 422, and/or override Config fields (a test whose overrides differ from the session's "
     "gets its own server)."
 )
@@ -66,11 +66,42 @@ def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def _config_overrides(options: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(Config)}
+    names = {f.name for f in fields(Config)} - {"extra"}
     unknown = set(options) - names - _MARKER_ONLY
     if unknown:
-        raise pytest.UsageError(f"@pytest.mark.cuadra: unknown option(s) {sorted(unknown)}")
+        valid = ", ".join(sorted(names | _MARKER_ONLY))
+        raise pytest.UsageError(f"@pytest.mark.cuadra: unknown option(s) {sorted(unknown)}; valid options: {valid}")
     return {k: v for k, v in options.items() if k in names}
+
+
+def _scenarios(options: dict[str, Any]) -> list[str | os.PathLike[str]]:
+    """``scenario=``: a name, YAML text, a path, or a list of them (activated in order)."""
+    value = options.get("scenario")
+    if value is None:
+        return []
+    specs = list(value) if isinstance(value, list | tuple) else [value]
+    for spec in specs:
+        if not isinstance(spec, str | os.PathLike):
+            raise pytest.UsageError(f"@pytest.mark.cuadra(scenario=...): expected a name, YAML text or a path, got {spec!r}")
+    return specs
+
+
+def _tenant_overrides(overrides: dict[str, Any], has_scenario: bool) -> dict[str, Any]:
+    """The marker's settings a tenant of a shared emulator can take (``--cuadra-url``); a UsageError names
+    the first one that belongs to the whole process."""
+    from .tenants.settings import TENANT_FIELDS
+
+    for name in sorted(overrides):
+        if name == "seed" and has_scenario:
+            continue  # seeds the scenario's choices, per tenant
+        if name not in TENANT_FIELDS:
+            why = "the seed of generated data" if name == "seed" else f"{name!r}"
+            raise pytest.UsageError(
+                f"@pytest.mark.cuadra({name}=...): {why} is a setting of the whole emulator process, which "
+                "--cuadra-url shares with other tests; run this test with a local emulator. Per tenant are: "
+                f"scenario (and its seed), strict, {', '.join(TENANT_FIELDS)}."
+            )
+    return {name: value for name, value in overrides.items() if name in TENANT_FIELDS}
 
 
 @pytest.fixture(scope="session")
@@ -132,11 +163,16 @@ def cuadra_emulator(
     overrides = _config_overrides(options)
     remote_url = request.config.getoption("cuadra_url")
     own_server = None
+    scenarios = _scenarios(options)
+    scenario_seed = None
     if remote_url:
-        if overrides:
-            raise pytest.UsageError("@pytest.mark.cuadra config overrides need a local emulator, not --cuadra-url")
-        handle = EmulatorHandle.for_tenant(remote_url, _cuadra_tenant, admin_token=request.config.getoption("cuadra_admin_token"))
-        handle.reset()  # this worker's tenant, back to the fixtures; other tests on the sidecar are untouched
+        settings = _tenant_overrides(overrides, bool(scenarios))
+        scenario_seed = overrides.get("seed")
+        # this worker's tenant, back to the fixtures (other tests on the sidecar are untouched)
+        admin = request.config.getoption("cuadra_admin_token")
+        handle = EmulatorHandle.for_tenant(remote_url, _cuadra_tenant, admin_token=admin, fresh=True)
+        if settings:
+            handle.configure(**settings)
     else:
         server = _cuadra_session_server
         assert server is not None, "without --cuadra-url the session server is started"
@@ -148,8 +184,8 @@ def cuadra_emulator(
         server.app.state.reset()
         handle = EmulatorHandle(server.url, DEFAULT_TOKEN, app=server.app)
     try:
-        if options.get("scenario"):
-            handle.use_scenario(options["scenario"])
+        for scenario in scenarios:
+            handle.use_scenario(scenario, seed=scenario_seed)
         if options.get("strict") is not None:  # per tenant on a shared server: no server of its own needed
             handle.strict_requests(bool(options["strict"]))
         yield handle

@@ -7,9 +7,10 @@ works without pytest, against a local thread server or a remote sidecar, through
 from __future__ import annotations
 
 import asyncio
-import re
+import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -80,8 +81,17 @@ def _ok(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def _template_regex(path: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+def _is_upload(scenario: str | os.PathLike[str]) -> bool:
+    """A path or YAML text (uploaded), rather than the name of a scenario the server knows."""
+    if not isinstance(scenario, str):
+        return True
+    return "\n" in scenario or ":" in scenario or (scenario.endswith((".yaml", ".yml")) and Path(scenario).is_file())
+
+
+def _scenario_text(scenario: str | os.PathLike[str]) -> str:
+    if isinstance(scenario, str) and ("\n" in scenario or (":" in scenario and not Path(scenario).is_file())):
+        return scenario
+    return Path(scenario).read_text(encoding="utf-8")
 
 
 class EmulatorHandle:
@@ -128,14 +138,19 @@ class EmulatorHandle:
         _ok(self._control.post("/_emulator/reset", json={"org": self.org} if self.org else {}))
 
     @classmethod
-    def for_tenant(cls, server_url: str, org: str, *, admin_token: str | None = None) -> EmulatorHandle:
-        """A handle on tenant ``org`` of a shared emulator (minted as a copy of the fixtures if new).
+    def for_tenant(cls, server_url: str, org: str, *, admin_token: str | None = None, fresh: bool = False) -> EmulatorHandle:
+        """A handle on tenant ``org`` of a shared emulator (minted as a copy of the fixtures if new;
+        ``fresh``: reset to the fixtures first, so its clock, data and journal start over).
 
         ``url`` is the tenant's base URL (``/_tenant/{org}``), where fixture tokens and OAuth clients act
-        in the tenant; ``token`` is a JWT for the fixture user in the tenant.
+        in the tenant; ``token`` is a JWT for the fixture user in the tenant, dated by its clock.
         """
         root = server_url.rstrip("/")
         handle = cls(f"{root}/_tenant/{org}", "", admin_token=admin_token, org=org, control_url=root)
+        if fresh:
+            response = handle._control.post("/_emulator/reset", json={"org": org})
+            if response.status_code != 404:  # 404: a new tenant, nothing to reset
+                _ok(response)
         handle.token = str(_ok(handle._control.post("/_emulator/tenants", json={"org": org})).json()["token"])
         return handle
 
@@ -152,36 +167,70 @@ class EmulatorHandle:
             body["expiresIn"] = expires_in
         return str(_ok(self._control.post("/_emulator/tokens", json=body)).json()["token"])
 
-    def use_scenario(self, name_or_yaml: str) -> dict[str, Any]:
-        """Activate a bundled scenario by name, or upload one as YAML text."""
-        body = {"yaml": name_or_yaml} if "\n" in name_or_yaml or ":" in name_or_yaml else {"name": name_or_yaml}
+    def use_scenario(self, scenario: str | os.PathLike[str], *, seed: int | None = None) -> dict[str, Any]:
+        """Activate a scenario: a bundled (or ``--scenarios-dir``) name, YAML text, or a file path
+        (``pathlib.Path`` or a string naming an existing ``.yaml``/``.yml`` file). ``seed`` seeds its
+        random choices (default: the server's seed). Only this test's organisation on a shared server."""
+        body: dict[str, Any] = {"yaml": _scenario_text(scenario)} if _is_upload(scenario) else {"name": str(scenario)}
+        if seed is not None:
+            body["seed"] = seed
         if self.org:
             body["org"] = self.org
         result: dict[str, Any] = _ok(self._control.post("/_emulator/scenarios", json=body)).json()
         return result
 
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Override per-tenant settings of this test's organisation on a shared server (until its reset):
+        ``rate_limit``, ``rate_limit_per_user``, ``rate_limit_per_org``, ``file_processing``, ``clock``."""
+        if not self.org:
+            raise ValueError("configure() is for a tenant of a shared emulator; locally, use @pytest.mark.cuadra")
+        body = {"org": self.org, "settings": settings}
+        result: dict[str, Any] = _ok(self._control.post("/_emulator/tenants", json=body)).json()["settings"]
+        return result
+
+    def journal(self, method: str | None = None, path: str | None = None, status: int | None = None) -> list[dict[str, Any]]:
+        """Journal entries, oldest first, filtered by the server: ``method``, ``path`` (exact, a template
+        such as ``/v1/chats/{id}``, or ``regex:...``), ``status``; this test's organisation only on a shared one."""
+        params: dict[str, Any] = {"method": method, "path": path, "status": status, "org": self.org}
+        query = {key: value for key, value in params.items() if value is not None}
+        items: list[dict[str, Any]] = _ok(self._control.get("/_emulator/requests", params=query)).json()["items"]
+        return items
+
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The journal (this test's organisation only, when isolated by organisation)."""
-        items: list[dict[str, Any]] = _ok(self._control.get("/_emulator/requests")).json()["items"]
-        if self.org:  # a shared server: only this test's organisation (unauthenticated calls are nobody's)
-            items = [entry for entry in items if entry.get("orgId") == self.org]
-        return items
+        return self.journal()
 
     def calls(self, method: str, path: str) -> Iterator[dict[str, Any]]:
-        pattern = _template_regex(path)
-        for entry in self.requests:
-            if entry["method"] == method.upper() and pattern.match(entry["path"]):
-                yield entry
+        yield from self.journal(method.upper(), path)
 
-    def assert_called(self, method: str, path: str, times: int | None = None) -> list[dict[str, Any]]:
-        """Assert ``method path`` (templates like ``/v1/chats/{id}`` allowed) was called (``times`` times)."""
+    def last_request(self, method: str | None = None, path: str | None = None) -> dict[str, Any] | None:
+        """The newest journal entry (matching ``method``/``path`` when given), or None."""
+        found = self.journal(method.upper() if method else None, path)
+        return found[-1] if found else None
+
+    def clear_requests(self) -> None:
+        """Forget the journal (this test's organisation's entries only on a shared server)."""
+        _ok(self._control.delete("/_emulator/requests", params={"org": self.org} if self.org else None))
+
+    def assert_called(
+        self, method: str, path: str, times: int | None = None, *, count: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Assert ``method path`` (templates like ``/v1/chats/{id}`` allowed) was called: at least once, or
+        exactly ``count`` (alias ``times``) times. Returns the matching journal entries."""
+        expected = count if count is not None else times
         found = list(self.calls(method, path))
-        if times is None and not found:
+        if expected is None and not found:
             raise AssertionError(f"{method} {path} was never called; journal: {self._summary()}")
-        if times is not None and len(found) != times:
-            raise AssertionError(f"{method} {path} was called {len(found)} times, expected {times}; journal: {self._summary()}")
+        if expected is not None and len(found) != expected:
+            raise AssertionError(
+                f"{method} {path} was called {len(found)} times, expected {expected}; journal: {self._summary()}"
+            )
         return found
+
+    def assert_not_called(self, method: str, path: str) -> None:
+        """Assert ``method path`` was never called."""
+        self.assert_called(method, path, count=0)
 
     @property
     def warnings(self) -> list[str]:

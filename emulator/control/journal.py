@@ -104,7 +104,12 @@ async def list_requests(ctx: RequestContext) -> Response:
 
 
 async def clear_requests(ctx: RequestContext) -> Response:
-    ctx.state.journal.clear()
+    """Forget the journal; with ``?org=`` only that organisation's entries (a test on a shared server)."""
+    org = ctx.params.text("org")
+    if org:
+        ctx.state.journal.forget_org(org)
+    else:
+        ctx.state.journal.clear()
     return no_content()
 
 
@@ -183,6 +188,6 @@ ROUTES = [
             Param("warnings", "boolean", description="Only requests with (true) or without (false) warnings"),
         ),
     ),
-    route("DELETE", "/_emulator/requests", clear_requests, auth=False, status=204, summary="Clear the journal"),
+    route("DELETE", "/_emulator/requests", clear_requests, auth=False, status=204, summary="Clear the journal", query=(ORG,)),
     route("POST", "/_emulator/requests/verify", verify, auth=False, summary="Verify calls were made"),
 ]

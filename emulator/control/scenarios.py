@@ -6,6 +6,7 @@ handler reads and parses the body itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from ..scenarios.runtime import ScenarioRuntime
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
-_ACTIVATE_KEYS = {"name", "yaml", "org"}
+_ACTIVATE_KEYS = {"name", "yaml", "org", "seed"}
 
 
 def _runtime(ctx: RequestContext) -> ScenarioRuntime:
@@ -61,12 +62,12 @@ async def list_scenarios(ctx: RequestContext) -> Response:
     return json_response({"active": runtime.to_json(), "available": listed})
 
 
-async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str | None, str | None]:
-    """(uploaded scenario, name to look up, organisation) from a JSON or raw YAML body."""
+async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str | None, str | None, int | None]:
+    """(uploaded scenario, name to look up, organisation, seed) from a JSON or raw YAML body."""
     raw = await ctx.body()
     media = ctx.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media in YAML_TYPES:
-        return _parse_upload(raw), None, ctx.params.text("org")
+        return _parse_upload(raw), None, ctx.params.text("org"), None
     if raw.strip() and media and not is_json_type(media):
         raise UnsupportedMediaType(f"Content-Type must be application/json or application/yaml (got {media}).")
     data = parse_json(raw) if raw.strip() else {}
@@ -74,7 +75,10 @@ async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str
         raise invalid("/", "expected an object with 'name' or 'yaml'.")
     unknown = sorted(set(data) - _ACTIVATE_KEYS)
     if unknown:
-        raise invalid(f"/{unknown[0]}", "unknown field (expected name, yaml, org).")
+        raise invalid(f"/{unknown[0]}", "unknown field (expected name, yaml, org, seed).")
+    seed = data.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise invalid("/seed", "expected an integer.")
     org = data.get("org", ctx.params.text("org"))
     if org is not None and not isinstance(org, str):
         raise invalid("/org", "expected a string.")
@@ -84,8 +88,8 @@ async def _activation_request(ctx: RequestContext) -> tuple[Scenario | None, str
     if not isinstance(value, str) or not value.strip():
         raise invalid(f"/{'name' if 'name' in data else 'yaml'}", "expected a non-empty string.")
     if "yaml" in data:
-        return _parse_upload(value.encode()), None, org or None
-    return None, value, org or None
+        return _parse_upload(value.encode()), None, org or None, seed
+    return None, value, org or None, seed
 
 
 def _parse_upload(raw: bytes) -> Scenario:
@@ -101,7 +105,7 @@ def _parse_upload(raw: bytes) -> Scenario:
 
 async def activate(ctx: RequestContext) -> Response:
     runtime = _runtime(ctx)
-    scenario, name, org = await _activation_request(ctx)
+    scenario, name, org, seed = await _activation_request(ctx)
     if scenario is None:
         assert name is not None
         path = find_file(name, runtime.dirs)
@@ -112,6 +116,8 @@ async def activate(ctx: RequestContext) -> Response:
             scenario = load_file(path)
         except SourceError as exc:
             raise source_problem(exc) from None
+    if seed is not None:  # seeds this activation's random choices (a per-tenant seed on a shared server)
+        scenario = replace(scenario, seed=seed)
     entry = runtime.activate(scenario, "runtime", org)
     await ctx.state.backend.delete(shared_key(entry))  # its counters start over for every replica too
     return json_response(entry.to_json(), status=201)
