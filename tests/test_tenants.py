@@ -13,7 +13,7 @@ from tests.conftest import AUTH, SUPPORT_BOT, chat_body
 
 @pytest.fixture
 def tapp() -> EmulatorApp:
-    return create_app(Config(clock="manual", rate_limit="on", rate_limit_per_user=6))
+    return create_app(Config(clock="manual", rate_limit="on", rate_limit_per_user=6, file_processing="immediate"))
 
 
 @pytest.fixture
