@@ -118,6 +118,13 @@ def test_hardening_http_silent_connection_is_closed(server: LiveServer) -> None:
     assert exchange(server.url) is None  # closed after the head timeout, nothing sent
 
 
+def test_hardening_http_blank_lines_do_not_hold_a_connection_open(server: LiveServer) -> None:
+    # blank lines before a request: httptools skips them (RFC 9112 2.2) and the head clock closes the
+    # connection; h11 refuses them with a 400. Either way the exchange ends (no 20 s socket timeout).
+    reply = exchange(server.url, b"\r\n", b"\r\n")
+    assert reply is None or reply.status == 400
+
+
 def test_hardening_http_slow_body_is_not_a_slow_head(server: LiveServer) -> None:
     head = b"POST /v1/datasets HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer test-token\r\nContent-Type: application/json\r\n"
     body = b'{"name": "' + b"x" * 200_000 + b'"}'
