@@ -2,8 +2,9 @@
 
 ``create_app()`` reads the bytes to return from the JSON file named by ``BENCH_SAMPLES`` (written by
 ``throughput.py`` from real emulator responses, so both servers send the same bytes); without it, small
-placeholders are served (enough for ``startup.py``'s liveness probe). No auth, no parsing, no store:
-what is left is Starlette routing + uvicorn, i.e. the best the emulator could do on this stack.
+placeholders are served (enough for ``startup.py``'s liveness probe). No auth, no validation, no store;
+the chat handler parses the JSON body (orjson, as the emulator) since any real handler must: what is
+left is Starlette routing + uvicorn + the parse, i.e. the best the emulator could do on this stack.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -25,7 +27,6 @@ _PLACEHOLDER: dict[str, Any] = {
     "stream_events": ["data: [DONE]\n\n"],
     "stream_headers": {},
 }
-_STREAM_FLAG = b'"stream":true'
 
 
 def create_app(samples: dict[str, Any] | None = None) -> Starlette:
@@ -54,8 +55,9 @@ def create_app(samples: dict[str, Any] | None = None) -> Starlette:
             yield event
 
     async def create_chat(request: Request) -> Response:
-        body = await request.body()
-        if _STREAM_FLAG in body:
+        # Parse the body as the emulator must (with the same parser): a handler gets a request's JSON.
+        parsed = orjson.loads(await request.body())
+        if parsed.get("stream") is True:
             return StreamingResponse(stream(), media_type="text/event-stream", headers=stream_headers)
         return Response(chat, media_type="application/json", headers=chat_headers)
 

@@ -31,10 +31,19 @@ MODEL_ID = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
 LIVENESS = "/v1/health/liveness"
 
 
-def chat_body(stream: bool) -> bytes:
-    """The request body every chat scenario sends (compact JSON, the same for emulator and bare)."""
+#: Replaced by a per-request counter in the load generators' chat bodies (distinct conversations).
+COUNTER = "{n}"
+
+
+def chat_body(stream: bool, counter: str = "") -> bytes:
+    """The request body every chat scenario sends (compact JSON, the same for emulator and bare).
+
+    With ``counter`` (e.g. :data:`COUNTER`) the user's message carries it, so that a load generator that
+    substitutes a running number sends a different conversation each time (no cache can answer it).
+    """
     flag = "true" if stream else "false"
-    return (f'{{"modelId":"{MODEL_ID}","stream":{flag},"messages":[{{"role":"user","content":"Hello!"}}]}}').encode()
+    content = f"Hello! Question {counter}" if counter else "Hello!"
+    return (f'{{"modelId":"{MODEL_ID}","stream":{flag},"messages":[{{"role":"user","content":"{content}"}}]}}').encode()
 
 
 # --------------------------------------------------------------------------- ports and servers
@@ -205,16 +214,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) 
 
 @dataclass
 class Budget:
-    """The budget section: one PASS/FAIL (or SKIP) line per budget item of issue 7."""
+    """The budget section: one PASS/FAIL (or SKIP) line per budget item (issue 7's unless ``issue`` says)."""
 
     lines: list[tuple[str, str, str]] = field(default_factory=list)
+    issue: str = "issue 7"
 
     def check(self, label: str, ok: bool | None, measured: str) -> None:
         verdict = "SKIP" if ok is None else ("PASS" if ok else "FAIL")
         self.lines.append((verdict, label, measured))
 
     def render(self) -> str:
-        out = ["", "budget (issue 7)"]
+        out = ["", f"budget ({self.issue})"]
         width = max((len(label) for _, label, _ in self.lines), default=0)
         out.extend(f"  {verdict}  {label.ljust(width)}  {measured}" for verdict, label, measured in self.lines)
         return "\n".join(out)
@@ -257,10 +267,12 @@ def which(tool: str) -> str | None:
 
 
 def rich_fixtures(directory: Path) -> Path:
-    """Copy the bundled fixtures into ``directory`` with credits no load run can exhaust.
+    """Copy the bundled fixtures into ``directory`` with credits and rate limits no load run can exhaust.
 
     A throughput run sends tens of thousands of chats; with the default 50,000 credits the emulator
-    would (correctly) start answering 402 halfway through a run.
+    would (correctly) start answering 402 halfway through a run, and with the documented 60 requests a
+    minute 429 after the first second. The limiter stays on (the default configuration): it counts every
+    request against limits of a billion a minute.
     """
     import shutil
 
@@ -273,5 +285,6 @@ def rich_fixtures(directory: Path) -> Path:
     data = yaml.safe_load(orgs_file.read_text())
     for org in data["organizations"]:
         org["credits"] = {**org.get("credits", {}), "limit": 10**12, "used": 0}
+        org["rateLimits"] = {"perUser": 10**9, "perOrg": 10**9}
     orgs_file.write_text(yaml.safe_dump(data, sort_keys=False))
     return directory

@@ -18,7 +18,7 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import Any, Protocol
 
@@ -114,8 +114,10 @@ class PyResponseParser:
 class Run:
     """Shared state of one load run: the window, the counters and the stop condition."""
 
-    def __init__(self, request: bytes, warmup: float, duration: float, max_requests: int) -> None:
+    def __init__(self, request: bytes | Callable[[int], bytes], warmup: float, duration: float, max_requests: int) -> None:
+        #: The bytes sent each time, or a function of the running request number (distinct bodies).
         self.request = request
+        self.sent = 0
         now = perf_counter()
         self.measure_from = now + warmup
         self.deadline = self.measure_from + duration
@@ -128,6 +130,13 @@ class Run:
         self.socket_errors = 0
         self.done = asyncio.Event()
         self.httptools = httptools is not None
+
+    def next_request(self) -> bytes:
+        request = self.request
+        if isinstance(request, bytes):
+            return request
+        self.sent += 1
+        return request(self.sent)
 
     def running(self) -> bool:
         return self.end is None and perf_counter() < self.deadline
@@ -170,7 +179,7 @@ class Client(asyncio.Protocol):
         self.first_body = 0.0
         self.events = 0
         self.newline_tail = False
-        self.transport.write(self.run.request)
+        self.transport.write(self.run.next_request())
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -225,7 +234,14 @@ def build_request(method: str, host: str, port: int, path: str, headers: Sequenc
 
 async def load(args: argparse.Namespace) -> dict[str, Any]:
     body = args.body.encode() if args.body else b""
-    request = build_request(args.method, args.host, args.port, args.path, args.header, body)
+    request: bytes | Callable[[int], bytes] = build_request(args.method, args.host, args.port, args.path, args.header, body)
+    if args.vary:  # every request its own body: the placeholder becomes the request's number
+        head, _, tail = body.partition(args.vary.encode())
+
+        def numbered(n: int) -> bytes:
+            return build_request(args.method, args.host, args.port, args.path, args.header, b"%s%d%s" % (head, n, tail))
+
+        request = numbered
     run = Run(request, args.warmup, args.duration, args.max_requests)
     run.httptools = run.httptools and args.parser != "python"
     loop = asyncio.get_running_loop()
@@ -271,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--path", default="/")
     parser.add_argument("--header", action="append", default=[], help="'Name: value' (repeatable)")
     parser.add_argument("--body", default="")
+    parser.add_argument("--vary", default="", help="a placeholder in --body replaced by a running request number")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=4.0)
