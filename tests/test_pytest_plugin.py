@@ -126,6 +126,10 @@ def test_scenario_from_the_marker(cuadra_emulator):
 
     active = httpx.get(cuadra_emulator.url + "/_emulator/scenarios").json()["active"]
     assert [s["name"] for s in active] == ["stream-cut"]
+    # the web console's files are package data of the wheel
+    page = httpx.get(cuadra_emulator.url + "/_emulator/console/")
+    assert page.status_code == 200 and "app.js" in page.text
+    assert httpx.get(cuadra_emulator.url + "/_emulator/console/journal.js").status_code == 200
 """
     )
     result = pytester.run(str(python), "-m", "pytest", "-p", "no:cacheprovider", "--strict-markers", "-q")
