@@ -241,3 +241,28 @@ def test_scenario_bundled_files_all_load() -> None:
         "maintenance",
     }
     assert all(load_file(path).name == path.stem for path in files)
+
+
+@pytest.mark.parametrize(
+    ("path", "closest"),
+    [
+        pytest.param("/v1/chat", "/v1/chats", id="missing-s"),
+        pytest.param("/v1/modls/{id}", "/v1/models/{model_id}", id="typo-template"),
+    ],
+)
+def test_scenario_loader_path_matching_no_route_names_the_closest(path: str, closest: str) -> None:
+    from emulator.scenarios.loader import load_text
+    from emulator.yamlsource import SourceError
+
+    text = f"name: typo\nrules:\n  - match: {{method: POST, path: '{path}'}}\n    error: {{status: 500}}\n"
+    with pytest.raises(SourceError) as caught:
+        load_text(text, "typo.yaml")
+    assert caught.value.line == 3 and "matches no API route" in str(caught.value) and closest in str(caught.value)
+
+
+@pytest.mark.parametrize("path", ["/v1/chats", "/v1/chats/{id}", "/v1/chats/chat_123", "regex:^/v1/nowhere$"])
+def test_scenario_loader_paths_of_real_routes_load(path: str) -> None:
+    from emulator.scenarios.loader import load_text
+
+    text = f"name: fine\nrules:\n  - match: {{path: '{path}'}}\n    error: {{status: 500}}\n"
+    assert load_text(text, "fine.yaml").rules[0].match.path is not None

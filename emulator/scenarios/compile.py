@@ -25,6 +25,7 @@ from .model import (
     StreamAction,
     When,
 )
+from .routecheck import unmatched_path
 
 KeyPath = tuple[str | int, ...]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
@@ -104,6 +105,9 @@ class _Compiler:
         elif isinstance(raw_path, str):
             if not raw_path.startswith("/"):
                 raise self.fail(path + ("path",), f"path {raw_path!r} must start with '/' (or use 'regex:...')")
+            problem = unmatched_path(raw_path)
+            if problem is not None:
+                raise self.fail(path + ("path",), f"{problem} (a rule on it would never act; use 'regex:...' on purpose)")
             compiled_path = compile_path(raw_path)
         return Match(
             methods=frozenset(m.upper() for m in methods) if methods else None,
