@@ -295,6 +295,15 @@ def serve(**options: Any) -> None:
     except SourceError as exc:
         click.echo(f"cuadra-emulator: invalid configuration: {exc}", err=True)
         sys.exit(EXIT_CONFIG_ERROR)
+    fixtures = app.state.fixtures
+    if config.auth == "strict" and not fixtures.tokens and not fixtures.oauth_clients:
+        where = config.fixtures_dir or "the bundled fixtures"
+        click.echo(
+            f"cuadra-emulator: invalid configuration: {where} define no token and no OAuth client, so every API "
+            "call would get 401; add a `tokens:` section (see fixtures/organizations.yaml) or start with --auth off",
+            err=True,
+        )
+        sys.exit(EXIT_CONFIG_ERROR)
     import uvicorn
 
     from .server import bind_socket, is_loopback, socket_url, uvicorn_config
