@@ -140,6 +140,8 @@ def test_openapi_fuzz_extra_fields_are_accepted_warned_about_and_rejected_when_s
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.path.startswith("/_emulator"):  # the API only: control-plane bodies are always strict
+            continue
         route = _route(twins.apps[0], operation.method.upper(), operation.path)
         if route.body is None:
             continue
