@@ -30,6 +30,7 @@ def build_config(**options: Any) -> Config:
         port=options.get("port", 8787),
         seed=options.get("seed", 0),
         fixtures_dir=Path(fixtures) if fixtures else None,
+        bundled_fixtures=not options.get("no_bundled_fixtures", False),
         clock=options.get("clock", "system"),
         manual_waits=options.get("manual_waits", "hold"),
         auth=options.get("auth", "strict"),
@@ -104,7 +105,15 @@ def main() -> None:
     "--fixtures",
     type=click.Path(file_okay=False, path_type=str),
     envvar="EMULATOR_FIXTURES",
-    help="Directory of fixture YAML files (default: the bundled fixtures).",
+    help="Directory of fixture YAML files, layered over the bundled ones: each file adds to them or replaces "
+    "the bundled file of the same name.",
+)
+@click.option(
+    "--no-bundled-fixtures",
+    is_flag=True,
+    default=False,
+    envvar="EMULATOR_NO_BUNDLED_FIXTURES",
+    help="--fixtures DIR replaces the bundled fixtures instead of layering over them.",
 )
 @click.option(
     "--clock",
@@ -298,6 +307,8 @@ def serve(**options: Any) -> None:
     fixtures = app.state.fixtures
     if config.auth == "strict" and not fixtures.tokens and not fixtures.oauth_clients:
         where = config.fixtures_dir or "the bundled fixtures"
+        if config.fixtures_dir and config.bundled_fixtures:
+            where = f"{config.fixtures_dir} over the bundled fixtures"
         click.echo(
             f"cuadra-emulator: invalid configuration: {where} define no token and no OAuth client, so every API "
             "call would get 401; add a `tokens:` section (see fixtures/organizations.yaml) or start with --auth off",

@@ -23,7 +23,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8787
     seed: int = 0
-    fixtures_dir: Path | None = None  # None: the bundled default fixtures
+    fixtures_dir: Path | None = None  # files added to (or replacing by name) the bundled fixtures; None: bundled only
+    bundled_fixtures: bool = True  # False: fixtures_dir replaces the bundled fixtures instead of layering over them
     clock: ClockMode = "system"
     clock_start: float = MANUAL_CLOCK_START
     # On a manual clock, what a scripted wait (a scenario delay or held answer, a first-token delay) does:

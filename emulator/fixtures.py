@@ -1,4 +1,4 @@
-"""Seed data: load ``fixtures/*.yaml``, validate it, fill gaps from the seed.
+"""Seed data: load ``fixtures/*.yaml`` (and a user's directory layered over it), validate it, fill gaps from the seed.
 
 A bad file fails start-up with a :class:`~emulator.yamlsource.SourceError` naming the file, the line
 and the key path. Values a file leaves out (ids, names, e-mails, descriptions) are drawn from a
@@ -51,32 +51,60 @@ def _validate_schema(located: Located) -> None:
         raise located.error(path, err.message)
 
 
-def _read_files(directory: Path, validate: bool) -> list[Located]:
+def _listing(directory: Path) -> dict[str, Path]:
+    """File name -> path of every fixture file in ``directory``."""
     if not directory.is_dir():
         raise SourceError(str(directory), None, (), "fixtures directory does not exist")
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
-    located = []
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(str(path), None, (), f"cannot read file: {exc}") from None
-        doc = load_located(text, str(path))
-        if doc.data is None:
-            continue
-        if not isinstance(doc.data, dict):
-            raise doc.error((), "a fixture file must be a mapping of sections (organizations, users, ...)")
-        if validate:
-            _validate_schema(doc)
-        located.append(doc)
-    return located
+    return {path.name: path for path in [*directory.glob("*.yaml"), *directory.glob("*.yml")]}
 
 
-def load_fixtures(directory: Path | None, seed: int) -> FixtureSet:
-    """Load every ``*.yaml`` under ``directory`` (the bundled defaults when None)."""
-    bundled = directory is None
-    # The bundled files are validated by the test suite; skipping jsonschema here keeps start-up fast.
-    docs = _read_files(directory or bundled_dir("fixtures"), validate=not bundled)
+def _load_order(path: Path) -> tuple[bool, str]:
+    return (path.suffix != ".yaml", path.name)  # every *.yaml by name, then every *.yml
+
+
+def _read_file(path: Path, validate: bool) -> Located | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(str(path), None, (), f"cannot read file: {exc}") from None
+    doc = load_located(text, str(path))
+    if doc.data is None:
+        return None
+    if not isinstance(doc.data, dict):
+        raise doc.error((), "a fixture file must be a mapping of sections (organizations, users, ...)")
+    if validate:
+        _validate_schema(doc)
+    return doc
+
+
+def _read_files(directory: Path, validate: bool) -> list[Located]:
+    files = sorted(_listing(directory).values(), key=_load_order)
+    return [doc for path in files if (doc := _read_file(path, validate)) is not None]
+
+
+def fixture_files(directory: Path | None, bundled: bool = True) -> list[tuple[Path, bool]]:
+    """The fixture files to load, in load order, each with whether it must be validated.
+
+    With ``bundled``: the bundled files, with ``directory``'s files layered over them by file name (a
+    file adds to the set, or replaces the bundled file of the same name, which is then never read).
+    Without: ``directory``'s files only. Raises :class:`SourceError` when ``directory`` does not exist,
+    or when neither is given.
+    """
+    if directory is None and not bundled:
+        raise SourceError("--no-bundled-fixtures", None, (), "needs a fixtures directory (--fixtures DIR), else there is no data")
+    # The bundled files are validated by the test suite; skipping jsonschema for them keeps start-up fast.
+    files = {name: (path, False) for name, path in _listing(bundled_dir("fixtures")).items()} if bundled else {}
+    if directory is not None:
+        files.update({name: (path, True) for name, path in _listing(directory).items()})
+    return sorted(files.values(), key=lambda entry: _load_order(entry[0]))
+
+
+def load_fixtures(directory: Path | None, seed: int, *, bundled: bool = True) -> FixtureSet:
+    """Load the fixture files :func:`fixture_files` lists (the bundled set when ``directory`` is None).
+
+    Raises :class:`SourceError` naming the file, the line and the key path of the first problem.
+    """
+    docs = [doc for path, validate in fixture_files(directory, bundled) if (doc := _read_file(path, validate)) is not None]
     rng = random.Random(f"fixtures:{seed}")
     faker = _LazyFaker(seed)
     sections: dict[str, list[tuple[Located, int, dict[str, Any]]]] = {}

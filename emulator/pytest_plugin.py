@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the engine is imported lazily at run time: loading the plug
     from .server import LiveServer
     from .testing import EmulatorHandle
 
-FixtureCache = dict[tuple[Any, int], "FixtureSet"]
+FixtureCache = dict[tuple[Any, bool, int], "FixtureSet"]
 
 MARKER_HELP = (
     "cuadra(scenario=None, seed=None, clock=None, auth=None, strict=None, **config): configure the Cuadra "
@@ -121,9 +121,9 @@ def _build_app(config: Config, cache: FixtureCache) -> EmulatorApp:
     from .app import create_app
     from .fixtures import load_fixtures
 
-    key = (config.fixtures_dir, config.seed)
+    key = (config.fixtures_dir, config.bundled_fixtures, config.seed)
     if key not in cache:
-        cache[key] = load_fixtures(config.fixtures_dir, config.seed)
+        cache[key] = load_fixtures(config.fixtures_dir, config.seed, bundled=config.bundled_fixtures)
     return create_app(config, fixtures=cache[key])
 
 

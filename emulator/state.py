@@ -66,7 +66,9 @@ class EmulatorState:
         control_routes: Sequence[Route] = (),
     ) -> None:
         self.config = config
-        self.fixtures = fixtures if fixtures is not None else load_fixtures(config.fixtures_dir, config.seed)
+        if fixtures is None:
+            fixtures = load_fixtures(config.fixtures_dir, config.seed, bundled=config.bundled_fixtures)
+        self.fixtures = fixtures
         self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
         self.secret = hashlib.sha256(f"cuadra-emulator:{config.seed}".encode()).digest()
         self.baseline = build_baseline(self.fixtures, self.clock.now())

@@ -57,7 +57,7 @@ def test_cli_bad_fixtures_exit_2_naming_file_line_and_key(tmp_path: Path) -> Non
 
 def test_cli_fixtures_without_any_token_exit_2(tmp_path: Path) -> None:
     (tmp_path / "orgs.yaml").write_text("organizations:\n  - id: org_a\nusers:\n  - id: u_a\n    organization: org_a\n")
-    result = CliRunner().invoke(main, ["serve", "--fixtures", str(tmp_path)])
+    result = CliRunner().invoke(main, ["serve", "--fixtures", str(tmp_path), "--no-bundled-fixtures"])
     assert result.exit_code == EXIT_CONFIG_ERROR
     assert "define no token and no OAuth client" in result.output and "--auth off" in result.output
 

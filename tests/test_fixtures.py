@@ -23,7 +23,7 @@ def test_fixtures_same_seed_same_filled_values(tmp_path: Path) -> None:
         "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org_a\n"
         "datasets:\n  - organization: org_a\n    name: KB\n"
     )
-    first, again, other = load_fixtures(tmp_path, 3), load_fixtures(tmp_path, 3), load_fixtures(tmp_path, 4)
+    first, again, other = (load_fixtures(tmp_path, seed, bundled=False) for seed in (3, 3, 4))
     assert first == again
     user = first.users["u1"]
     assert "@" in user["email"] and user["name"] and first.organizations["org_a"]["name"]
@@ -63,10 +63,11 @@ BASE = "organizations:\n  - id: org_a\nusers:\n  - id: u1\n    organization: org
         pytest.param("organizations:\n  - id: a\n    credits: {limit: -1}\n", 3, "organizations[0].credits.limit", id="negative"),
     ],
 )
-def test_fixtures_bad_file_names_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
+@pytest.mark.parametrize("bundled", [pytest.param(True, id="layered"), pytest.param(False, id="alone")])
+def test_fixtures_bad_file_names_file_line_and_key(tmp_path: Path, text: str, line: int, key: str, bundled: bool) -> None:
     (tmp_path / "bad.yaml").write_text(text)
     with pytest.raises(SourceError) as info:
-        load_fixtures(tmp_path, 0)
+        load_fixtures(tmp_path, 0, bundled=bundled)
     message = str(info.value)
     assert f"bad.yaml:{line}" in message, message
     assert key in message, message

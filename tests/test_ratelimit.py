@@ -140,7 +140,7 @@ def test_ratelimit_fixture_overrides_per_organisation(make_app: Callable[..., Em
         "  - {id: c, organization: org_plain}\n"
         "tokens:\n  - {token: ta, user: a}\n  - {token: tb, user: b}\n  - {token: tc, user: c}\n"
     )
-    app = make_app(rate_limit="on", fixtures_dir=tmp_path)
+    app = make_app(rate_limit="on", fixtures_dir=tmp_path, bundled_fixtures=False)
     with TestClient(app, base_url="http://emulator") as client:
 
         def get(token: str) -> Any:
