@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from .config import Config
 from .console.doors import DOORS, door
-from .context import RequestContext
+from .context import RequestContext, RequestHeaders
 from .errors import InternalError, problem_response
 from .pipeline import Next, Stage, Step, build
 from .pipeline.plan import plan
@@ -98,7 +98,7 @@ class EmulatorApp:
             method=scope["method"],
             path=path,
             raw_query=scope.get("query_string", b"").decode("latin-1"),
-            headers=Headers(scope=scope),
+            headers=RequestHeaders.of(scope),
             tenant=tenant,
         )
         chain = self._control if path.startswith(CONTROL_PREFIX) else self._api

@@ -22,6 +22,30 @@ if TYPE_CHECKING:
     from .state import EmulatorState
 
 
+class RequestHeaders(Headers):
+    """Starlette's read-only headers over the scope's own list (no copy), with lookups that never raise.
+
+    ``Headers.get`` is ``Mapping.get``: a missing name (``Origin``, ``Idempotency-Key`` on most requests)
+    raises and catches a ``KeyError``; this one scans the list once and returns the default.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, scope: Scope) -> RequestHeaders:
+        raw = scope["headers"]
+        if not isinstance(raw, list):  # ASGI allows any iterable
+            raw = scope["headers"] = list(raw)
+        return cls(raw=raw)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        name = key.lower().encode("latin-1")
+        for header, value in self._list:
+            if header == name:
+                return value.decode("latin-1")
+        return default
+
+
 @dataclass(slots=True)
 class Directives:
     """What a scenario rule hands the rest of the pipeline for one request."""

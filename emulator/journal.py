@@ -29,12 +29,17 @@ class JournalEntry:
     org_id: str | None = None
     user_id: str | None = None
     rule: str | None = None
-    duration_ms: float | None = None
+    duration: float | None = None  # seconds on the clock, as measured (rounded only when read)
     streamed: bool = False
     response_body: bytes | memoryview = b""  # a plain response's body (a reference, not a copy)
     stream_events: list[tuple[float, bytes]] | None = None  # recorded only while a console is open
     stream_end: str | None = None  # "ended" or "interrupted", with stream_events
     warnings: tuple[str, ...] = ()  # what was accepted but ignored (unknown body fields)
+
+    @property
+    def duration_ms(self) -> float | None:
+        """The duration in milliseconds, to the microsecond (formatted when read, not per request)."""
+        return None if self.duration is None else round(self.duration * 1000, 3)
 
     @property
     def request_headers(self) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,6 +29,23 @@ def dumps(data: Any) -> bytes:
 
 
 RENDERED_LIMIT = 512
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+class JsonResponse(Response):
+    """A response whose body is already JSON bytes; its usual two headers are built pre-encoded.
+
+    Starlette's ``init_headers`` encodes the media type and length field by field for every response;
+    for the common case (no extra headers, a status with a body) this gives the same list directly.
+    """
+
+    media_type = "application/json"
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        if headers is None and self.status_code >= 200 and self.status_code not in (204, 304):
+            self.raw_headers = [(b"content-length", b"%d" % len(self.body)), _JSON_TYPE]
+        else:
+            super().init_headers(headers)
 
 
 def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collection], build: Callable[[], Any]) -> Response:
@@ -42,11 +59,11 @@ def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collect
         if len(store.rendered) >= RENDERED_LIMIT:
             store.rendered.clear()
         body = store.rendered[full_key] = dumps(build())
-    return Response(body, media_type="application/json")
+    return JsonResponse(body)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(data), status_code=status, headers=headers, media_type="application/json")
+    return JsonResponse(dumps(data), status_code=status, headers=headers)
 
 
 def no_content(headers: dict[str, str] | None = None) -> Response:

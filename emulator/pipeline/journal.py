@@ -29,7 +29,7 @@ async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
         entry.org_id, entry.user_id = ctx.principal.org_id, ctx.principal.user_id
     elif ctx.tenant is not None:  # an unauthenticated call (e.g. the OAuth token endpoint) on a tenant URL
         entry.org_id = ctx.tenant
-    entry.duration_ms = round((state.clock.now() - entry.time) * 1000, 3)
+    entry.duration = state.clock.now() - entry.time
     if state.feed.subscribers:  # the only cost while no console is open
         if entry.streamed:
             record_stream(response, entry, state.clock)
