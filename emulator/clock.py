@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -75,7 +76,13 @@ async def hold_until_moved(clock: Clock, seconds: float) -> None:
 
 def isoformat(ts: float) -> str:
     """ISO 8601 UTC with a ``Z`` suffix and second precision, as the Cuadra API writes timestamps."""
-    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_second(int(ts))
+
+
+@functools.lru_cache(maxsize=64)
+def _format_second(second: int) -> str:
+    # A pure function of its argument, memoised: a busy server formats each clock second once.
+    return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> float:

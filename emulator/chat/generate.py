@@ -72,19 +72,48 @@ def _topic(history: Sequence[tuple[str, str | None]]) -> str | None:
     return None
 
 
+def _pieces_after_space(texts: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(_PIECE.findall(" " + text)) for text in texts)
+
+
+# Stream pieces of the fixed sentences, split once: a reply is these joined, so it needs no re-splitting.
+_OPENER_PIECES = tuple(tuple(_PIECE.findall(text)) for text in _OPENERS)
+_SENTENCE_PIECES = _pieces_after_space(_SENTENCES)
+_CLOSER_PIECES = _pieces_after_space(_CLOSERS)
+
+
 def reply_text(seed: int, model_id: str, history: Sequence[tuple[str, str | None]], max_tokens: int | None) -> str:
     """The assistant's reply to ``history``, cut to ``max_tokens`` pieces when given."""
+    return reply_with_pieces(seed, model_id, history, max_tokens)[0]
+
+
+def reply_with_pieces(
+    seed: int, model_id: str, history: Sequence[tuple[str, str | None]], max_tokens: int | None
+) -> tuple[str, list[str]]:
+    """:func:`reply_text` and its stream pieces (``split_pieces`` of it), assembled from pre-split parts.
+
+    The sentences are drawn by index with the same calls on the same generator as by value, so the
+    text is the same; every part starts and ends with a non-space, so pieces never span two parts.
+    """
     rng = conversation_rng(seed, model_id, history)
-    parts = [rng.choice(_OPENERS)]
+    opener = rng.choice(range(len(_OPENERS)))
+    parts = [_OPENERS[opener]]
+    pieces = list(_OPENER_PIECES[opener])
     topic = _topic(history)
     if topic:
-        parts.append(f"You asked: “{topic}”.")
-    parts.extend(rng.sample(_SENTENCES, rng.randint(1, 3)))
-    parts.append(rng.choice(_CLOSERS))
-    text = " ".join(parts)
+        asked = f"You asked: “{topic}”."
+        parts.append(asked)
+        pieces += _PIECE.findall(" " + asked)
+    for index in rng.sample(range(len(_SENTENCES)), rng.randint(1, 3)):
+        parts.append(_SENTENCES[index])
+        pieces += _SENTENCE_PIECES[index]
+    closer = rng.choice(range(len(_CLOSERS)))
+    parts.append(_CLOSERS[closer])
+    pieces += _CLOSER_PIECES[closer]
     if max_tokens is not None:
-        text = "".join(split_pieces(text)[:max_tokens])
-    return text
+        pieces = pieces[:max_tokens]
+        return "".join(pieces), pieces
+    return " ".join(parts), pieces
 
 
 _REASONING = (

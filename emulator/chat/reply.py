@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import invalid
-from .generate import conversation_rng, reasoning_text, reply_text, split_pieces
+from .generate import conversation_rng, reasoning_text, reply_text, reply_with_pieces, split_pieces
 from .structured import checked_instance
 from .tools import build_call, choose_tool, normalize_tools, scripted_calls, validate_tools
 
@@ -110,6 +110,6 @@ def compose_reply(
         else:
             value = {"answer": reply_text(seed, model_id, history, None)}
         text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = reply_text(seed, model_id, history, body.get("maxTokens"))
-    return Reply(text, split_pieces(text), [], reasoning, "stop")
+        return Reply(text, split_pieces(text), [], reasoning, "stop")
+    text, pieces = reply_with_pieces(seed, model_id, history, body.get("maxTokens"))
+    return Reply(text, pieces, [], reasoning, "stop")

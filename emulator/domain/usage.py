@@ -13,6 +13,7 @@ from . import billing, plans
 KIND = "usage"
 USD_PER_TOKEN = Decimal("0.000002")  # before the model's credit multiplier; see docs/fidelity.md
 TOKENS_PER_CREDIT = 100
+MICRO_USD_PER_TOKEN = 2  # USD_PER_TOKEN in millionths of a dollar
 
 
 def credits_for(total_tokens: int, multiplier: float) -> int:
@@ -21,7 +22,14 @@ def credits_for(total_tokens: int, multiplier: float) -> int:
 
 
 def cost_for(total_tokens: int, multiplier: float) -> str:
-    """USD cost as the API's decimal string, six places."""
+    """USD cost as the API's decimal string, six places.
+
+    With a whole multiplier (the common case) the cost is a whole number of micro-dollars: integer
+    arithmetic gives the same string; ``Decimal`` (half-up rounding) is kept for fractional multipliers.
+    """
+    if total_tokens >= 0 and multiplier >= 0 and float(multiplier).is_integer():
+        micros = total_tokens * MICRO_USD_PER_TOKEN * int(multiplier)
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
     value = Decimal(total_tokens) * USD_PER_TOKEN * Decimal(str(multiplier))
     return str(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
