@@ -317,7 +317,7 @@ def serve(**options: Any) -> None:
         sys.exit(EXIT_CONFIG_ERROR)
     import uvicorn
 
-    from .server import bind_socket, is_loopback, socket_url, uvicorn_config
+    from .server import bind_socket, is_loopback, settle_heap, socket_url, uvicorn_config
 
     try:
         sock = bind_socket(config.host, config.port)
@@ -354,6 +354,7 @@ def serve(**options: Any) -> None:
         return
     # timeout_graceful_shutdown: an open console's journal stream must not hold Ctrl-C forever
     server = uvicorn.Server(uvicorn_config(app, log_level=config.log_level, lifespan="on", timeout_graceful_shutdown=2))
+    settle_heap()
     server.run(sockets=[sock])
 
 

@@ -8,6 +8,7 @@ limits, accounted errors). Both :class:`LiveServer` and ``cuadra-emulator serve`
 from __future__ import annotations
 
 import asyncio
+import gc
 import ipaddress
 import socket
 import threading
@@ -67,6 +68,16 @@ def uvicorn_config(app: EmulatorApp, http: HttpImpl = "auto", **options: object)
         h11_max_incomplete_event_size=limits.max_head_bytes + 512 * 1024,
         **options,  # type: ignore[arg-type]
     )
+
+
+def settle_heap() -> None:
+    """In a server process, once the app is built: move what exists now (imports, fixtures, the app)
+    out of the cyclic collector's reach, so the collections a growing store triggers do not walk it
+    again and again (``gc.freeze``). Objects are still freed by reference counting; only the
+    ``serve`` process and its workers call this, never a test process's in-process app.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -19,8 +19,11 @@ def app() -> EmulatorApp:
     """The app of one worker (``uvicorn.run("emulator.workers:app", factory=True, ...)``)."""
     from .app import create_app
     from .cli import WORKER_OPTIONS_ENV, build_config
+    from .server import settle_heap
 
-    return create_app(build_config(**json.loads(os.environ[WORKER_OPTIONS_ENV])))
+    built = create_app(build_config(**json.loads(os.environ[WORKER_OPTIONS_ENV])))
+    settle_heap()
+    return built
 
 
 def __getattr__(name: str) -> object:
