@@ -117,3 +117,46 @@ def test_cli_bad_file_in_layered_directory_names_file_line_and_key(tmp_path: Pat
     result = CliRunner().invoke(main, ["serve", "--fixtures", str(tmp_path)])
     assert result.exit_code == EXIT_CONFIG_ERROR
     assert "datasets.yaml:4" in result.output and "datasets[0].colour" in result.output
+
+
+PLUGIN_DOWNSTREAM = """
+import pathlib
+
+import httpx
+import pytest
+
+from emulator import Config
+
+FIXTURES = pathlib.Path(__file__).parent / "fx"
+
+
+@pytest.fixture(scope="session")
+def cuadra_config():
+    return Config(clock="manual", fixtures_dir=FIXTURES)
+
+
+def _datasets(url, token):
+    response = httpx.get(url + "/v1/datasets", headers={"Authorization": "Bearer " + token})
+    return response.status_code, [d["id"] for d in response.json().get("items", [])]
+
+
+def test_layered(cuadra_emulator):
+    assert _datasets(cuadra_emulator.url, "own-token") == (200, ["ds_only"])
+    status, bundled = _datasets(cuadra_emulator.url, "test-token")
+    assert status == 200 and "ds_product_docs" in bundled and "ds_only" not in bundled
+
+
+@pytest.mark.cuadra(bundled_fixtures=False)
+def test_replaced(cuadra_emulator, cuadra_app):
+    assert cuadra_app.config.bundled_fixtures is False
+    assert _datasets(cuadra_emulator.url, "own-token") == (200, ["ds_only"])
+    assert _datasets(cuadra_emulator.url, "test-token")[0] == 401
+"""
+
+
+def test_pytest_plugin_config_and_marker_layer_or_replace(pytester: pytest.Pytester) -> None:
+    fixtures = pytester.mkdir("fx")
+    (fixtures / "own.yaml").write_text(OWN_ORG + ONE_DATASET.replace("org_default", "org_own"))
+    pytester.makepyfile(test_downstream=PLUGIN_DOWNSTREAM)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=2)
