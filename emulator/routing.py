@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import MethodNotAllowed, NotFound
-from .params import Param
+from .errors import ApiError, MethodNotAllowed, NotFound
+from .params import Param, Params, QueryParams
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -43,6 +44,9 @@ class Route:
     #: path parameters with a documented type (e.g. ``uuid_path("model_id")``), checked by the query step;
     #: undeclared ones are non-empty strings
     path_params: tuple[Param, ...] = ()
+    #: what the query step gives a request with no query string: the declared parameters parsed from an
+    #: empty query once per route (None when one is required, so the step parses and reports it)
+    no_query: Params | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
@@ -51,6 +55,8 @@ class Route:
             raise ValueError(f"{self.method} {self.path}: path_params must be path parameters of the template")
         if self.idempotent is None:
             object.__setattr__(self, "idempotent", self.method == "POST" and self.auth)
+        with contextlib.suppress(ApiError):
+            object.__setattr__(self, "no_query", Params.parse(self.query, QueryParams("")))
 
 
 #: The spelling the ``routes/*.py`` modules use: ``route("GET", "/v1/models", handler, scope=...)``

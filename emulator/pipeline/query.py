@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 async def query_step(ctx: RequestContext, call_next: Next) -> Response:
     assert ctx.route is not None
-    check_path(ctx.route.path_params, ctx.path_params)
-    ctx.params = Params.parse(ctx.route.query, ctx.query)
+    route = ctx.route
+    check_path(route.path_params, ctx.path_params)
+    empty = route.no_query
+    if empty is not None and not ctx.raw_query:  # the common case: the per-route parse of an empty query
+        ctx.params = Params(empty.declared, dict(empty.values))
+    else:
+        ctx.params = Params.parse(route.query, ctx.query)
     return await call_next(ctx)
