@@ -7,7 +7,7 @@ pipeline step (``emulator/pipeline/idempotency.py``) is a thin adapter and this 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 #: How long a key is remembered (clock seconds): 24 hours, counted from the first request.
@@ -21,6 +21,23 @@ SWEEP_INTERVAL = 60.0
 
 Signature = tuple[str, str, str]
 RawHeaders = tuple[tuple[bytes, bytes], ...]
+#: Joins the parts of a key's scope (a client's key may contain any printable character, never this one).
+SCOPE_SEPARATOR = "\x1f"
+
+
+def scope_key(org_id: str, user_id: str, key: str) -> str:
+    """Where a key lives: one user of one organisation (a colleague's key never replays your answer)."""
+    return f"{org_id}{SCOPE_SEPARATOR}{user_id}{SCOPE_SEPARATOR}{key}"
+
+
+def scope_org(scope: str) -> str:
+    """The organisation of a :func:`scope_key` (the whole string for a scope without a separator)."""
+    return scope.partition(SCOPE_SEPARATOR)[0]
+
+
+def org_scope_prefix(org_id: str) -> str:
+    """What every :func:`scope_key` of ``org_id`` starts with (a per-tenant reset forgets them)."""
+    return f"{org_id}{SCOPE_SEPARATOR}"
 
 
 def key_problem(key: str) -> str | None:
@@ -161,11 +178,6 @@ class IdempotencyCache:
         """Forget everything (emulator reset); requests still in flight will not be stored."""
         self._entries.clear()
         self._next_sweep = None
-
-    def forget(self, predicate: Callable[[Hashable], bool]) -> None:
-        """Drop the keys whose scope passes ``predicate`` (one organisation's, on a per-tenant reset)."""
-        for key in [key for key in self._entries if predicate(key)]:
-            del self._entries[key]
 
     def _expired(self, entry: Entry, now: float) -> bool:
         return now - entry.created >= self.retention

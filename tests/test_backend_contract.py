@@ -15,13 +15,14 @@ import pytest
 
 from emulator.backend import StateBackend, check_state_option
 from emulator.backend.memory import MemoryBackend
-from emulator.idempotency import RETENTION_SECONDS, InFlight, Mismatch, Proceed, Replay, StoredResponse
+from emulator.idempotency import RETENTION_SECONDS, InFlight, Mismatch, Proceed, Replay, StoredResponse, scope_key
 from emulator.ratelimit import RateLimiter, Verdict
 
 pytestmark = pytest.mark.anyio
 T0 = 1_735_689_600.0
 USER = "u:org:u1"
 ORG = "o:org"
+K1 = scope_key("org", "u1", "k1")  # as the pipeline scopes a key: organisation, user, key
 SIG = ("POST", "/v1/chats", "ab" * 32)
 RESPONSE = StoredResponse(201, ((b"content-type", b"application/json"), (b"x-odd", b"\xe9t\xe9")), b'{"id":"c1"}\n\x00\xff')
 
@@ -95,42 +96,42 @@ async def test_contract_rate_matches_the_pure_limiter_on_a_random_workload(backe
 
 
 async def test_contract_idempotency_claim_in_flight_then_replay(backend: StateBackend) -> None:
-    first = await backend.idem_begin("org:k1", SIG, T0)
+    first = await backend.idem_begin(K1, SIG, T0)
     assert isinstance(first, Proceed)
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0 + 1), InFlight)
-    assert await backend.idem_complete("org:k1", first.entry, RESPONSE)
-    replay = await backend.idem_begin("org:k1", SIG, T0 + 2)
+    assert isinstance(await backend.idem_begin(K1, SIG, T0 + 1), InFlight)
+    assert await backend.idem_complete(K1, first.entry, RESPONSE)
+    replay = await backend.idem_begin(K1, SIG, T0 + 2)
     assert isinstance(replay, Replay) and replay.response == RESPONSE
 
 
 async def test_contract_idempotency_mismatch_and_scopes(backend: StateBackend) -> None:
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
-    assert isinstance(await backend.idem_begin("org:k1", ("POST", "/v1/chats", "cd" * 32), T0), Mismatch)
-    assert isinstance(await backend.idem_begin("org:other-user:k1", SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin(K1, SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin(K1, ("POST", "/v1/chats", "cd" * 32), T0), Mismatch)
+    assert isinstance(await backend.idem_begin(scope_key("org", "u2", "k1"), SIG, T0), Proceed)
 
 
 async def test_contract_idempotency_abandon_lets_a_retry_proceed(backend: StateBackend) -> None:
-    first = await backend.idem_begin("org:k1", SIG, T0)
+    first = await backend.idem_begin(K1, SIG, T0)
     assert isinstance(first, Proceed)
-    await backend.idem_abandon("org:k1", first.entry)
-    again = await backend.idem_begin("org:k1", SIG, T0)
+    await backend.idem_abandon(K1, first.entry)
+    again = await backend.idem_begin(K1, SIG, T0)
     assert isinstance(again, Proceed)
-    await backend.idem_abandon("org:k1", first.entry)  # a stale claim releases nothing
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), InFlight)
+    await backend.idem_abandon(K1, first.entry)  # a stale claim releases nothing
+    assert isinstance(await backend.idem_begin(K1, SIG, T0), InFlight)
 
 
 async def test_contract_idempotency_retention_follows_the_clock(backend: StateBackend) -> None:
-    first = await backend.idem_begin("org:k1", SIG, T0)
+    first = await backend.idem_begin(K1, SIG, T0)
     assert isinstance(first, Proceed)
-    assert await backend.idem_complete("org:k1", first.entry, RESPONSE)
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0 + RETENTION_SECONDS - 1), Replay)
-    fresh = await backend.idem_begin("org:k1", SIG, T0 + RETENTION_SECONDS)
+    assert await backend.idem_complete(K1, first.entry, RESPONSE)
+    assert isinstance(await backend.idem_begin(K1, SIG, T0 + RETENTION_SECONDS - 1), Replay)
+    fresh = await backend.idem_begin(K1, SIG, T0 + RETENTION_SECONDS)
     assert isinstance(fresh, Proceed)
-    assert not await backend.idem_complete("org:k1", first.entry, RESPONSE)  # the old claim is gone
+    assert not await backend.idem_complete(K1, first.entry, RESPONSE)  # the old claim is gone
 
 
 async def test_contract_idempotency_concurrent_claims_let_exactly_one_proceed(backend: StateBackend) -> None:
-    decisions = await asyncio.gather(*(backend.idem_begin("org:race", SIG, T0) for _ in range(32)))
+    decisions = await asyncio.gather(*(backend.idem_begin(scope_key("org", "u1", "race"), SIG, T0) for _ in range(32)))
     assert sum(isinstance(d, Proceed) for d in decisions) == 1
     assert sum(isinstance(d, InFlight) for d in decisions) == 31
 
@@ -156,13 +157,13 @@ async def test_contract_concurrent_hash_increments_never_lose_a_call(backend: St
 
 async def test_contract_reset_forgets_windows_keys_and_counters(backend: StateBackend) -> None:
     await fill(backend, [(USER, 1)], 1, T0)
-    claim = await backend.idem_begin("org:k1", SIG, T0)
+    claim = await backend.idem_begin(K1, SIG, T0)
     assert isinstance(claim, Proceed)
     await backend.incr("a")
     await backend.hash_incr("scn", ["org:0"], "org:state")
     await backend.reset()
     assert (await backend.rate_hit([(USER, 1)], T0)).allowed
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin(K1, SIG, T0), Proceed)
     assert await backend.incr("a") == 1
     assert await backend.hash_incr("scn", ["org:0"], "org:state") == ([1], None)
 
@@ -171,13 +172,13 @@ async def test_contract_forget_org_drops_one_organisations_windows_and_keys(back
     other = "u:org2:u1"
     await fill(backend, [(USER, 1)], 1, T0)
     await fill(backend, [(other, 1), ("o:org2", 5)], 1, T0)
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
-    assert isinstance(await backend.idem_begin("org2:k1", SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin(K1, SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin(scope_key("org2", "u1", "k1"), SIG, T0), Proceed)
     await backend.forget_org("org")
     assert (await backend.rate_hit([(USER, 1)], T0)).allowed
-    assert isinstance(await backend.idem_begin("org:k1", SIG, T0), Proceed)
+    assert isinstance(await backend.idem_begin(K1, SIG, T0), Proceed)
     assert not (await backend.rate_hit([(other, 1), ("o:org2", 5)], T0)).allowed  # org2 untouched
-    assert not isinstance(await backend.idem_begin("org2:k1", SIG, T0), Proceed)
+    assert not isinstance(await backend.idem_begin(scope_key("org2", "u1", "k1"), SIG, T0), Proceed)
 
 
 async def test_contract_forget_org_drops_its_scenario_calls_and_state_only(backend: StateBackend) -> None:

@@ -150,6 +150,32 @@ def test_tenants_clock_advance_moves_one_tenant_only(web: TestClient) -> None:
     assert created["createdAt"] == "2025-01-02T00:00:00Z"
 
 
+def test_tenants_idempotency_keys_expire_on_their_own_tenants_clock(web: TestClient) -> None:
+    two = tenant(web, "org_t2")
+    key = {"Idempotency-Key": "kept-by-t2"}
+    first = web.post("/v1/datasets", json={"name": "Once"}, headers={**two, **key})
+    assert first.status_code == 201
+    web.post("/_emulator/clock", json={"org": "org_t1", "advance": 86400 + 120})
+    one = tenant(web, "org_t1")  # a token dated by its clock, a day ahead
+    later = web.post("/v1/datasets", json={"name": "Later"}, headers={**one, "Idempotency-Key": "t1-key"})
+    assert later.status_code == 201  # its keys are swept on its own clock, a day ahead
+    again = web.post("/v1/datasets", json={"name": "Once"}, headers={**two, **key})
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_tenants_reset_forgets_the_tenants_idempotency_keys_only(web: TestClient) -> None:
+    headers = {org: tenant(web, org) for org in ("org_t1", "org_t2")}
+    key = {"Idempotency-Key": "same-key"}
+    made = {org: web.post("/v1/datasets", json={"name": "Once"}, headers={**h, **key}).json()["id"] for org, h in headers.items()}
+    assert web.post("/_emulator/reset", json={"org": "org_t1"}).status_code == 204
+    anew = web.post("/v1/datasets", json={"name": "Once"}, headers={**headers["org_t1"], **key})
+    assert anew.status_code == 201 and "idempotent-replayed" not in anew.headers  # done again, not a replay
+    assert anew.json()["id"] != made["org_t1"] and anew.json()["id"] in ids(web, "/v1/datasets", headers["org_t1"])
+    kept = web.post("/v1/datasets", json={"name": "Once"}, headers={**headers["org_t2"], **key})
+    assert kept.headers["idempotent-replayed"] == "true" and kept.json()["id"] == made["org_t2"]
+
+
 def test_tenants_reset_puts_the_tenant_back_on_the_server_clock(web: TestClient) -> None:
     tenant(web, "org_t1")
     web.post("/_emulator/clock", json={"org": "org_t1", "set": "2030-06-01T00:00:00Z"})

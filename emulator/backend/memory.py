@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse
+from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse, scope_org
 from ..ratelimit import RateLimiter, Verdict
 
 
@@ -17,7 +17,7 @@ class MemoryBackend:
     def __init__(self) -> None:
         self.limiter = RateLimiter()
         self.org_limiters: dict[str, RateLimiter] = {}
-        self.idempotency = IdempotencyCache()
+        self.org_idempotency: dict[str, IdempotencyCache] = {}
         self.counters: dict[str, int] = {}
         self.hashes: dict[str, dict[str, str]] = {}
 
@@ -40,15 +40,25 @@ class MemoryBackend:
             limiter = self.org_limiters[org] = RateLimiter()
         return limiter
 
+    def _keys(self, scope: str) -> IdempotencyCache:
+        """The Idempotency-Keys of the scope's organisation: their expiry sweeps read that organisation's
+        clock, so a tenant that jumps a day ahead cannot expire the keys of another tenant; a per-tenant
+        reset drops its cache whole."""
+        org = scope_org(scope)
+        cache = self.org_idempotency.get(org)
+        if cache is None:
+            cache = self.org_idempotency[org] = IdempotencyCache()
+        return cache
+
     async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
-        return self.idempotency.begin(scope, signature, now)
+        return self._keys(scope).begin(scope, signature, now)
 
     async def idem_complete(self, scope: str, claim: object, response: StoredResponse) -> bool:
-        return isinstance(claim, Entry) and self.idempotency.complete(scope, claim, response)
+        return isinstance(claim, Entry) and self._keys(scope).complete(scope, claim, response)
 
     async def idem_abandon(self, scope: str, claim: object) -> None:
         if isinstance(claim, Entry):
-            self.idempotency.abandon(scope, claim)
+            self._keys(scope).abandon(scope, claim)
 
     async def incr(self, counter: str) -> int:
         value = self.counters.get(counter, 0) + 1
@@ -75,7 +85,7 @@ class MemoryBackend:
         """Synchronous :meth:`reset` (registered as the state's reset hook)."""
         self.limiter.clear()
         self.org_limiters.clear()
-        self.idempotency.clear()
+        self.org_idempotency.clear()
         self.counters.clear()
         self.hashes.clear()
 
@@ -83,12 +93,12 @@ class MemoryBackend:
         self.clear()
 
     async def forget_org(self, org: str) -> None:
-        user_prefix, idem_prefix, own = f"u:{org}:", f"{org}:", f"o:{org}"
+        user_prefix, field_prefix, own = f"u:{org}:", f"{org}:", f"o:{org}"
         self.org_limiters.pop(org, None)
         self.limiter.forget(lambda key: key == own or str(key).startswith(user_prefix))
-        self.idempotency.forget(lambda key: str(key).startswith(idem_prefix))
+        self.org_idempotency.pop(org, None)
         for fields in self.hashes.values():  # scenario calls and states are fields "<org>:..."
-            for name in [name for name in fields if name.startswith(idem_prefix)]:
+            for name in [name for name in fields if name.startswith(field_prefix)]:
                 del fields[name]
 
     async def aclose(self) -> None:

@@ -14,7 +14,17 @@ from typing import Any
 
 import orjson
 
-from ..idempotency import RETENTION_SECONDS, Decision, InFlight, Mismatch, Proceed, Replay, Signature, StoredResponse
+from ..idempotency import (
+    RETENTION_SECONDS,
+    Decision,
+    InFlight,
+    Mismatch,
+    Proceed,
+    Replay,
+    Signature,
+    StoredResponse,
+    org_scope_prefix,
+)
 from ..ratelimit import WINDOW_SECONDS, Verdict
 from . import redis_scripts
 
@@ -130,7 +140,7 @@ class RedisBackend:
         client = self._redis()
         await client.unlink(self.key("rl", f"o:{org}"))
         await self._unlink_matching(self.key("rl", f"u:{org}:*"))
-        await self._unlink_matching(self.key("idem", f"{org}:*"))
+        await self._unlink_matching(self.key("idem", f"{org_scope_prefix(org)}*"))
         async for name in client.scan_iter(match=self.key("h", "*"), count=1000):  # scenario calls and states
             fields = [field async for field, _ in client.hscan_iter(name, match=f"{org}:*", count=1000)]
             if fields:

@@ -28,6 +28,7 @@ from ..idempotency import (
     key_problem,
     multipart_boundary,
     request_signature,
+    scope_key,
 )
 
 if TYPE_CHECKING:
@@ -121,12 +122,12 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     body = await ctx.body(route.max_body)  # cached on ctx: the body step reads it from there
     principal = ctx.principal
     org_id, user_id = (principal.org_id, principal.user_id) if principal is not None else ("", "")
-    scope_key = f"{org_id}\x1f{user_id}\x1f{key}"
+    scope = scope_key(org_id, user_id, key)
     boundary = multipart_boundary(ctx.headers.get("content-type", ""))
     signature = request_signature(ctx.method, ctx.path, body, boundary)
     # idem_begin looks the key up and marks it in flight atomically (one synchronous call in memory,
     # one Lua script in Redis), so concurrent requests with this key cannot both proceed.
-    decision = await backend.idem_begin(scope_key, signature, ctx.clock.now())
+    decision = await backend.idem_begin(scope, signature, ctx.clock.now())
     if isinstance(decision, Replay):
         return replay_response(decision.response)
     if isinstance(decision, Mismatch):
@@ -142,30 +143,30 @@ async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     try:
         response = await call_next(ctx)
     except BaseException:
-        await asyncio.shield(backend.idem_abandon(scope_key, entry))
+        await asyncio.shield(backend.idem_abandon(scope, entry))
         raise
     status = response.status_code
     if isinstance(response, StreamingResponse) and _faulted(ctx):
         # in flight while the faulted stream runs (a retry is a 409), then forgotten: a retry executes again
         async def forget(*_: object) -> None:
-            await backend.idem_abandon(scope_key, entry)
+            await backend.idem_abandon(scope, entry)
 
         return RecordingStreamingResponse(response, forget, forget)
     if not 200 <= status < 500 or _faulted(ctx):
         # 5xx, a connection fault (status 0), a scripted answer or a faulted stream: a retry executes again
-        await backend.idem_abandon(scope_key, entry)
+        await backend.idem_abandon(scope, entry)
         return response
     if isinstance(response, StreamingResponse):
         headers = list(response.raw_headers)  # before outer steps add their per-request headers
 
         async def on_complete(data: bytes) -> bool:
             stored = StoredResponse(status, _with_length(headers, status, data), data)
-            return await backend.idem_complete(scope_key, entry, stored)
+            return await backend.idem_complete(scope, entry, stored)
 
-        return RecordingStreamingResponse(response, on_complete, lambda: backend.idem_abandon(scope_key, entry))
+        return RecordingStreamingResponse(response, on_complete, lambda: backend.idem_abandon(scope, entry))
     data = getattr(response, "body", None)
     if not isinstance(data, bytes | memoryview):
-        await backend.idem_abandon(scope_key, entry)  # not a response we know how to replay
+        await backend.idem_abandon(scope, entry)  # not a response we know how to replay
         return response
-    await backend.idem_complete(scope_key, entry, StoredResponse(status, tuple(response.raw_headers), bytes(data)))
+    await backend.idem_complete(scope, entry, StoredResponse(status, tuple(response.raw_headers), bytes(data)))
     return response
