@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .chat.reply import ScriptedReply
     from .chat.stream import StreamPlan
     from .clock import Clock
+    from .ids import Ids
     from .journal import JournalEntry
     from .routing import Route
     from .state import EmulatorState
@@ -82,8 +83,12 @@ class RequestContext:
     params: Params = NO_PARAMS
     #: What the emulator accepted but production might not mean (``body.x: unknown field, ignored``).
     warnings: tuple[str, ...] = ()
+    #: This request's number among its organisation's requests, when a shared backend handed one out
+    #: (the store step); in memory the first id drawn takes the next local number.
+    number: int | None = None
     _body: bytes | None = None
     _query: QueryParams | None = None
+    _ids: Ids | None = None
 
     @property
     def query(self) -> QueryParams:
@@ -97,6 +102,19 @@ class RequestContext:
         """The caller's organisation's clock (the tenant's on a tenant URL; else the server clock)."""
         org = self.principal.org_id if self.principal is not None else self.tenant
         return self.state.clocks.of(org)
+
+    @property
+    def ids(self) -> Ids:
+        """The ids this request mints: derived from (seed, organisation, request number, kind), see
+        :mod:`emulator.ids`."""
+        ids = self._ids
+        if ids is None:
+            from .ids import Ids
+
+            org = self.principal.org_id if self.principal is not None else (self.tenant or "")
+            number = self.number if self.number is not None else self.state.request_numbers.next(org)
+            ids = self._ids = Ids(self.state.id_key, org, number)
+        return ids
 
     @property
     def org_id(self) -> str:

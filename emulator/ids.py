@@ -1,16 +1,75 @@
-"""Identifiers, all drawn from the app's seeded RNG (never ``uuid4``)."""
+"""Identifiers: derived from (seed, tenant, kind, per-tenant request number), never from ``uuid4``.
+
+A request that creates records gets an :class:`Ids`: the organisation it acts in and a number that
+organisation's requests count up (per tenant, see :class:`RequestNumbers` and, with a shared backend,
+one ``INCR`` in Redis). Every id is a keyed hash (BLAKE2b, key derived from the seed) of
+``(organisation, number, kind, position within the request)``, so the same per-tenant sequence of
+requests gives the same ids whichever worker or replica serves it, and two replicas never mint the same
+id for different records. The fixture loader keeps drawing from a seeded ``random.Random``.
+"""
 
 from __future__ import annotations
 
 import random
 import uuid
+from hashlib import blake2b
 
 
 def prefixed_id(rng: random.Random, prefix: str) -> str:
-    """An id like ``chat_3f9a…`` (24 hex digits), as the Cuadra docs' examples look."""
+    """An id like ``chat_3f9a…`` (24 hex digits) drawn from ``rng`` (fixtures, control plane)."""
     return f"{prefix}_{rng.getrandbits(96):024x}"
 
 
 def uuid_id(rng: random.Random) -> str:
     """A version-4 UUID string drawn from ``rng`` (models use UUIDs in the reference)."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+class Ids:
+    """The ids one request mints: ``(key, org, number)`` fixed, a position counting each id drawn."""
+
+    __slots__ = ("_key", "_head", "_position")
+
+    def __init__(self, key: bytes, org_id: str, number: int) -> None:
+        self._key = key
+        self._head = f"{org_id}\x1f{number}\x1f"
+        self._position = 0
+
+    def _digest(self, kind: str, size: int) -> bytes:
+        self._position += 1
+        data = f"{self._head}{kind}\x1f{self._position}".encode()
+        return blake2b(data, key=self._key, digest_size=size).digest()
+
+    def prefixed(self, prefix: str) -> str:
+        """An id like ``chat_3f9a…`` (24 hex digits), as the Cuadra docs' examples look."""
+        return f"{prefix}_{self._digest(prefix, 12).hex()}"
+
+    def uuid(self) -> str:
+        """A version-4-shaped UUID string (models use UUIDs in the reference)."""
+        return str(uuid.UUID(bytes=self._digest("uuid", 16), version=4))
+
+    def rng(self, salt: str) -> random.Random:
+        """A generator seeded by this request's identity (generated details such as a person's name)."""
+        return random.Random(int.from_bytes(self._digest(salt, 16), "big"))
+
+
+class RequestNumbers:
+    """Per-organisation request numbers of one process (memory mode): 1, 2, 3... for each organisation,
+    counted by the requests that mint ids. A shared backend hands them out instead (one per request)."""
+
+    __slots__ = ("_numbers",)
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+
+    def next(self, org_id: str) -> int:
+        number = self._numbers.get(org_id, 0) + 1
+        self._numbers[org_id] = number
+        return number
+
+    def forget(self, org_id: str) -> None:
+        """Start ``org_id`` over (a per-tenant reset: the same requests mint the same ids again)."""
+        self._numbers.pop(org_id, None)
+
+    def clear(self) -> None:
+        self._numbers.clear()

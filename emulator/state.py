@@ -20,6 +20,7 @@ from .domain import billing
 from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
+from .ids import RequestNumbers
 from .journal import Journal
 from .lifecycle import Lifecycle, Lifecycles
 from .principal import Principal
@@ -71,6 +72,10 @@ class EmulatorState:
         self.fixtures = fixtures
         self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
         self.secret = hashlib.sha256(f"cuadra-emulator:{config.seed}".encode()).digest()
+        #: Key of the ids' hash (emulator/ids.py), derived from the seed like ``secret``.
+        self.id_key = hashlib.sha256(f"cuadra-emulator-ids:{config.seed}".encode()).digest()
+        #: Per-organisation request numbers the ids derive from (memory mode).
+        self.request_numbers = RequestNumbers()
         self.baseline = build_baseline(self.fixtures, self.clock.now())
         self.journal = Journal(config.journal_size)
         #: Open web consoles the journal pushes to (see emulator/console/feed.py).
@@ -109,6 +114,7 @@ class EmulatorState:
         self.openapi = DocumentCache(api_routes, control_routes)
         # What a per-tenant reset forgets besides the store (POST /_emulator/reset {"org": ...}).
         self.tenants.on_reset(self.journal.forget_org)
+        self.tenants.on_reset(self.request_numbers.forget)
         self.tenants.on_reset(self.clocks.forget)
         self.tenants.on_reset(self._forget_settings)
         self.tenants.on_reset(self.scenarios.reset_org)
@@ -122,6 +128,7 @@ class EmulatorState:
         """Back to the fixtures: store, RNG, journal, clock and every feature's state."""
         self.store = self.baseline.clone()
         self.rng = random.Random(self.config.seed)
+        self.request_numbers.clear()
         self.journal.clear()
         self.strictness.reset()
         self.server_errors.clear()

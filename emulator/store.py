@@ -5,15 +5,31 @@ dicts and are replaced, never mutated in place, so a store can be cloned cheaply
 of the fixture baseline). Each record gets a monotonically increasing sequence number: lists are in
 creation order and cursors point at a sequence number, which stays valid when records are inserted
 or deleted between pages.
+
+Sequence numbers count per organisation once a store is live (a clone of the baseline): each
+organisation continues from the baseline's last number on its own, so an organisation's numbers
+depend only on its own writes, and every process that applies one tenant's writes in the same order
+(the shared store's log, :mod:`emulator.backend.shared_store`) gives its records the same numbers, and
+a cursor issued by one replica works on another. The baseline itself counts once for all, so lists
+merging the system catalog with an organisation's records stay ascending.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 Record = dict[str, Any]
+#: One write: ``(verb, org, kind, id, record)``; verb ``i`` insert, ``r`` replace, ``d`` remove (no
+#: record), ``m`` mint a tenant (org ``__system__``, id the tenant, the organisation record).
+Op = tuple[str, str, str, str, "Record | None"]
+
+
+class WriteLog(Protocol):
+    """Receives every write of a store it is attached to (the shared store's pending writes)."""
+
+    def wrote(self, op: Op) -> None: ...
 
 
 class Collection:
@@ -106,23 +122,30 @@ class Collection:
 
 
 class Store:
-    """All collections of one emulator, plus the sequence counter that orders them."""
+    """All collections of one emulator, plus the sequence counters that order them."""
 
-    __slots__ = ("_collections", "_kinds", "_seq", "rendered")
+    __slots__ = ("_collections", "_kinds", "_seq", "_org_seq", "_live", "rendered", "log")
 
     def __init__(self) -> None:
         self._collections: dict[tuple[str, str], Collection] = {}
         self._kinds: dict[str, set[str]] = {}  # org -> kinds it has a collection of (drop_org without a scan)
-        self._seq = 0
+        self._seq = 0  # the baseline's counter; in a live store, where every organisation's own count starts
+        self._org_seq: dict[str, int] = {}  # live stores: each organisation's last sequence number
+        self._live = False
+        #: Where writes are reported (the shared store's pending log), or None: memory mode pays nothing.
+        self.log: WriteLog | None = None
         #: Encoded responses of pure reads, keyed by the request and the versions of the collections
         #: they were built from (see :func:`emulator.responses.cached_json`); a clone starts empty.
         self.rendered: dict[tuple[object, ...], bytes] = {}
 
     def clone(self) -> Store:
+        """A live copy: its organisations number new records on their own, from this store's counter on."""
         other = Store()
         other._collections = {key: col.clone() for key, col in self._collections.items()}
         other._kinds = {org: set(kinds) for org, kinds in self._kinds.items()}
         other._seq = self._seq
+        other._org_seq = dict(self._org_seq)
+        other._live = True
         return other
 
     def collection(self, org_id: str, kind: str) -> Collection:
@@ -136,22 +159,29 @@ class Store:
     def copy_org(self, source: Store, source_org: str, org_id: str) -> None:
         """Give ``org_id`` a clone of every collection ``source_org`` has in ``source`` (same ids, same order).
 
-        Sequence numbers are kept: they are below this store's counter, so later inserts sort after them.
+        Sequence numbers are kept: they are at most ``source``'s counter, where ``org_id``'s own count
+        continues (the baseline's, in a live store cloned from it).
         """
         for kind in source._kinds.get(source_org, ()):
             self._collections[(org_id, kind)] = source._collections[(source_org, kind)].clone()
             self._kinds.setdefault(org_id, set()).add(kind)
-        self._seq = max(self._seq, source._seq)
+        self._org_seq[org_id] = max(self._org_seq.get(org_id, self._seq), source._seq)
 
     def drop_org(self, org_id: str) -> None:
         """Forget every collection of ``org_id`` (and the cached renderings, which may name them)."""
         for kind in self._kinds.pop(org_id, ()):
             del self._collections[(org_id, kind)]
+        self._org_seq.pop(org_id, None)
         self.rendered.clear()
 
     def insert(self, org_id: str, kind: str, record_id: str, record: Record) -> Record:
-        self._seq += 1
-        self.collection(org_id, kind).insert(record_id, record, self._seq)
+        if self._live:
+            seq = self._org_seq[org_id] = self._org_seq.get(org_id, self._seq) + 1
+        else:
+            seq = self._seq = self._seq + 1
+        self.collection(org_id, kind).insert(record_id, record, seq)
+        if self.log is not None:
+            self.log.wrote(("i", org_id, kind, record_id, record))
         return record
 
     def get(self, org_id: str, kind: str, record_id: str) -> Record | None:
@@ -160,11 +190,16 @@ class Store:
 
     def replace(self, org_id: str, kind: str, record_id: str, record: Record) -> Record:
         self.collection(org_id, kind).replace(record_id, record)
+        if self.log is not None:
+            self.log.wrote(("r", org_id, kind, record_id, record))
         return record
 
     def remove(self, org_id: str, kind: str, record_id: str) -> Record | None:
         col = self._collections.get((org_id, kind))
-        return None if col is None else col.remove(record_id)
+        removed = None if col is None else col.remove(record_id)
+        if removed is not None and self.log is not None:
+            self.log.wrote(("d", org_id, kind, record_id, None))
+        return removed
 
     def orgs(self) -> list[str]:
         """Every organisation that has a collection (the system organisation included)."""

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from emulator.chat.reply import ScriptedReply
 from emulator.chat.turn import run_turn
+from emulator.ids import Ids
 from tests.conftest import SUPPORT_BOT, chat_body
 from tests.resource_helpers import MISTRAL_SMALL, WEATHER_TOOL, stream
 
@@ -202,11 +203,17 @@ def test_chats_tools_ai_sdk_stream(client: TestClient) -> None:
 def test_chats_tools_scripted_reply_replaces_generation(app) -> None:
     principal = app.state.default_principal()
     scripted = ScriptedReply("", ({"name": "lookup", "arguments": {"id": 7}},))
-    turn = run_turn(app.state, principal, chat_body("anything"), scripted=scripted)
+    turn = run_turn(app.state, principal, chat_body("anything"), Ids(app.state.id_key, principal.org_id, 1), scripted=scripted)
     assert turn.finish_reason == "tool-calls" and turn.message["content"] is None
     call = turn.message["toolCalls"][0]
     assert call["function"] == {"name": "lookup", "arguments": '{"id": 7}'} and call["id"].startswith("call_")
-    text = run_turn(app.state, principal, chat_body("anything"), scripted=ScriptedReply("Scripted hello."))
+    text = run_turn(
+        app.state,
+        principal,
+        chat_body("anything"),
+        Ids(app.state.id_key, principal.org_id, 2),
+        scripted=ScriptedReply("Scripted hello."),
+    )
     assert text.message["content"] == "Scripted hello." and "".join(text.pieces) == "Scripted hello."
     stored = app.state.store.get(principal.org_id, "chats", text.chat_id)
     assert stored["messages"][-1]["content"] == "Scripted hello."

@@ -60,3 +60,22 @@ def test_core_determinism_two_apps_in_one_process_are_independent(make_app) -> N
         a.post("/v1/datasets", json={"name": "only in first"})
         assert len(a.get("/v1/datasets").json()["items"]) == 3
         assert len(b.get("/v1/datasets").json()["items"]) == 2
+
+
+def test_core_determinism_ids_derive_from_the_tenants_own_requests_only(make_app) -> None:
+    quiet, busy = make_app(), make_app()
+    with TestClient(quiet, headers=AUTH) as q, TestClient(busy, headers=AUTH) as b:
+        for n in range(3):  # another organisation's requests do not move the tenant's ids or order
+            assert b.post("/v1/datasets", json={"name": f"other {n}"}).status_code == 201
+        made = [client.post("/_tenant/t-one/v1/datasets", json={"name": "mine"}) for client in (q, b)]
+        assert made[0].status_code == 201 and made[0].content == made[1].content
+        pages = [client.get("/_tenant/t-one/v1/datasets", params={"limit": 1}) for client in (q, b)]
+        assert pages[0].content == pages[1].content and pages[0].json()["nextCursor"]
+
+
+def test_core_determinism_two_tenants_never_share_a_generated_id(make_app) -> None:
+    with TestClient(make_app(), headers=AUTH) as c:
+        first = c.post("/_tenant/t-a/v1/chats", json=chat_body("same words")).json()
+        second = c.post("/_tenant/t-b/v1/chats", json=chat_body("same words")).json()
+    assert first["id"] != second["id"]
+    assert first["message"]["id"] != second["message"]["id"]

@@ -12,7 +12,7 @@ from ..domain import models as models_domain
 from ..domain import plans as plans_domain
 from ..domain import usage as usage_domain
 from ..errors import invalid
-from ..ids import prefixed_id
+from ..ids import Ids
 from .generate import artifact_text, conversation_rng, count_tokens, title_text
 from .reply import FinishReason, ScriptedReply, compose_reply
 from .sources import candidate_files, pick_sources
@@ -53,7 +53,9 @@ def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) 
                 raise invalid(f"/messages/{index}/toolCallId", f"{call_id!r} does not reference a tool call of this chat")
 
 
-def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], scripted: ScriptedReply | None = None) -> Turn:
+def run_turn(
+    state: EmulatorState, principal: Principal, body: dict[str, Any], ids: Ids, scripted: ScriptedReply | None = None
+) -> Turn:
     """Create or continue a chat and produce the assistant's reply (stored before it is streamed).
 
     ``scripted`` (a :class:`~emulator.chat.reply.ScriptedReply` from a scenario) replaces
@@ -82,7 +84,7 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
     if chat is None:
         chat = chats_domain.chat_record(
-            prefixed_id(state.rng, "chat"),
+            ids.prefixed("chat"),
             org_id,
             user_id,
             model_id,
@@ -100,7 +102,7 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
     for item in body["messages"]:
         messages.append(
             chats_domain.message_record(
-                prefixed_id(state.rng, "msg"),
+                ids.prefixed("msg"),
                 chat["id"],
                 item["role"],
                 item.get("content"),
@@ -112,16 +114,16 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
         )
     history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
     history += [(m["role"], m["content"]) for m in messages]
-    reply = compose_reply(state.config.seed, model, history, body, lambda: prefixed_id(state.rng, "call"), scripted)
+    reply = compose_reply(state.config.seed, model, history, body, lambda: ids.prefixed("call"), scripted)
     candidates = candidate_files(state, org_id, model_id)
     sources = (
         pick_sources(candidates, conversation_rng(state.config.seed, model_id, history, salt="sources")) if candidates else []
     )
 
-    message_id = prefixed_id(state.rng, "msg")
+    message_id = ids.prefixed("msg")
     artifact = None
     if body.get("enableArtifacts") and reply.content is not None and not reply.tool_calls:
-        artifact = _artifact(state, org_id, chat["id"], message_id, model_id, history, now)
+        artifact = _artifact(state, ids, org_id, chat["id"], message_id, model_id, history, now)
 
     reasoning_tokens = len(reply.reasoning)
     output_tokens = (
@@ -181,6 +183,7 @@ def run_turn(state: EmulatorState, principal: Principal, body: dict[str, Any], s
 
 def _artifact(
     state: EmulatorState,
+    ids: Ids,
     org_id: str,
     chat_id: str,
     message_id: str,
@@ -194,7 +197,7 @@ def _artifact(
     version = artifacts_domain.next_version(state.store, org_id, chat_id, identifier)
     content = artifact_text(state.config.seed, model_id, history, title)
     return artifacts_domain.artifact_record(
-        prefixed_id(state.rng, "art"),
+        ids.prefixed("art"),
         chat_id,
         message_id,
         identifier=identifier,

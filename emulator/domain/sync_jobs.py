@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import isoformat
 from ..errors import Conflict
-from ..ids import prefixed_id
 from ..lifecycle import Lifecycle, phase
 from ..store import Record, Store
 from . import files as files_domain
 from . import found
 from .connectors import UNSUPPORTED_MIME
+
+if TYPE_CHECKING:
+    from ..ids import Ids
 
 KIND = "sync_jobs"
 JOB_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
@@ -149,7 +151,7 @@ def items(record: Record) -> list[dict[str, Any]]:
 
 
 def materialise(
-    store: Store, org_id: str, record: Record, *, rng: random.Random, now: float, file_lifecycle: Lifecycle, connector: str
+    store: Store, org_id: str, record: Record, *, ids: Ids, now: float, file_lifecycle: Lifecycle, connector: str
 ) -> Record:
     """Create the synced documents as files of the target dataset; returns the job with ``_fileIds``.
 
@@ -163,7 +165,7 @@ def materialise(
         if entry["outcome"] != "completed":
             continue
         content = document_bytes(entry)
-        file_id = prefixed_id(rng, "file")
+        file_id = ids.prefixed("file")
         associations = [files_domain.association("dataset", dataset_id, isoformat(now))] if has_dataset else []
         duplicate = files_domain.is_duplicate(store, org_id, _sha256(content))
         file = files_domain.file_record(

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from ..context import RequestContext
 from ..domain import channels as channels_domain
-from ..ids import prefixed_id
 from ..pagination import whole_list
 from ..params import Param
 from ..responses import json_response, no_content
@@ -22,7 +21,7 @@ SCOPE = "org:admin"
 async def create_channel(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
     channels_domain.check_references(store, org_id, ctx.json)
-    channel_id = prefixed_id(ctx.state.rng, "ch")
+    channel_id = ctx.ids.prefixed("ch")
     record = channels_domain.channel_record(channel_id, org_id, ctx.json, now_iso(ctx))
     channels_domain.check_credentials(record)
     store.insert(org_id, channels_domain.KIND, channel_id, record)

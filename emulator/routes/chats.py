@@ -29,7 +29,7 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 async def create_chat(ctx: RequestContext) -> Response:
     principal = ctx.principal
     assert principal is not None
-    turn = run_turn(ctx.state, principal, ctx.json, scripted=ctx.directives.reply)
+    turn = run_turn(ctx.state, principal, ctx.json, ctx.ids, scripted=ctx.directives.reply)
     headers = {"X-Chat-Id": turn.chat_id}
     if not ctx.json.get("stream"):
         return json_response({"id": turn.chat_id, "message": turn.message, "usage": turn.usage}, headers=headers)

@@ -12,7 +12,6 @@ from ..context import RequestContext
 from ..domain import connectors as conn_domain
 from ..domain import sync_jobs as jobs_domain
 from ..errors import Conflict
-from ..ids import prefixed_id
 from ..pagination import whole_list
 from ..params import Param, limit
 from ..responses import json_response, no_content
@@ -45,7 +44,7 @@ def _job(ctx: RequestContext, job: Record, *, count_poll: bool) -> Record:
             state.store,
             org_id,
             updated,
-            rng=state.rng,
+            ids=ctx.ids,
             now=now,
             file_lifecycle=state.file_lifecycle(ctx.org_id),
             connector=connection["connectorSlug"] if connection else "unknown",
@@ -61,8 +60,8 @@ def _tree(ctx: RequestContext, connection: Record) -> dict[str, dict[str, object
 
 async def create_connection(ctx: RequestContext) -> Response:
     state, org_id = ctx.state, ctx.org_id
-    connection_id = prefixed_id(state.rng, "conn")
-    record = conn_domain.connection_record(connection_id, ctx.json, state.rng, ctx.clock.now())
+    connection_id = ctx.ids.prefixed("conn")
+    record = conn_domain.connection_record(connection_id, ctx.json, ctx.ids.rng("connection"), ctx.clock.now())
     record = conn_domain.observe_connection(record, state.lifecycles.connections, ctx.clock.now(), count_poll=False)
     state.store.insert(org_id, conn_domain.KIND, connection_id, record)
     return json_response(conn_domain.initiation_out(record), status=201)
@@ -105,7 +104,7 @@ async def create_sync_config(ctx: RequestContext) -> Response:
     connection = _connection(ctx, count_poll=False)
     conn_domain.require_active(connection)
     conn_domain.check_sync_target(state.store, org_id, _tree(ctx, connection), ctx.json)
-    config_id = prefixed_id(state.rng, "config")
+    config_id = ctx.ids.prefixed("config")
     record = conn_domain.sync_config_record(config_id, connection["id"], ctx.json, now_iso(ctx))
     state.store.insert(org_id, conn_domain.CONFIG_KIND, config_id, record)
     return json_response(conn_domain.render(record), status=201)
@@ -153,7 +152,7 @@ async def trigger_sync(ctx: RequestContext) -> Response:
             _job(ctx, job, count_poll=False)
     jobs_domain.require_idle(state.store, org_id, config["id"])
     documents = conn_domain.documents_under(_tree(ctx, connection), config["remoteResourceId"])
-    job_id = prefixed_id(state.rng, "job")
+    job_id = ctx.ids.prefixed("job")
     record = jobs_domain.job_record(job_id, config, documents, ctx.clock.now(), state.lifecycles.sync_jobs)
     state.store.insert(org_id, jobs_domain.KIND, job_id, record)
     record = _job(ctx, record, count_poll=False)  # an immediate lifecycle completes (and materialises) at once

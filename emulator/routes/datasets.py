@@ -9,7 +9,6 @@ from ..domain import datasets as datasets_domain
 from ..domain import files as files_domain
 from ..domain import model_datasets as links_domain
 from ..errors import BadRequest
-from ..ids import prefixed_id
 from ..pagination import paginate
 from ..params import PAGE, Param, expansions
 from ..responses import json_response, no_content
@@ -48,7 +47,7 @@ async def list_datasets(ctx: RequestContext) -> Response:
 
 async def create_dataset(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
-    dataset_id = prefixed_id(ctx.state.rng, "ds")
+    dataset_id = ctx.ids.prefixed("ds")
     record = datasets_domain.dataset_record(dataset_id, ctx.json, now_iso(ctx))
     store.insert(org_id, datasets_domain.KIND, dataset_id, record)
     return json_response(datasets_domain.render(record), status=201)
@@ -94,7 +93,7 @@ async def create_snapshot(ctx: RequestContext) -> Response:
     existing = datasets_domain.snapshots_of(state.store, org_id, dataset["id"])
     version = max((s["version"] for s in existing), default=0) + 1
     file_ids = [f["id"] for f in datasets_domain.current_files(state, org_id, dataset["id"])]
-    record = datasets_domain.snapshot_record(prefixed_id(state.rng, "snap"), dataset["id"], version, file_ids, now_iso(ctx))
+    record = datasets_domain.snapshot_record(ctx.ids.prefixed("snap"), dataset["id"], version, file_ids, now_iso(ctx))
     state.store.insert(org_id, datasets_domain.SNAPSHOT_KIND, record["id"], record)
     return json_response(datasets_domain.render_snapshot(record), status=201)
 

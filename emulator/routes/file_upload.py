@@ -18,7 +18,6 @@ from ..context import RequestContext
 from ..domain import files as files_domain
 from ..domain.file_formats import MB, Format, find_format, is_zip, processing_error
 from ..errors import BadRequest, UnsupportedMediaType, invalid
-from ..ids import prefixed_id
 from ..store import Record
 from .common import now_iso
 
@@ -124,7 +123,7 @@ def store_file(
     content_type = fmt.content_type if media in _GENERIC or find_format("", media) != fmt else declared_type
     duplicate = bool(content) and files_domain.is_duplicate(store, org_id, hashlib.sha256(content).hexdigest())
     associations = [files_domain.association(ref[0], ref[1], now_iso(ctx))] if ref else []
-    file_id = prefixed_id(ctx.state.rng, "file")
+    file_id = ctx.ids.prefixed("file")
     record = files_domain.file_record(
         file_id,
         filename,

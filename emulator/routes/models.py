@@ -9,7 +9,6 @@ from ..domain import datasets as datasets_domain
 from ..domain import model_datasets as links_domain
 from ..domain import models as models_domain
 from ..errors import Conflict, NotFound, invalid
-from ..ids import uuid_id
 from ..pagination import paginate
 from ..params import PAGE, expansions, uuid_path
 from ..responses import cached_json, json_response, no_content
@@ -46,7 +45,7 @@ async def list_catalog(ctx: RequestContext) -> Response:
 async def create_model(ctx: RequestContext) -> Response:
     store, org_id = ctx.state.store, ctx.org_id
     parent = models_domain.require_parent(store, ctx.json["parentModelId"])
-    model_id = uuid_id(ctx.state.rng)
+    model_id = ctx.ids.uuid()
     record = models_domain.custom_record(model_id, ctx.json, parent, now_iso(ctx))
     store.insert(org_id, models_domain.KIND, model_id, record)
     return json_response(record, status=201)

@@ -10,7 +10,6 @@ from ..context import RequestContext
 from ..domain import particles as particles_domain
 from ..domain.models import SYSTEM_ORG
 from ..errors import NotFound
-from ..ids import prefixed_id
 from ..pagination import paginate
 from ..params import PAGE, Param, expansions
 from ..responses import json_response, no_content
@@ -20,12 +19,12 @@ from .common import expand, now_iso
 
 def _new_version(ctx: RequestContext, number: int, content: str) -> dict[str, Any]:
     assert ctx.principal is not None
-    return particles_domain.version_record(prefixed_id(ctx.state.rng, "pv"), number, content, ctx.principal.user_id, now_iso(ctx))
+    return particles_domain.version_record(ctx.ids.prefixed("pv"), number, content, ctx.principal.user_id, now_iso(ctx))
 
 
 async def create_particle(ctx: RequestContext) -> Response:
     fields = ctx.json
-    particle_id = prefixed_id(ctx.state.rng, "part")
+    particle_id = ctx.ids.prefixed("part")
     record = particles_domain.particle_record(particle_id, fields, _new_version(ctx, 1, fields["content"]), now_iso(ctx))
     ctx.state.store.insert(ctx.org_id, particles_domain.KIND, particle_id, record)
     return json_response(particles_domain.render(record), status=201)

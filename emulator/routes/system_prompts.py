@@ -11,7 +11,6 @@ from ..domain import particles as particles_domain
 from ..domain import system_prompts as prompts_domain
 from ..domain.models import SYSTEM_ORG
 from ..errors import NotFound
-from ..ids import prefixed_id
 from ..pagination import paginate
 from ..params import PAGE, Param, expansions
 from ..responses import json_response, no_content
@@ -28,14 +27,12 @@ def _render(ctx: RequestContext, record: dict[str, Any], expand_particles: bool 
 def _association(ctx: RequestContext, prompt: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     particle = particles_domain.require(ctx.state.store, ctx.org_id, spec["particleId"])
     prompts_domain.require_absent(prompt, particle["id"])
-    return prompts_domain.association(
-        prefixed_id(ctx.state.rng, "spa"), particle, spec.get("order"), spec.get("particleVersionId")
-    )
+    return prompts_domain.association(ctx.ids.prefixed("spa"), particle, spec.get("order"), spec.get("particleVersionId"))
 
 
 async def create_prompt(ctx: RequestContext) -> Response:
     fields = ctx.json
-    prompt_id = prefixed_id(ctx.state.rng, "sp")
+    prompt_id = ctx.ids.prefixed("sp")
     record = prompts_domain.prompt_record(prompt_id, fields, (), now_iso(ctx))
     for spec in fields.get("particles") or ():
         record = prompts_domain.with_associations(
@@ -92,8 +89,8 @@ async def delete_prompt(ctx: RequestContext) -> Response:
 async def copy_prompt(ctx: RequestContext) -> Response:
     source = prompts_domain.require(ctx.state.store, ctx.org_id, ctx.path_params["system_prompt_id"])
     name = (ctx.json or {}).get("name") or f"Copy of {source['name']}"
-    prompt_id = prefixed_id(ctx.state.rng, "sp")
-    items = tuple(dict(item, id=prefixed_id(ctx.state.rng, "spa")) for item in prompts_domain.associations(source))
+    prompt_id = ctx.ids.prefixed("sp")
+    items = tuple(dict(item, id=ctx.ids.prefixed("spa")) for item in prompts_domain.associations(source))
     record = prompts_domain.prompt_record(
         prompt_id,
         {"name": name, "description": source["description"], "enabled": source["enabled"]},
