@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .backend import StateBackend, open_backend
 from .backend.memory import MemoryBackend
+from .backend.shared_store import SharedStore
 from .clock import Clock, ManualClock, SystemClock, hold_until_moved
 from .config import Config
 from .console.feed import JournalFeed
@@ -90,7 +91,9 @@ class EmulatorState:
         self._reset_hooks: list[Callable[[], None]] = []
         #: Rate-limit windows, Idempotency-Keys and counters: in this process or shared (Redis).
         self.backend: StateBackend = open_backend(config)
-        self.store = self.baseline.clone()
+        #: With a shared backend: the per-tenant write logs this process's store is a view of.
+        self.shared_store: SharedStore | None = SharedStore(self, self.backend) if self.backend.shared else None
+        self.store = self.fresh_store()
         self.rng = random.Random(config.seed)
         self.lifecycles = Lifecycles.parse(config.file_processing, config.connection_activation, config.sync_processing)
         # Each feature's own state, typed; imported here because these modules import this one.
@@ -120,13 +123,20 @@ class EmulatorState:
         self.tenants.on_reset(self.scenarios.reset_org)
         self.tenants.on_reset(self.strictness.reset)
 
+    def fresh_store(self) -> Store:
+        """A live clone of the baseline, its writes reported to the shared logs when there are any."""
+        store = self.baseline.clone()
+        if self.shared_store is not None:
+            self.shared_store.attach(store)
+        return store
+
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` on every :meth:`reset` (features register their own state here)."""
         self._reset_hooks.append(hook)
 
     def reset(self) -> None:
         """Back to the fixtures: store, RNG, journal, clock and every feature's state."""
-        self.store = self.baseline.clone()
+        self.store = self.fresh_store()
         self.rng = random.Random(self.config.seed)
         self.request_numbers.clear()
         self.journal.clear()

@@ -15,8 +15,11 @@ import pytest
 
 from emulator.backend import StateBackend, check_state_option
 from emulator.backend.memory import MemoryBackend
+from emulator.backend.shared_store import SharedStore
+from emulator.config import Config
 from emulator.idempotency import RETENTION_SECONDS, InFlight, Mismatch, Proceed, Replay, StoredResponse, scope_key
 from emulator.ratelimit import RateLimiter, Verdict
+from emulator.state import EmulatorState
 
 pytestmark = pytest.mark.anyio
 T0 = 1_735_689_600.0
@@ -206,3 +209,111 @@ def test_state_option_accepts_memory_or_a_redis_url(value: str, ok: bool) -> Non
     else:
         with pytest.raises(ValueError, match="--state must be 'memory' or a Redis URL"):
             check_state_option(value)
+
+
+# --- resources: per-tenant write logs (emulator/backend/shared_store.py) ---
+OWNER = "org_default"
+
+
+async def test_contract_log_read_reserves_numbers_and_returns_only_unseen_writes(backend: StateBackend) -> None:
+    first = await backend.log_read(OWNER, "", 0, True)
+    assert (first.number, first.start, first.ops) == (1, 0, [])
+    assert await backend.log_append(OWNER, first.epoch, 0, [b"a", b"b"]) == (0, [])
+    tail = await backend.log_read(OWNER, first.epoch, 1, True)
+    assert (tail.epoch, tail.number, tail.start, tail.ops) == (first.epoch, 2, 1, [b"b"])
+    whole = await backend.log_read(OWNER, "not-this-log", 7, False)  # another epoch: the whole log
+    assert (whole.number, whole.start, whole.ops) == (0, 0, [b"a", b"b"])
+    assert (await backend.log_read("org_other", "", 0, True)).number == 1  # numbers count per tenant
+
+
+async def test_contract_log_append_hands_back_others_writes_and_refuses_a_stale_epoch(backend: StateBackend) -> None:
+    epoch = (await backend.log_read(OWNER, "", 0, False)).epoch
+    assert await backend.log_append(OWNER, epoch, 0, [b"mine"]) == (0, [])
+    assert await backend.log_append(OWNER, epoch, 0, [b"theirs"]) == (1, [b"mine"])  # appended after it anyway
+    assert (await backend.log_read(OWNER, epoch, 0, True)).ops == [b"mine", b"theirs"]
+    fresh = await backend.log_restart(OWNER, [b"mint"])
+    assert fresh != epoch
+    assert await backend.log_append(OWNER, epoch, 2, [b"late"]) == (-1, [])  # the reset wins
+    after = await backend.log_read(OWNER, epoch, 2, True)
+    assert (after.epoch, after.start, after.ops, after.number) == (fresh, 0, [b"mint"], 1)
+
+
+async def test_contract_full_reset_gives_every_log_a_new_epoch(backend: StateBackend) -> None:
+    before = (await backend.log_read(OWNER, "", 0, True)).epoch
+    await backend.log_append(OWNER, before, 0, [b"w"])
+    await backend.reset()
+    after = await backend.log_read(OWNER, before, 1, True)
+    assert after.epoch != before and (after.start, after.ops, after.number) == (0, [], 1)
+
+
+def _view(backend: StateBackend) -> EmulatorState:
+    """An emulator state whose store is a view of ``backend``'s logs."""
+    state = EmulatorState(Config(clock="manual"))
+    state.shared_store = SharedStore(state, backend)
+    state.store = state.fresh_store()
+    return state
+
+
+def _shared(state: EmulatorState) -> SharedStore:
+    assert state.shared_store is not None
+    return state.shared_store
+
+
+def _listing(state: EmulatorState) -> list[tuple[int | None, str, str]]:
+    """(sequence number, id, name) of every dataset of OWNER, paged one at a time through keyset cursors."""
+    col, out, after = state.store.collection(OWNER, "datasets"), [], None
+    while True:
+        items, more, after = col.page_after(after, 1)
+        out += [(after, item["id"], item["name"]) for item in items]
+        if not more:
+            return out
+
+
+async def test_contract_store_writes_reach_another_view_with_the_same_order_and_cursors(backend: StateBackend) -> None:
+    a, b = _view(backend), _view(backend)
+    await _shared(a).sync(OWNER)
+    for n in range(4):
+        a.store.insert(OWNER, "datasets", f"ds_{n}", {"id": f"ds_{n}", "name": f"n{n}", "_content": b"\x00\xff"})
+    await _shared(a).flush()
+    await _shared(b).sync(OWNER)
+    assert _listing(b) == _listing(a) and len(_listing(a)) == 4 + 2  # two fixture datasets first
+    assert b.store.get(OWNER, "datasets", "ds_1")["_content"] == b"\x00\xff"
+    cursor_seq = _listing(a)[3][0]  # a cursor issued by one view pages the other alike
+    assert b.store.collection(OWNER, "datasets").page_after(cursor_seq, 2) == a.store.collection(OWNER, "datasets").page_after(
+        cursor_seq, 2
+    )
+    b.store.replace(OWNER, "datasets", "ds_2", {"id": "ds_2", "name": "renamed"})
+    await _shared(b).flush()
+    await _shared(a).sync(OWNER)
+    a.store.remove(OWNER, "datasets", "ds_0")
+    await _shared(a).flush()
+    await _shared(b).sync(OWNER)
+    assert _listing(a) == _listing(b)
+    assert [name for _, _, name in _listing(b)][-3:] == ["n1", "renamed", "n3"]
+
+
+async def test_contract_concurrent_writers_converge_on_the_log_order(backend: StateBackend) -> None:
+    a, b = _view(backend), _view(backend)
+    for view in (a, b):
+        await _shared(view).sync(OWNER)
+    a.store.insert(OWNER, "datasets", "ds_a", {"id": "ds_a", "name": "from a"})
+    b.store.insert(OWNER, "datasets", "ds_b", {"id": "ds_b", "name": "from b"})  # same sequence number as ds_a here
+    await _shared(a).flush()
+    await _shared(b).flush()  # sees a's write: re-materialises in log order
+    await _shared(a).sync(OWNER)
+    assert _listing(a) == _listing(b)
+    assert [name for _, _, name in _listing(a)][-2:] == ["from a", "from b"]
+    assert _shared(b).rebuilds >= 2  # first sight, then the conflict
+
+
+async def test_contract_restarted_log_rebuilds_the_tenant_in_every_view(backend: StateBackend) -> None:
+    a, b = _view(backend), _view(backend)
+    await _shared(a).sync(OWNER)
+    a.store.insert(OWNER, "datasets", "ds_x", {"id": "ds_x", "name": "gone after the reset"})
+    await _shared(a).flush()
+    await _shared(b).sync(OWNER)
+    assert len(_listing(b)) == 3
+    a.tenants.reset(OWNER, a.clock.now())
+    await _shared(a).restart(OWNER)
+    await _shared(b).sync(OWNER)
+    assert _listing(a) == _listing(b) and len(_listing(b)) == 2

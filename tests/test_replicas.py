@@ -104,7 +104,7 @@ def test_replicas_32_concurrent_same_key_posts_create_exactly_one_chat(replicas:
     assert len(fresh) == 1, [r.status_code for r in responses]
     assert len(fresh) + len(replayed) + len(in_flight) == 32
     assert all(r.content == fresh[0].content for r in replayed)
-    assert chat_total(replicas[0]) + chat_total(replicas[1]) == 1  # one object, on the replica that ran it
+    assert chat_total(replicas[0]) == chat_total(replicas[1]) == 1  # one object, seen through both
 
 
 def test_replicas_61st_call_of_a_user_across_both_is_429_with_exact_retry_after(replicas: Replicas) -> None:
@@ -136,6 +136,68 @@ def test_replicas_reset_through_one_is_seen_by_the_other(replicas: Replicas) -> 
         assert again.status_code == 200 and "idempotent-replayed" not in again.headers  # the key was forgotten
 
 
+def test_replicas_a_chat_created_through_one_is_read_and_listed_through_the_other(replicas: Replicas) -> None:
+    a, b = replicas
+    with httpx.Client(headers=AUTH) as client:
+        created = client.post(f"{a}/v1/chats", json=chat_body("made on a"))
+        assert created.status_code == 200
+        chat_id = created.json()["id"]
+        read = client.get(f"{b}/v1/chats/{chat_id}")
+        assert read.status_code == 200 and [m["content"] for m in read.json()["messages"]][0] == "made on a"
+        assert [item["id"] for item in client.get(f"{b}/v1/chats").json()["items"]] == [chat_id]
+        more = client.post(f"{b}/v1/chats", json={"chatId": chat_id, "messages": [{"role": "user", "content": "on b"}]})
+        assert more.status_code == 200
+        assert client.get(f"{a}/v1/chats/{chat_id}").json() == client.get(f"{b}/v1/chats/{chat_id}").json()
+        assert len(client.get(f"{a}/v1/chats/{chat_id}").json()["messages"]) == 4
+
+
+def test_replicas_a_cursor_issued_by_one_pages_the_other(replicas: Replicas) -> None:
+    with httpx.Client(headers=AUTH) as client:
+        for n in range(4):
+            assert client.post(f"{replicas[n % 2]}/v1/datasets", json={"name": f"d{n}"}).status_code == 201
+        whole = [item["id"] for item in client.get(f"{replicas[0]}/v1/datasets", params={"limit": 100}).json()["items"]]
+        assert whole == [item["id"] for item in client.get(f"{replicas[1]}/v1/datasets", params={"limit": 100}).json()["items"]]
+        seen, cursor, turn = [], None, 0
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = client.get(f"{replicas[turn % 2]}/v1/datasets", params=params)
+            assert page.status_code == 200, page.text
+            seen += [item["id"] for item in page.json()["items"]]
+            cursor, turn = page.json()["nextCursor"], turn + 1
+            if cursor is None:
+                break
+        assert seen == whole and len(whole) == 6 and turn == 3
+
+
+def test_replicas_dataset_created_on_a_updated_on_b_deleted_on_a_is_gone_on_both(replicas: Replicas) -> None:
+    a, b = replicas
+    with httpx.Client(headers=AUTH) as client:
+        dataset = client.post(f"{a}/v1/datasets", json={"name": "travels"}).json()
+        url = f"/v1/datasets/{dataset['id']}"
+        updated = client.patch(f"{b}{url}", json={"name": "renamed on b"})
+        assert updated.status_code == 200
+        assert client.get(f"{a}{url}").json()["name"] == "renamed on b"
+        assert client.delete(f"{a}{url}").status_code == 204
+        assert [client.get(f"{base}{url}").status_code for base in replicas] == [404, 404]
+        lists = [[item["id"] for item in client.get(f"{base}/v1/datasets").json()["items"]] for base in replicas]
+        assert lists[0] == lists[1] and dataset["id"] not in lists[0]
+
+
+def test_replicas_resources_reset_through_one_are_reset_on_the_other(replicas: Replicas) -> None:
+    a, b = replicas
+    with httpx.Client(headers=AUTH) as client:
+        tenant = client.post(f"{a}/_emulator/tenants", json={"org": "org_replica"}).json()
+        auth = {"Authorization": f"Bearer {tenant['token']}"}
+        made = client.post(f"{a}/v1/datasets", json={"name": "tenant's"}, headers=auth).json()
+        assert client.get(f"{b}/v1/datasets/{made['id']}", headers=auth).status_code == 200
+        fixture_made = client.post(f"{b}/v1/datasets", json={"name": "default's"}).json()
+        assert client.post(f"{b}/_emulator/reset", json={"org": "org_replica"}).status_code == 204
+        assert client.get(f"{a}/v1/datasets/{made['id']}", headers=auth).status_code == 404
+        assert client.get(f"{a}/v1/datasets/{fixture_made['id']}").status_code == 200  # another tenant kept its own
+        assert client.post(f"{a}/_emulator/reset").status_code == 204
+        assert client.get(f"{b}/v1/datasets/{fixture_made['id']}").status_code == 404
+
+
 def test_replicas_workers_2_on_redis_share_limits_and_keys(redis_url: str, redis_namespace: str) -> None:
     server = _serve(redis_url, redis_namespace, "--workers", "2")
     base, _ = next(server)
@@ -153,6 +215,15 @@ def test_replicas_workers_2_on_redis_share_limits_and_keys(redis_url: str, redis
             second = client.post(f"{base}/v1/chats", json=chat_body("workers"))
         assert (first.status_code, second.status_code) == (200, 200)
         assert second.headers["idempotent-replayed"] == "true" and second.content == first.content
+        assert httpx.post(f"{base}/_emulator/reset").status_code == 204  # 60 calls below: the minute's budget
+        for n in range(20):  # a new connection each time: creates and reads land on either worker
+            with httpx.Client(headers=AUTH) as client:
+                made = client.post(f"{base}/v1/datasets", json={"name": f"w{n}"})
+            with httpx.Client(headers=AUTH) as client:
+                assert client.get(f"{base}/v1/datasets/{made.json()['id']}").status_code == 200
+            with httpx.Client(headers=AUTH) as client:
+                listed = client.get(f"{base}/v1/datasets", params={"limit": 100}).json()["items"]
+                assert made.json()["id"] in [item["id"] for item in listed]
     finally:
         server.close()
 

@@ -2,7 +2,8 @@
 
 :class:`StateBackend` covers the state that decides what a client sees when its requests are spread
 over processes: rate-limit windows, Idempotency-Key claims and replays, named counters and hashes of
-counters (scenario calls and states per tenant). Two
+counters (scenario calls and states per tenant), and per-tenant logs of store writes (the resources,
+see :mod:`emulator.backend.shared_store`). Two
 implementations keep the same contract (``tests/test_backend_contract.py`` runs one suite on both):
 
 - :class:`~emulator.backend.memory.MemoryBackend` (the default): plain objects in this process;
@@ -15,6 +16,7 @@ Every method takes ``now`` from the emulator's clock, so windows and retention f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -24,6 +26,20 @@ if TYPE_CHECKING:
 
 MEMORY = "memory"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+@dataclass(frozen=True, slots=True)
+class LogRead:
+    """What a read of one tenant's write log returns (see :mod:`emulator.backend.shared_store`)."""
+
+    #: The log's identity: a new one after every reset of the tenant (or of everything).
+    epoch: str
+    #: The request number reserved for the caller (0 when none was asked for).
+    number: int
+    #: Position of ``ops[0]`` in the log: the caller's ``applied``, or 0 when the epoch changed.
+    start: int
+    #: Encoded writes from ``start`` to the end of the log.
+    ops: list[bytes]
 
 
 class StateBackend(Protocol):
@@ -63,6 +79,24 @@ class StateBackend(Protocol):
 
     async def delete(self, key: str) -> None:
         """Forget the hash or counter ``key``."""
+
+    async def log_read(self, owner: str, epoch: str, applied: int, reserve: bool) -> LogRead:
+        """The writes of ``owner``'s log after the first ``applied`` ones (all of them when ``epoch`` is
+        not the log's, e.g. after a reset), and, when ``reserve``, the next request number of ``owner``."""
+
+    async def rate_hit_log_read(
+        self, buckets: Sequence[tuple[str, int]], now: float, owner: str, epoch: str, applied: int, reserve: bool
+    ) -> tuple[Verdict, LogRead]:
+        """:meth:`rate_hit` and :meth:`log_read` in one round trip."""
+
+    async def log_append(self, owner: str, epoch: str, applied: int, ops: Sequence[bytes]) -> tuple[int, list[bytes]]:
+        """Append ``ops`` to ``owner``'s log when its epoch is still ``epoch``: ``(length before, the writes
+        between applied and it)`` (others' writes the caller has not seen); ``(-1, [])`` and nothing
+        appended when the epoch changed."""
+
+    async def log_restart(self, owner: str, ops: Sequence[bytes]) -> str:
+        """Give ``owner`` a new log holding ``ops`` (a new epoch) and restart its request numbers; the
+        new epoch (a per-tenant reset)."""
 
     async def reset(self) -> None:
         """Forget everything this backend holds for this emulator (its namespace only)."""

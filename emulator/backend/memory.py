@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse, scope_org
 from ..ratelimit import RateLimiter, Verdict
+from . import LogRead
 
 
 class MemoryBackend:
@@ -20,6 +21,10 @@ class MemoryBackend:
         self.org_idempotency: dict[str, IdempotencyCache] = {}
         self.counters: dict[str, int] = {}
         self.hashes: dict[str, dict[str, str]] = {}
+        #: Write logs per owner: ``(epoch, writes)`` (the contract suite's; the app keeps its store in memory).
+        self.logs: dict[str, tuple[str, list[bytes]]] = {}
+        self.numbers: dict[str, int] = {}
+        self._births = 0  # never reset: every new log gets an epoch no earlier log had
 
     @property
     def shared(self) -> bool:
@@ -60,6 +65,43 @@ class MemoryBackend:
         if isinstance(claim, Entry):
             self._keys(scope).abandon(scope, claim)
 
+    def _log(self, owner: str) -> tuple[str, list[bytes]]:
+        found = self.logs.get(owner)
+        if found is None:
+            self._births += 1
+            found = self.logs[owner] = (f"m{self._births}", [])
+        return found
+
+    async def log_read(self, owner: str, epoch: str, applied: int, reserve: bool) -> LogRead:
+        current, ops = self._log(owner)
+        number = 0
+        if reserve:
+            number = self.numbers[owner] = self.numbers.get(owner, 0) + 1
+        start = applied if current == epoch else 0
+        return LogRead(current, number, start, ops[start:])
+
+    async def rate_hit_log_read(
+        self, buckets: Sequence[tuple[str, int]], now: float, owner: str, epoch: str, applied: int, reserve: bool
+    ) -> tuple[Verdict, LogRead]:
+        return await self.rate_hit(buckets, now), await self.log_read(owner, epoch, applied, reserve)
+
+    async def log_append(self, owner: str, epoch: str, applied: int, ops: Sequence[bytes]) -> tuple[int, list[bytes]]:
+        found = self.logs.get(owner)
+        if found is None or found[0] != epoch:
+            return -1, []
+        log = found[1]
+        before = len(log)
+        others = log[applied:before] if before != applied else []
+        log.extend(ops)
+        return before, others
+
+    async def log_restart(self, owner: str, ops: Sequence[bytes]) -> str:
+        self.logs.pop(owner, None)
+        self.numbers.pop(owner, None)
+        epoch, log = self._log(owner)
+        log.extend(ops)
+        return epoch
+
     async def incr(self, counter: str) -> int:
         value = self.counters.get(counter, 0) + 1
         self.counters[counter] = value
@@ -88,6 +130,8 @@ class MemoryBackend:
         self.org_idempotency.clear()
         self.counters.clear()
         self.hashes.clear()
+        self.logs.clear()
+        self.numbers.clear()
 
     async def reset(self) -> None:
         self.clear()

@@ -26,7 +26,7 @@ from ..idempotency import (
     org_scope_prefix,
 )
 from ..ratelimit import WINDOW_SECONDS, Verdict
-from . import redis_scripts
+from . import LogRead, redis_scripts
 
 #: Real-time expiry of a rate-limit bucket (ms): long enough for a manual clock that stands still;
 #: expired slots are dropped on every hit anyway.
@@ -46,6 +46,11 @@ def decode_response(data: bytes) -> StoredResponse:
     head, _, body = data.partition(b"\n")
     status, headers = orjson.loads(head)
     return StoredResponse(int(status), tuple((n.encode("latin-1"), v.encode("latin-1")) for n, v in headers), body)
+
+
+def _log_read(reply: Any) -> LogRead:
+    epoch, number, start, ops = reply
+    return LogRead(bytes(epoch).decode(), int(number), int(start), [bytes(op) for op in ops])
 
 
 class RedisBackend:
@@ -79,7 +84,17 @@ class RedisBackend:
             self._loop = loop
             self._scripts = {
                 name: self._client.register_script(getattr(redis_scripts, name))
-                for name in ("RATE_HIT", "IDEM_BEGIN", "IDEM_COMPLETE", "IDEM_ABANDON", "HASH_INCR")
+                for name in (
+                    "RATE_HIT",
+                    "IDEM_BEGIN",
+                    "IDEM_COMPLETE",
+                    "IDEM_ABANDON",
+                    "HASH_INCR",
+                    "LOG_READ",
+                    "RATE_HIT_LOG_READ",
+                    "LOG_APPEND",
+                    "LOG_RESTART",
+                )
             }
         return self._client
 
@@ -93,6 +108,29 @@ class RedisBackend:
         args: list[object] = [repr(now), repr(self.window), BUCKET_TTL_MS, *(limit for _, limit in buckets)]
         allowed, limit, remaining, reset, retry_after = await self._run("RATE_HIT", keys, args)
         return Verdict(bool(allowed), int(limit), int(remaining), int(reset), int(retry_after))
+
+    def _log_keys(self, owner: str) -> list[str]:
+        return [self.key("log", owner), self.key("epoch", owner), self.key("num", owner), self.key("births")]
+
+    async def log_read(self, owner: str, epoch: str, applied: int, reserve: bool) -> LogRead:
+        reply = await self._run("LOG_READ", self._log_keys(owner), [epoch, applied, int(reserve)])
+        return _log_read(reply)
+
+    async def rate_hit_log_read(
+        self, buckets: Sequence[tuple[str, int]], now: float, owner: str, epoch: str, applied: int, reserve: bool
+    ) -> tuple[Verdict, LogRead]:
+        keys = [self.key("rl", name) for name, _ in buckets] + self._log_keys(owner)
+        args: list[object] = [len(buckets), repr(now), repr(self.window), BUCKET_TTL_MS, *(limit for _, limit in buckets)]
+        verdict, read = await self._run("RATE_HIT_LOG_READ", keys, [*args, epoch, applied, int(reserve)])
+        allowed, limit, remaining, reset, retry_after = verdict
+        return Verdict(bool(allowed), int(limit), int(remaining), int(reset), int(retry_after)), _log_read(read)
+
+    async def log_append(self, owner: str, epoch: str, applied: int, ops: Sequence[bytes]) -> tuple[int, list[bytes]]:
+        before, others = await self._run("LOG_APPEND", self._log_keys(owner)[:2], [epoch, applied, *ops])
+        return int(before), [bytes(op) for op in others]
+
+    async def log_restart(self, owner: str, ops: Sequence[bytes]) -> str:
+        return bytes(await self._run("LOG_RESTART", self._log_keys(owner), list(ops))).decode()
 
     async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
         keys = [self.key("idem", scope), self.key("claims")]

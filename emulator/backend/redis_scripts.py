@@ -98,3 +98,83 @@ local out = {redis.call('HGET', KEYS[1], ARGV[1])}
 for i = 2, #ARGV do out[i] = redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
 return out
 """
+
+#: A fresh log epoch: the server's time plus a counter (KEYS[4]), unique even after a full reset.
+_NEW_EPOCH = """
+local function new_epoch(births)
+  local t = redis.call('TIME')
+  return t[1] .. '.' .. t[2] .. '.' .. redis.call('INCR', births)
+end
+"""
+
+#: Body of LOG_READ as a function of (KEYS, ARGV). KEYS: log, epoch, request number, births.
+#: ARGV: the caller's epoch, applied count, reserve ('1' or '0').
+#: Returns ``{epoch, number, start, writes from start}``; start is 0 when the epoch is not the caller's.
+_LOG_READ_FN = (
+    _NEW_EPOCH
+    + """
+local function log_read(KEYS, ARGV)
+  local epoch = redis.call('GET', KEYS[2])
+  if not epoch then
+    epoch = new_epoch(KEYS[4])
+    redis.call('SET', KEYS[2], epoch)
+  end
+  local number = 0
+  if ARGV[3] == '1' then number = redis.call('INCR', KEYS[3]) end
+  local start = tonumber(ARGV[2])
+  if epoch ~= ARGV[1] then start = 0 end
+  return {epoch, number, start, redis.call('LRANGE', KEYS[1], start, -1)}
+end
+"""
+)
+
+LOG_READ = _LOG_READ_FN + "return log_read(KEYS, ARGV)\n"
+
+#: RATE_HIT and LOG_READ in one script. KEYS: the buckets, then LOG_READ's four.
+#: ARGV: the number of buckets, RATE_HIT's arguments, then LOG_READ's three. Returns ``{verdict, read}``.
+RATE_HIT_LOG_READ = (
+    "local function rate_hit(KEYS, ARGV)\n"
+    + RATE_HIT
+    + "end\n"
+    + _LOG_READ_FN
+    + """
+local buckets = tonumber(ARGV[1])
+local rate_keys, rate_args, log_keys, log_args = {}, {}, {}, {}
+for i = 1, #KEYS do
+  if i <= buckets then rate_keys[#rate_keys + 1] = KEYS[i] else log_keys[#log_keys + 1] = KEYS[i] end
+end
+for i = 2, #ARGV do
+  if i <= 4 + buckets then rate_args[#rate_args + 1] = ARGV[i] else log_args[#log_args + 1] = ARGV[i] end
+end
+return {rate_hit(rate_keys, rate_args), log_read(log_keys, log_args)}
+"""
+)
+
+#: KEYS: log, epoch. ARGV: the caller's epoch, its applied count, then the writes to append.
+#: Returns ``{length before, writes between applied and that length}``, or ``{-1, {}}`` (nothing
+#: appended) when the epoch changed (a reset won).
+LOG_APPEND = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, {}} end
+local before = redis.call('LLEN', KEYS[1])
+local applied = tonumber(ARGV[2])
+local others = {}
+if before ~= applied then others = redis.call('LRANGE', KEYS[1], applied, before - 1) end
+for i = 3, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return {before, others}
+"""
+
+#: KEYS: log, epoch, request number, births. ARGV: the writes of the new log. Returns the new epoch.
+LOG_RESTART = (
+    _NEW_EPOCH
+    + """
+redis.call('DEL', KEYS[1], KEYS[3])
+local epoch = new_epoch(KEYS[4])
+redis.call('SET', KEYS[2], epoch)
+for i = 1, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return epoch
+"""
+)

@@ -22,8 +22,13 @@ async def reset(ctx: RequestContext) -> Response:
         state.reset()
         await state.backend.reset()  # a shared backend: every worker and replica sees the reset
     else:
+        shared = state.shared_store
+        if shared is not None:  # the tenant may have been minted through another replica
+            await shared.sync(org, reserve=False)
         state.tenants.reset(org, state.clock_for(org).now())
         await state.backend.forget_org(org)
+        if shared is not None:
+            await shared.restart(org)  # a new log: every replica rebuilds the tenant on its next request
     return no_content()
 
 

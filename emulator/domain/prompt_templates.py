@@ -101,4 +101,4 @@ def seed_templates(store: Store) -> None:
 def install(app: EmulatorApp) -> None:
     """Seed the templates into the fixture baseline (so every reset keeps them) and the live store."""
     seed_templates(app.state.baseline)
-    app.state.store = app.state.baseline.clone()  # live stores count from the baseline's last number
+    app.state.store = app.state.fresh_store()  # live stores count from the baseline's last number

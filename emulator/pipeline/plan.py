@@ -14,6 +14,7 @@ from .journal import journal_step
 from .query import query_step
 from .ratelimit import ratelimit_step
 from .scenarios import scenario_step
+from .store import control_store_step, store_step
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -41,12 +42,12 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     """The API chain and the control-plane chain, outermost step first.
 
     API: cors -> journal -> route -> auth -> rate limit (unless ``rate_limit="off"``) -> idempotency ->
-    scenario rules -> body (lenient: unknown fields ignored with a warning) -> query -> handler. Health and
-    other ``auth=False`` routes skip auth and limits; only idempotent routes get the idempotency step, only
-    routes with a body schema the body step and only routes with declared query or typed path parameters
-    the query step.
-    Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> body (strict) -> query ->
-    handler (no journal, auth or limits).
+    store (shared backend only) -> scenario rules -> body (lenient: unknown fields ignored with a
+    warning) -> query -> handler. Health and other ``auth=False`` routes skip auth, limits and the
+    store step; only idempotent routes get the idempotency step, only routes with a body schema the
+    body step and only routes with declared query or typed path parameters the query step.
+    Control plane: cors -> admin token (when ``admin_token`` is set) -> route -> store (shared backend
+    only) -> body (strict) -> query -> handler (no journal, auth or limits).
     """
     origins = origin_matcher(config.cors_origins)
     body = Stage("body", make_body_step(validators, lenient=True), _has_body)
@@ -54,10 +55,16 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     api_after = [Stage("auth", auth_step, _needs_auth)]
     if config.rate_limit == "on":
         api_after.append(Stage("ratelimit", ratelimit_step, _needs_auth))
-    api_after += [Stage("idempotency", idempotency_step, _idempotent), Stage("scenarios", scenario_step), body, query]
+    api_after.append(Stage("idempotency", idempotency_step, _idempotent))
+    if config.state != "memory":  # resources shared through per-tenant logs (emulator/backend/shared_store.py)
+        api_after.append(Stage("store", store_step, _needs_auth))
+    api_after += [Stage("scenarios", scenario_step), body, query]
     api_chain = Chain((Stage("cors", make_cors_step(origins, api)), Stage("journal", journal_step)), tuple(api_after))
     control_before = [Stage("cors", make_cors_step(origins, control))]
     if config.admin_token:
         control_before.append(Stage("admin", make_admin_step(config.admin_token)))
     control_body = Stage("body", make_body_step(validators), _has_body)  # the control plane stays strict
-    return api_chain, Chain(tuple(control_before), (control_body, query))
+    control_after: tuple[Stage, ...] = (control_body, query)
+    if config.state != "memory":
+        control_after = (Stage("store", control_store_step), *control_after)
+    return api_chain, Chain(tuple(control_before), control_after)

@@ -1,0 +1,221 @@
+"""Resources shared by every worker and replica: a per-tenant write log in the backend, a view in each process.
+
+With a shared backend (``--state redis://...``) the truth about a tenant's resources is its **log**:
+the writes (insert, replace, remove, mint) every process made to that tenant, in the order the backend
+received them. Each process keeps its in-memory :class:`~emulator.store.Store` as a materialised view
+of the logs it has read, so reads and keyset pages stay local, synchronous and O(limit).
+
+- **Before a request** of tenant T (the store step, or folded into the rate-limit round trip), the
+  process reads the writes of T's log after the ones it applied and applies them; the same round trip
+  reserves the request's number among T's requests (the ids derive from it, :mod:`emulator.ids`).
+- **During the request** the store reports each write here (:meth:`SharedStore.wrote`); the writes are
+  applied locally at once and kept pending.
+- **After the handler**, before the response leaves, the pending writes are appended in one round
+  trip, which also returns the writes other processes appended since this one's last read. If there
+  were any (two processes wrote T at once), or a read brings writes while this process has pending
+  ones, the process re-materialises T: fixture baseline, then the log, then its pending writes, so
+  every process converges on the log's order (two concurrent writes of one record: the later in the
+  log wins) and gives T's records the same sequence numbers (cursors work on every replica).
+- **Resets** give the log a new epoch: a process that reads a log with another epoch than its own
+  rebuilds T from the baseline and the new log (a reset through one replica is seen by all).
+
+The memory backend never uses this (one process, nothing to share, no cost on the hot path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..domain.models import SYSTEM_ORG
+from ..tenants import ORG_KIND
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..ratelimit import Verdict
+    from ..state import EmulatorState
+    from ..store import Op, Record, Store
+    from . import LogRead, StateBackend
+
+_BYTES = "$bytes"
+
+
+def _default(value: object) -> Any:
+    if isinstance(value, bytes):  # uploaded file contents
+        return {_BYTES: base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"not storable: {type(value).__name__}")
+
+
+def encode_op(op: Op) -> bytes:
+    """One write as JSON (``bytes`` values of a record as ``{"$bytes": base64}``)."""
+    return orjson.dumps(op, default=_default)
+
+
+def decode_op(data: bytes) -> Op:
+    """Inverse of :func:`encode_op` (tuples in records come back as lists, as a client sees them)."""
+    verb, org, kind, record_id, record = orjson.loads(data)
+    if record is not None:
+        for name, value in record.items():
+            if isinstance(value, dict) and len(value) == 1 and _BYTES in value:
+                record[name] = base64.b64decode(value[_BYTES])
+    return verb, org, kind, record_id, record
+
+
+def owner_of(op: Op) -> str:
+    """The tenant whose log holds ``op``: an organisation record belongs to its organisation."""
+    _, org, kind, record_id, _ = op
+    return record_id if org == SYSTEM_ORG and kind == ORG_KIND else org
+
+
+class SharedStore:
+    """This process's side of the shared logs (see the module docstring)."""
+
+    def __init__(self, state: EmulatorState, backend: StateBackend) -> None:
+        self.state = state
+        self.backend = backend
+        self._epochs: dict[str, str] = {}  # owner -> epoch of the log this process applied
+        self._logs: dict[str, list[Op]] = {}  # owner -> the log's writes applied here, in log order
+        self._pending: dict[str, list[Op]] = {}  # owner -> writes made here, not yet in the log
+        self._locks: dict[str, asyncio.Lock] = {}
+        #: Re-materialisations (concurrent writers or resets seen); bench/ and tests read it.
+        self.rebuilds = 0
+
+    # -- the store's side ---------------------------------------------------------------------------
+
+    def attach(self, store: Store) -> None:
+        """Watch ``store``'s writes (a fresh store: nothing of any log is applied to it yet)."""
+        store.log = self
+        self._epochs.clear()
+        self._logs.clear()
+        self._pending.clear()
+
+    def wrote(self, op: Op) -> None:
+        owner = owner_of(op)
+        if owner != SYSTEM_ORG:  # the system catalog is fixture data, the same in every process
+            self._pending.setdefault(owner, []).append(op)
+
+    # -- round trips --------------------------------------------------------------------------------
+
+    def _lock(self, owner: str) -> asyncio.Lock:
+        lock = self._locks.get(owner)
+        if lock is None:
+            lock = self._locks[owner] = asyncio.Lock()
+        return lock
+
+    async def sync(self, owner: str, reserve: bool = True) -> int:
+        """Apply the writes of ``owner``'s log this process has not seen; the reserved request number
+        (0 unless ``reserve``). One round trip."""
+        async with self._lock(owner):
+            read = await self.backend.log_read(owner, self._epochs.get(owner, ""), len(self._logs.get(owner, ())), reserve)
+            self._absorb(owner, read)
+            return read.number
+
+    async def rate_hit(self, owner: str, buckets: Sequence[tuple[str, int]], now: float) -> tuple[Verdict, int]:
+        """The rate-limit verdict and :meth:`sync` in one round trip: ``(verdict, request number)``."""
+        async with self._lock(owner):
+            epoch, applied = self._epochs.get(owner, ""), len(self._logs.get(owner, ()))
+            verdict, read = await self.backend.rate_hit_log_read(buckets, now, owner, epoch, applied, True)
+            self._absorb(owner, read)
+            return verdict, read.number
+
+    async def flush(self) -> None:
+        """Append every pending write to its log (one round trip per tenant written, normally one)."""
+        for owner in list(self._pending):
+            async with self._lock(owner):
+                ops = self._pending.pop(owner, None)
+                if ops:
+                    await self._append(owner, ops)
+
+    async def _append(self, owner: str, ops: list[Op]) -> None:
+        encoded = [encode_op(op) for op in ops]
+        stale = False
+        if owner not in self._epochs:  # never read here (a control-plane write): learn the log first
+            read = await self.backend.log_read(owner, "", 0, False)
+            self._epochs[owner], self._logs[owner] = read.epoch, [decode_op(op) for op in read.ops]
+            stale = bool(read.ops)
+        log = self._logs[owner]
+        before, others = await self.backend.log_append(owner, self._epochs[owner], len(log), encoded)
+        if before < 0:  # the log was reset meanwhile: the reset wins, these writes are dropped
+            self._absorb(owner, await self.backend.log_read(owner, "", 0, False))
+            return
+        log.extend(decode_op(op) for op in others)
+        log.extend(ops)
+        if others or stale:
+            self._rebuild(owner)
+        # else: already applied here, in this order
+
+    async def restart(self, owner: str) -> None:
+        """After a local reset of ``owner``: give it a new log holding what a rebuild needs beyond the
+        baseline (the mint of a tenant that is not a fixture organisation). One round trip."""
+        async with self._lock(owner):
+            self._pending.pop(owner, None)
+            store = self.state.store
+            ops: list[Op] = []
+            record = store.get(SYSTEM_ORG, ORG_KIND, owner)
+            if record is not None and not self.state.tenants.is_fixture(owner):
+                ops.append(("m", SYSTEM_ORG, ORG_KIND, owner, record))
+            self._epochs[owner] = await self.backend.log_restart(owner, [encode_op(op) for op in ops])
+            self._logs[owner] = ops
+
+    # -- applying -----------------------------------------------------------------------------------
+
+    def _absorb(self, owner: str, read: LogRead) -> None:
+        new = [decode_op(op) for op in read.ops]
+        if read.epoch != self._epochs.get(owner):  # first sight of this log, or a reset
+            self._epochs[owner] = read.epoch
+            self._logs[owner] = new
+            self._rebuild(owner)
+            return
+        if not new:
+            return
+        self._logs[owner].extend(new)
+        if self._pending.get(owner):  # local writes must come after these in every process
+            self._rebuild(owner)
+        else:
+            self._apply(new)
+
+    def _rebuild(self, owner: str) -> None:
+        """``owner`` from the baseline, then its log, then this process's pending writes."""
+        self.rebuilds += 1
+        state, store = self.state, self.state.store
+        log, store.log = store.log, None
+        try:
+            store.drop_org(owner)
+            fixture = state.baseline.get(SYSTEM_ORG, ORG_KIND, owner)
+            if fixture is not None:
+                store.copy_org(state.baseline, owner, owner)
+                _put(store, SYSTEM_ORG, ORG_KIND, owner, fixture)
+            else:
+                store.remove(SYSTEM_ORG, ORG_KIND, owner)
+            self._apply(self._logs.get(owner, ()))
+            self._apply(self._pending.get(owner, ()))
+        finally:
+            store.log = log
+
+    def _apply(self, ops: Sequence[Op]) -> None:
+        store = self.state.store
+        log, store.log = store.log, None
+        try:
+            for verb, org, kind, record_id, record in ops:
+                if verb == "d":
+                    store.remove(org, kind, record_id)
+                elif verb == "m":
+                    assert record is not None
+                    self.state.tenants.apply_mint(store, record_id, record)
+                else:
+                    assert record is not None
+                    _put(store, org, kind, record_id, record)
+        finally:
+            store.log = log
+
+
+def _put(store: Store, org: str, kind: str, record_id: str, record: Record) -> None:
+    """Insert or replace (a write replayed onto a view that may already hold the record)."""
+    if store.get(org, kind, record_id) is None:
+        store.insert(org, kind, record_id, record)
+    else:
+        store.replace(org, kind, record_id, record)
