@@ -2,9 +2,14 @@
 
 Fixtures only; the engine lives in :mod:`emulator.server` and :mod:`emulator.testing`.
 
-- ``cuadra_emulator``: a live server (uvicorn in a thread, port 0) started once per session (per xdist
-  worker) and reset before each test; or, with ``--cuadra-url`` / ``CUADRA_EMULATOR_URL``, an already
-  running emulator (a Docker sidecar) where each test gets its own organisation and token.
+- ``cuadra_emulator``: a running emulator for each test, in one of three modes:
+
+  - in-process (the default, ``--cuadra-server in-process``): uvicorn in a thread of the pytest process,
+    port 0, started once per session (per xdist worker) and reset before each test;
+  - ``--cuadra-server subprocess``: a ``cuadra-emulator serve`` child process the plugin starts once per
+    session from ``cuadra_config``; each session is a tenant of it, reset alone before each test;
+  - ``--cuadra-url`` / ``CUADRA_EMULATOR_URL``: an already running emulator (a Docker sidecar), where each
+    session is likewise a tenant.
 - ``cuadra_app`` / ``cuadra_client``: an in-process app and a sync httpx client for content-only tests.
 - ``cuadra_config``: override it (session scope) to change seed, fixtures, clock, limits.
 - marker ``@pytest.mark.cuadra(scenario=..., seed=..., clock=..., auth=...)``.
@@ -27,6 +32,7 @@ if TYPE_CHECKING:  # the engine is imported lazily at run time: loading the plug
     from .app import EmulatorApp
     from .fixtures import FixtureSet
     from .server import LiveServer
+    from .server_process import ServerProcess
     from .testing import EmulatorHandle
 
 FixtureCache = dict[tuple[Any, bool, int], "FixtureSet"]
@@ -40,6 +46,7 @@ MARKER_HELP = (
 #: Marker options that are not Config fields.
 _MARKER_ONLY = {"scenario", "strict"}
 DEFAULT_TOKEN = "test-token"
+SERVER_MODES = ("in-process", "subprocess")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--cuadra-url",
         default=os.environ.get("CUADRA_EMULATOR_URL"),
         help="use an already running emulator (e.g. a Docker sidecar) instead of starting one [env CUADRA_EMULATOR_URL]",
+    )
+    group.addoption(
+        "--cuadra-server",
+        choices=SERVER_MODES,
+        default=os.environ.get("CUADRA_EMULATOR_SERVER") or "in-process",
+        help="without --cuadra-url: serve the emulator from a thread of the pytest process (in-process, the default) "
+        "or from a `cuadra-emulator serve` child process the plugin starts (subprocess) [env CUADRA_EMULATOR_SERVER]",
     )
     group.addoption(
         "--cuadra-admin-token",
@@ -86,21 +100,28 @@ def _scenarios(options: dict[str, Any]) -> list[str | os.PathLike[str]]:
     return specs
 
 
+def _process_settings(overrides: dict[str, Any], has_scenario: bool) -> list[str]:
+    """The marker's settings that belong to the whole emulator process (not to one tenant), sorted."""
+    from .tenants.settings import TENANT_FIELDS
+
+    # with a scenario, ``seed`` seeds the scenario's choices, which is per tenant
+    return sorted(name for name in overrides if name not in TENANT_FIELDS and not (name == "seed" and has_scenario))
+
+
 def _tenant_overrides(overrides: dict[str, Any], has_scenario: bool) -> dict[str, Any]:
     """The marker's settings a tenant of a shared emulator can take (``--cuadra-url``); a UsageError names
     the first one that belongs to the whole process."""
     from .tenants.settings import TENANT_FIELDS
 
-    for name in sorted(overrides):
-        if name == "seed" and has_scenario:
-            continue  # seeds the scenario's choices, per tenant
-        if name not in TENANT_FIELDS:
-            why = "the seed of generated data" if name == "seed" else f"{name!r}"
-            raise pytest.UsageError(
-                f"@pytest.mark.cuadra({name}=...): {why} is a setting of the whole emulator process, which "
-                "--cuadra-url shares with other tests; run this test with a local emulator. Per tenant are: "
-                f"scenario (and its seed), strict, {', '.join(TENANT_FIELDS)}."
-            )
+    process = _process_settings(overrides, has_scenario)
+    if process:
+        name = process[0]
+        why = "the seed of generated data" if name == "seed" else f"{name!r}"
+        raise pytest.UsageError(
+            f"@pytest.mark.cuadra({name}=...): {why} is a setting of the whole emulator process, which "
+            "--cuadra-url shares with other tests; run this test with a local emulator. Per tenant are: "
+            f"scenario (and its seed), strict, {', '.join(TENANT_FIELDS)}."
+        )
     return {name: value for name, value in overrides.items() if name in TENANT_FIELDS}
 
 
@@ -130,13 +151,19 @@ def _build_app(config: Config, cache: FixtureCache) -> EmulatorApp:
 @pytest.fixture(scope="session")
 def _cuadra_session_server(
     request: pytest.FixtureRequest, cuadra_config: Config, _cuadra_fixture_cache: FixtureCache
-) -> Iterator[LiveServer | None]:
+) -> Iterator[LiveServer | ServerProcess | None]:
     if request.config.getoption("cuadra_url"):
         yield None
         return
-    from .server import LiveServer
+    server: LiveServer | ServerProcess
+    if request.config.getoption("cuadra_server") == "subprocess":
+        from .server_process import ServerProcess
 
-    server = LiveServer(_build_app(cuadra_config, _cuadra_fixture_cache)).start()
+        server = ServerProcess(cuadra_config).start()
+    else:
+        from .server import LiveServer
+
+        server = LiveServer(_build_app(cuadra_config, _cuadra_fixture_cache)).start()
     yield server
     server.stop()
 
@@ -151,7 +178,7 @@ def _cuadra_tenant() -> str:
 def cuadra_emulator(
     request: pytest.FixtureRequest,
     cuadra_config: Config,
-    _cuadra_session_server: LiveServer | None,
+    _cuadra_session_server: LiveServer | ServerProcess | None,
     _cuadra_fixture_cache: FixtureCache,
     _cuadra_tenant: str,
 ) -> Iterator[EmulatorHandle]:
@@ -161,28 +188,43 @@ def cuadra_emulator(
 
     options = _marker_options(request)
     overrides = _config_overrides(options)
-    remote_url = request.config.getoption("cuadra_url")
-    own_server = None
     scenarios = _scenarios(options)
+    remote_url = request.config.getoption("cuadra_url")
+    server = _cuadra_session_server
+    own_server: LiveServer | ServerProcess | None = None
     scenario_seed = None
-    if remote_url:
-        settings = _tenant_overrides(overrides, bool(scenarios))
-        scenario_seed = overrides.get("seed")
-        # this worker's tenant, back to the fixtures (other tests on the sidecar are untouched)
-        admin = request.config.getoption("cuadra_admin_token")
-        handle = EmulatorHandle.for_tenant(remote_url, _cuadra_tenant, admin_token=admin, fresh=True)
-        if settings:
-            handle.configure(**settings)
-    else:
-        server = _cuadra_session_server
-        assert server is not None, "without --cuadra-url the session server is started"
+    mode = "sidecar" if remote_url else request.config.getoption("cuadra_server")
+    if mode != "in-process":
+        # a shared emulator (sidecar) or the plugin's child process: this session is a tenant of it
         config = cuadra_config.with_(**overrides) if overrides else cuadra_config
-        if config != cuadra_config:
-            from .server import LiveServer
+        if mode == "subprocess" and _process_settings(overrides, bool(scenarios)):
+            from .server_process import ServerProcess
 
-            server = own_server = LiveServer(_build_app(config, _cuadra_fixture_cache)).start()
-        server.app.state.reset()
-        handle = EmulatorHandle(server.url, DEFAULT_TOKEN, app=server.app)
+            own_server = ServerProcess(config).start()  # a process setting: a child process of its own
+            handle = EmulatorHandle(own_server.url, DEFAULT_TOKEN, admin_token=config.admin_token)
+        else:
+            settings = _tenant_overrides(overrides, bool(scenarios))
+            scenario_seed = overrides.get("seed")
+            if remote_url:
+                url = remote_url
+            else:
+                assert server is not None, "without --cuadra-url the session server is started"
+                url = server.url
+            admin = request.config.getoption("cuadra_admin_token") if remote_url else cuadra_config.admin_token
+            # this session's tenant, back to the fixtures (other tests on the emulator are untouched)
+            handle = EmulatorHandle.for_tenant(url, _cuadra_tenant, admin_token=admin, fresh=True)
+            if settings:
+                handle.configure(**settings)
+    else:
+        from .server import LiveServer
+
+        assert isinstance(server, LiveServer), "without --cuadra-url the session server is started"
+        config = cuadra_config.with_(**overrides) if overrides else cuadra_config
+        local = server
+        if config != cuadra_config:
+            local = own_server = LiveServer(_build_app(config, _cuadra_fixture_cache)).start()
+        local.app.state.reset()
+        handle = EmulatorHandle(local.url, DEFAULT_TOKEN, app=local.app)
     try:
         for scenario in scenarios:
             handle.use_scenario(scenario, seed=scenario_seed)

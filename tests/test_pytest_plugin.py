@@ -48,6 +48,34 @@ def test_pytest_plugin_fixtures_work_without_conftest(pytester: pytest.Pytester)
     result.assert_outcomes(passed=4)
 
 
+SUBPROCESS_ONLY = """
+import httpx
+import pytest
+
+
+def test_each_session_is_a_tenant_of_the_child_process(cuadra_emulator):
+    assert cuadra_emulator.app is None and "/_tenant/org_pytest_" in cuadra_emulator.url
+    with cuadra_emulator.client() as client:
+        assert client.get("/v1/datasets/ds_product_docs").status_code == 200  # a copy of the fixtures
+
+
+@pytest.mark.cuadra(auth="off", rate_limit_per_user=1)
+def test_a_process_setting_gets_a_child_process_of_its_own(cuadra_emulator):
+    assert "/_tenant/" not in cuadra_emulator.url
+    with httpx.Client(base_url=cuadra_emulator.url) as client:
+        assert client.get("/_emulator/health").json()["auth"] == "off"
+        assert [client.get("/v1/models").status_code for _ in range(2)] == [200, 429]  # no token needed
+"""
+
+
+def test_pytest_plugin_subprocess_server_runs_the_same_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_downstream=DOWNSTREAM, test_subprocess_only=SUBPROCESS_ONLY)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--strict-markers", "-W", "error", "--cuadra-server", "subprocess"
+    )
+    result.assert_outcomes(passed=6)
+
+
 def test_pytest_plugin_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(["*@pytest.mark.cuadra(scenario=None, seed=None*"])

@@ -1,71 +1,78 @@
-"""Issue 10 acceptance: the downstream example passes unchanged against the plugin's own server and
-against a separately started ``cuadra-emulator serve`` (``--cuadra-url``), serially and under xdist; and
+"""Issue 10 acceptance: the downstream example and every README test snippet pass unchanged in the
+plugin's three modes — in-process (the default: the emulator served from a thread of the pytest
+process), a ``cuadra-emulator serve`` child process the plugin starts (``--cuadra-server subprocess``),
+and a separately started ``cuadra-emulator serve`` (``--cuadra-url``) — serially and under xdist; and
 two tests running in parallel on one sidecar cannot disturb each other's tenant."""
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from emulator import Config
+from emulator.server_process import ServerProcess
 from tests.test_examples import EXAMPLE, _environment, _expected
 
 pytestmark = pytest.mark.slow
-NO_EXTRAS = ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+NO_EXTRAS = ["-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:cacheprovider"]
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def readme_test_snippets() -> list[str]:
+    """The README's ```python blocks that define tests, unchanged (its in-process script is run by
+    tests/test_readme.py)."""
+    blocks = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+    return [block for block in blocks if re.search(r"^def test_", block, re.MULTILINE)]
 
 
 @pytest.fixture(scope="module")
 def sidecar() -> Iterator[str]:
     """``cuadra-emulator serve --clock manual`` in its own process, as docs/ci.md starts the sidecar."""
-    port = _free_port()
-    command = [sys.executable, "-m", "emulator", "serve", "--clock", "manual", "--port", str(port)]
-    process = subprocess.Popen(command, env=_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/_emulator/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("the sidecar did not become healthy")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
+    with ServerProcess(Config(clock="manual", manual_waits="hold")) as server:
+        yield server.url
 
 
-def _run(path: Path, *args: str, cwd: Path = EXAMPLE) -> tuple[int, str]:
-    command = [sys.executable, "-m", "pytest", "-q", "-rfE", *NO_EXTRAS, *args, str(path)]
+def _run(paths: list[Path], *args: str, cwd: Path = EXAMPLE) -> tuple[int, str]:
+    command = [sys.executable, "-m", "pytest", "-q", "-rfE", "-x", *NO_EXTRAS, *args, *map(str, paths)]
     result = subprocess.run(command, cwd=cwd, env=_environment(), capture_output=True, text=True, check=False, timeout=600)
     return result.returncode, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("workers", [pytest.param([], id="serial"), pytest.param(["-n", "4"], id="xdist-4")])
-@pytest.mark.parametrize("mode", ["plugin-server", "sidecar"])
-def test_sidecar_modes_example_passes_unchanged(mode: str, workers: list[str], request: pytest.FixtureRequest) -> None:
-    url = ["--cuadra-url", request.getfixturevalue("sidecar")] if mode == "sidecar" else []
-    code, output = _run(EXAMPLE, *workers, *url)
-    assert code == 0, output
+def _counts(output: str) -> dict[str, int]:
     summary = output.strip().splitlines()[-1]
-    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)", summary)}
-    tests, xfails = _expected()
-    assert counts == {"passed": tests - xfails, **({"xfailed": xfails} if xfails else {})}, summary
+    return {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)", summary)}
+
+
+def test_sidecar_modes_readme_has_test_snippets_that_name_the_plugin_fixtures() -> None:
+    tests = readme_test_snippets()
+    assert tests, "README.md lost its pytest example"
+    assert all("cuadra_" in block for block in tests)
+
+
+@pytest.mark.parametrize("workers", [pytest.param([], id="serial"), pytest.param(["-n", "4"], id="xdist-4")])
+@pytest.mark.parametrize("mode", ["in-process", "subprocess", "sidecar"])
+def test_sidecar_modes_example_and_readme_pass_unchanged(
+    mode: str, workers: list[str], request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    tests = readme_test_snippets()
+    for n, block in enumerate(tests):
+        (tmp_path / f"test_readme_{n}.py").write_text(block, encoding="utf-8")
+    option = ["--cuadra-server", "subprocess"] if mode == "subprocess" else []
+    if mode == "sidecar":
+        option = ["--cuadra-url", request.getfixturevalue("sidecar")]
+    # the example's own pytest.ini (its rootdir) puts `support_bot`, the README's stand-in client, on sys.path
+    code, output = _run([EXAMPLE / "tests", tmp_path], "-c", str(EXAMPLE / "pytest.ini"), *workers, *option)
+    assert code == 0, output
+    example_tests, xfails = _expected()
+    readme_count = sum(len(re.findall(r"^def test_", block, re.MULTILINE)) for block in tests)
+    expected = {"passed": example_tests - xfails + readme_count, **({"xfailed": xfails} if xfails else {})}
+    assert _counts(output) == expected, output
 
 
 PARALLEL = """
@@ -120,9 +127,7 @@ def test_sidecar_modes_parallel_tests_do_not_disturb_each_other(sidecar: str, tm
     barrier.mkdir()
     os.environ["TENANT_BARRIER"] = str(barrier)
     try:
-        code, output = _run(
-            tmp_path / "test_parallel.py", "-n", "2", "-p", "no:cacheprovider", "--cuadra-url", sidecar, cwd=tmp_path
-        )
+        code, output = _run([tmp_path / "test_parallel.py"], "-n", "2", "--cuadra-url", sidecar, cwd=tmp_path)
     finally:
         del os.environ["TENANT_BARRIER"]
     assert code == 0, output

@@ -212,6 +212,12 @@ class CuadraClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> CuadraClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def _sse(lines: Iterator[str]) -> Iterator[str]:
     for line in lines:
