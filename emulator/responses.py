@@ -28,7 +28,6 @@ def dumps(data: Any) -> bytes:
             return _encode_ascii(data).encode()
 
 
-RENDERED_LIMIT = 512
 _JSON_TYPE = (b"content-type", b"application/json")
 
 
@@ -56,9 +55,7 @@ def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collect
     full_key = (*key, *((id(col), col.version) for col in sources))
     body = store.rendered.get(full_key)
     if body is None:
-        if len(store.rendered) >= RENDERED_LIMIT:
-            store.rendered.clear()
-        body = store.rendered[full_key] = dumps(build())
+        body = store.rendered.put(full_key, dumps(build()))
     return JsonResponse(body)
 
 

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import random
 from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .backend import StateBackend, open_backend
@@ -18,6 +19,7 @@ from .clock import Clock, ManualClock, SystemClock, hold_until_moved
 from .config import Config
 from .console.feed import JournalFeed
 from .domain import billing
+from .domain import chats as chats_domain
 from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
@@ -34,13 +36,16 @@ from .tenants.settings import TenantSettings
 if TYPE_CHECKING:
     from .routing import Route
 
-__all__ = ["ORG_KIND", "EmulatorState", "build_baseline"]
+__all__ = ["ORG_KIND", "STORE_CODECS", "EmulatorState", "build_baseline"]
+
+#: Kinds the store keeps packed: those that grow with traffic (see :mod:`emulator.compact`).
+STORE_CODECS = MappingProxyType({chats_domain.KIND: chats_domain.CHAT_LAYOUT})
 
 
 def build_baseline(fixtures: FixtureSet, now: float) -> Store:
     """The store as fixtures describe it at ``now`` (each organisation's ``credits.used`` belongs to the
     billing period containing ``now``); every reset starts from a clone of this."""
-    store = Store()
+    store = Store(STORE_CODECS)
     for org_id, org in fixtures.organizations.items():
         store.insert(models_domain.SYSTEM_ORG, ORG_KIND, org_id, org)
         store.insert(org_id, billing.KIND, billing.BALANCE_ID, billing.open_balance(org, billing.org_period(org, now).start))

@@ -16,11 +16,14 @@ merging the system catalog with an organisation's records stay ascending.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
-Record = dict[str, Any]
+from .compact import Layout, Record
+
+__all__ = ["Collection", "Op", "Record", "Rendered", "Store", "WriteLog"]
 #: One write: ``(verb, org, kind, id, record)``; verb ``i`` insert, ``r`` replace, ``d`` remove (no
 #: record), ``m`` mint a tenant (org ``__system__``, id the tenant, the organisation record).
 Op = tuple[str, str, str, str, "Record | None"]
@@ -33,23 +36,28 @@ class WriteLog(Protocol):
 
 
 class Collection:
-    """The records of one kind for one organisation, in creation order."""
+    """The records of one kind for one organisation, in creation order.
 
-    __slots__ = ("_records", "_seq_of", "_order", "_id_at", "version")
+    With a ``codec`` (a :class:`~emulator.compact.Layout`), records are kept packed and every read
+    returns a new, equal dict; without one, the stored dicts themselves.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_records", "_seq_of", "_order", "_ids", "_codec", "version")
+
+    def __init__(self, codec: Layout | None = None) -> None:
         self.version = 0  # bumped by every write; cached renderings of this collection key on it
-        self._records: dict[str, Record] = {}
+        self._codec = codec
+        self._records: dict[str, Any] = {}  # id -> record (packed with a codec)
         self._seq_of: dict[str, int] = {}
-        self._order: list[int] = []  # ascending sequence numbers
-        self._id_at: dict[int, str] = {}
+        self._order = array("q")  # ascending sequence numbers (8 bytes each, no int objects)
+        self._ids: list[str] = []  # the id at the same position as its sequence number in _order
 
     def clone(self) -> Collection:
-        other = Collection()
+        other = Collection(self._codec)
         other._records = dict(self._records)
         other._seq_of = dict(self._seq_of)
-        other._order = list(self._order)
-        other._id_at = dict(self._id_at)
+        other._order = self._order[:]
+        other._ids = self._ids[:]
         return other
 
     def __len__(self) -> int:
@@ -58,36 +66,41 @@ class Collection:
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._records
 
+    def _read(self, stored: Any) -> Record:
+        return stored if self._codec is None else self._codec.unpack(stored)
+
     def get(self, record_id: str) -> Record | None:
-        return self._records.get(record_id)
+        stored = self._records.get(record_id)
+        return None if stored is None else self._read(stored)
 
     def insert(self, record_id: str, record: Record, seq: int) -> None:
         self.version += 1
-        self._records[record_id] = record
+        self._records[record_id] = record if self._codec is None else self._codec.pack(record)
         self._seq_of[record_id] = seq
         self._order.append(seq)  # seq is always the store's newest, so the order stays sorted
-        self._id_at[seq] = record_id
+        self._ids.append(record_id)
 
     def replace(self, record_id: str, record: Record) -> None:
         if record_id not in self._records:
             raise KeyError(record_id)
         self.version += 1
-        self._records[record_id] = record
+        self._records[record_id] = record if self._codec is None else self._codec.pack(record)
 
     def remove(self, record_id: str) -> Record | None:
-        record = self._records.pop(record_id, None)
-        if record is None:
+        stored = self._records.pop(record_id, None)
+        if stored is None:
             return None
         self.version += 1
         seq = self._seq_of.pop(record_id)
         index = bisect_right(self._order, seq) - 1
         del self._order[index]
-        del self._id_at[seq]
-        return record
+        del self._ids[index]
+        return self._read(stored)
 
     def values(self) -> Iterator[Record]:
-        for seq in self._order:
-            yield self._records[self._id_at[seq]]
+        records = self._records
+        for record_id in self._ids:
+            yield self._read(records[record_id])
 
     def page_after(
         self, after_seq: int | None, limit: int, predicate: Callable[[Record], bool] | None = None
@@ -99,34 +112,76 @@ class Collection:
         start = 0 if after_seq is None else bisect_right(self._order, after_seq)
         items: list[Record] = []
         last_seq: int | None = None
-        order, id_at, records = self._order, self._id_at, self._records
+        order, ids, records, read = self._order, self._ids, self._records, self._read
         for position in range(start, len(order)):
-            seq = order[position]
-            record = records[id_at[seq]]
+            record = read(records[ids[position]])
             if predicate is not None and not predicate(record):
                 continue
             if len(items) == limit:
                 return items, True, last_seq
             items.append(record)
-            last_seq = seq
+            last_seq = order[position]
         return items, False, last_seq
 
     def window(self, offset: int, limit: int) -> list[Record]:
         """Records ``offset`` to ``offset + limit`` in creation order (offset paging, O(limit))."""
-        return [self._records[self._id_at[seq]] for seq in self._order[offset : offset + limit]]
+        return [self._read(self._records[record_id]) for record_id in self._ids[offset : offset + limit]]
 
     def count(self, predicate: Callable[[Record], bool] | None = None) -> int:
         if predicate is None:
             return len(self._records)
-        return sum(1 for record in self._records.values() if predicate(record))
+        return sum(1 for record in self.values() if predicate(record))
+
+
+class Rendered:
+    """Encoded responses of pure reads, keyed by the request and the versions of the collections they
+    were built from (see :func:`emulator.responses.cached_json`). Bounded in entries and in bytes: when
+    either bound would be passed, everything is dropped (stale versions are never read again anyway)."""
+
+    __slots__ = ("_bodies", "_bytes", "max_entries", "max_bytes")
+
+    def __init__(self, max_entries: int = 512, max_bytes: int = 4 * 2**20) -> None:
+        self._bodies: dict[tuple[object, ...], bytes] = {}
+        self._bytes = 0
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the bodies held."""
+        return self._bytes
+
+    def get(self, key: tuple[object, ...]) -> bytes | None:
+        return self._bodies.get(key)
+
+    def put(self, key: tuple[object, ...], body: bytes) -> bytes:
+        """Keep ``body`` under ``key`` (a body larger than ``max_bytes`` is not kept); returns ``body``."""
+        if len(body) > self.max_bytes:
+            return body
+        if len(self._bodies) >= self.max_entries or self._bytes + len(body) > self.max_bytes:
+            self.clear()
+        self._bodies[key] = body
+        self._bytes += len(body)
+        return body
+
+    def clear(self) -> None:
+        self._bodies.clear()
+        self._bytes = 0
 
 
 class Store:
-    """All collections of one emulator, plus the sequence counters that order them."""
+    """All collections of one emulator, plus the sequence counters that order them.
 
-    __slots__ = ("_collections", "_kinds", "_seq", "_org_seq", "_live", "rendered", "log")
+    ``codecs`` names the kinds whose records are kept packed (see :mod:`emulator.compact`); every
+    method still takes and returns plain JSON-ready dicts.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_collections", "_kinds", "_seq", "_org_seq", "_live", "_codecs", "rendered", "log")
+
+    def __init__(self, codecs: Mapping[str, Layout] | None = None) -> None:
         self._collections: dict[tuple[str, str], Collection] = {}
         self._kinds: dict[str, set[str]] = {}  # org -> kinds it has a collection of (drop_org without a scan)
         self._seq = 0  # the baseline's counter; in a live store, where every organisation's own count starts
@@ -134,13 +189,13 @@ class Store:
         self._live = False
         #: Where writes are reported (the shared store's pending log), or None: memory mode pays nothing.
         self.log: WriteLog | None = None
-        #: Encoded responses of pure reads, keyed by the request and the versions of the collections
-        #: they were built from (see :func:`emulator.responses.cached_json`); a clone starts empty.
-        self.rendered: dict[tuple[object, ...], bytes] = {}
+        self._codecs: Mapping[str, Layout] = codecs or {}
+        #: Cached encoded responses; a clone starts empty.
+        self.rendered = Rendered()
 
     def clone(self) -> Store:
         """A live copy: its organisations number new records on their own, from this store's counter on."""
-        other = Store()
+        other = Store(self._codecs)
         other._collections = {key: col.clone() for key, col in self._collections.items()}
         other._kinds = {org: set(kinds) for org, kinds in self._kinds.items()}
         other._seq = self._seq
@@ -152,7 +207,7 @@ class Store:
         key = (org_id, kind)
         col = self._collections.get(key)
         if col is None:
-            col = self._collections[key] = Collection()
+            col = self._collections[key] = Collection(self._codecs.get(kind))
             self._kinds.setdefault(org_id, set()).add(kind)
         return col
 

@@ -4,10 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..compact import Layout
 from ..errors import NotFound
 from ..store import Record, Store
 
 KIND = "chats"
+
+#: How the store keeps chats (one per conversation, the kind that grows with traffic): the keys of
+#: :func:`chat_record` and :func:`message_record` in their order (see :mod:`emulator.compact`).
+MESSAGE_LAYOUT = Layout(
+    ("id", "chatId", "role", "content", "createdAt", "tokenCount", "cost", "responseTimeMs", "metadata")
+    + ("toolCallId", "toolCalls")
+)
+CHAT_LAYOUT = Layout(
+    (
+        "id",
+        "organizationId",
+        "modelId",
+        "createdBy",
+        "title",
+        "systemPrompt",
+        "metadata",
+        "messages",
+        "documentsCount",
+        "visibility",
+        "sharedWith",
+        "deletedAt",
+        "deletedBy",
+        "source",
+        "sourceDetail",
+        "status",
+        "lastError",
+        "lastErrorAt",
+        "ephemeral",
+        "createdAt",
+        "updatedAt",
+    ),
+    {"messages": MESSAGE_LAYOUT},
+)
 
 
 def chat_record(

@@ -1,0 +1,142 @@
+"""Compact stored records (emulator/compact.py) and the store that keeps chats packed."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator import EmulatorApp
+from emulator.chat.turn import run_turn
+from emulator.compact import Layout
+from emulator.domain import chats as chats_domain
+from emulator.ids import Ids
+from emulator.store import Rendered, Store
+from tests.conftest import SUPPORT_BOT, chat_body
+
+MESSAGE = Layout(("id", "role", "content"))
+CHAT = Layout(("id", "title", "messages", "createdAt"), {"messages": MESSAGE})
+
+
+def chat(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": "chat_1",
+        "title": None,
+        "messages": [
+            {"id": "msg_1", "role": "user", "content": "Hé “quoted” ✓"},
+            {"id": "msg_2", "role": "assistant", "content": None},
+        ],
+        "createdAt": "2026-01-01T00:00:00Z",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        pytest.param(chat(), id="fits-the-layout"),
+        pytest.param(chat(ephemeral=True, metadata={"a": [1, 2.5, None, True]}), id="extra-keys-after-the-layout"),
+        pytest.param(
+            {**chat(), "messages": [{"id": "m", "role": "assistant", "content": "x", "sources": [{"fileId": "f"}]}]},
+            id="nested-record-with-extra-keys",
+        ),
+        pytest.param({"title": "t", "id": "chat_1", "messages": [], "createdAt": "x"}, id="keys-in-another-order"),
+        pytest.param({"id": "chat_1"}, id="fewer-keys"),
+        pytest.param({**chat(), "messages": [{"role": "user"}, "not a record"]}, id="nested-items-that-do-not-fit"),
+    ],
+)
+def test_compact_layout_gives_back_an_equal_record_with_its_key_order(record: dict[str, Any]) -> None:
+    stored = CHAT.pack(record)
+    assert isinstance(stored, bytes)
+    back = CHAT.unpack(stored)
+    assert back == record
+    assert list(back) == list(record)
+    nested = record.get("messages", [])
+    assert [list(m) for m in back.get("messages", []) if isinstance(m, dict)] == [list(m) for m in nested if isinstance(m, dict)]
+
+
+def test_compact_layout_keeps_a_record_marshal_cannot_encode_as_it_is() -> None:
+    record = chat(metadata=object())
+    assert CHAT.pack(record) is record
+    assert CHAT.unpack(record) is record
+
+
+def test_store_with_a_codec_reads_new_equal_dicts_that_do_not_alias_the_store() -> None:
+    store = Store({"chats": CHAT})
+    store.insert("org", "chats", "chat_1", chat())
+    first = store.get("org", "chats", "chat_1")
+    assert first == chat()
+    assert first is not store.get("org", "chats", "chat_1")
+    assert first is not None
+    first["messages"].append({"id": "msg_3"})
+    first["title"] = "changed"
+    assert store.get("org", "chats", "chat_1") == chat()
+
+
+def test_store_with_a_codec_lists_pages_windows_clones_and_removes_like_plain_dicts() -> None:
+    plain, packed = Store(), Store({"chats": CHAT})
+    for store in (plain, packed):
+        for n in range(6):
+            store.insert("org", "chats", f"chat_{n}", chat(id=f"chat_{n}", title=str(n)))
+        store.replace("org", "chats", "chat_2", chat(id="chat_2", title="two"))
+        assert store.remove("org", "chats", "chat_3") == chat(id="chat_3", title="3")
+        assert store.remove("org", "chats", "chat_3") is None
+    for store in (plain, packed):
+        col = store.collection("org", "chats")
+        assert list(col.values()) == list(plain.collection("org", "chats").values())
+        assert [r["title"] for r in col.values()] == ["0", "1", "two", "4", "5"]
+        assert col.window(1, 2) == [chat(id="chat_1", title="1"), chat(id="chat_2", title="two")]
+        items, more, last = col.page_after(None, 2, lambda r: r["title"] != "1")
+        assert ([r["id"] for r in items], more) == (["chat_0", "chat_2"], True)
+        rest, more, _ = col.page_after(last, 10)
+        assert ([r["id"] for r in rest], more) == (["chat_4", "chat_5"], False)
+        assert col.count(lambda r: r["title"] in ("two", "5")) == 2
+        copy = store.clone()
+        copy.insert("org", "chats", "chat_9", chat(id="chat_9"))
+        assert len(copy.collection("org", "chats")) == 6 and len(col) == 5
+
+
+def test_rendered_cache_is_bounded_in_entries_and_bytes() -> None:
+    cache = Rendered(max_entries=3, max_bytes=10)
+    for n in range(3):
+        cache.put((n,), b"ab")
+    assert len(cache) == 3
+    cache.put((3,), b"ab")  # a fourth entry: everything older is dropped
+    assert (len(cache), cache.get((0,)), cache.get((3,))) == (1, None, b"ab")
+    cache.put((4,), b"123456789")  # 2 + 9 bytes > 10
+    assert (len(cache), cache.size) == (1, 9)
+    assert cache.put((5,), b"x" * 11) == b"x" * 11  # larger than the whole bound: served, not kept
+    assert cache.get((5,)) is None and cache.size == 9
+
+
+def test_store_chats_round_trip_through_the_api_with_the_same_json(client: TestClient) -> None:
+    created = client.post("/v1/chats", json=chat_body("Hello “there”"))
+    assert created.status_code == 200
+    chat_id = created.json()["id"]
+    again = client.post("/v1/chats", json={"chatId": chat_id, "messages": [{"role": "user", "content": "More?"}]})
+    assert again.status_code == 200
+    got = client.get(f"/v1/chats/{chat_id}").json()
+    assert [m["role"] for m in got["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert got["messages"][1] == created.json()["message"]
+    assert got["messages"][3] == again.json()["message"]
+    assert list(got)[:3] == ["id", "organizationId", "modelId"]
+
+
+def test_store_growing_with_chats_adds_no_objects_the_cyclic_collector_tracks(app: EmulatorApp) -> None:
+    state = app.state
+    principal = next(iter(state.tokens.values()))
+
+    def turn(n: int) -> None:
+        body = {"modelId": SUPPORT_BOT, "messages": [{"role": "user", "content": f"Question {n}"}]}
+        run_turn(state, principal, body, Ids(state.id_key, principal.org_id, state.request_numbers.next(principal.org_id)))
+
+    turn(-1)  # first-use caches
+    gc.collect()
+    before = len(gc.get_objects())
+    for n in range(300):
+        turn(n)
+    gc.collect()
+    assert len(state.store.collection(principal.org_id, chats_domain.KIND)) == 301
+    assert len(gc.get_objects()) - before < 30  # 300 chats, each with 2 messages: none of them tracked
