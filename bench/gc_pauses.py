@@ -26,6 +26,40 @@ import _common as c
 from hotspots import Call, asgi_call
 
 
+class PauseTimer:
+    """Times every cyclic-GC collection (thread CPU time) while installed: ``with PauseTimer() as t:``."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = thread_time()
+        else:
+            self.pauses[info["generation"]].append(thread_time() - self._started)
+
+    def __enter__(self) -> PauseTimer:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def every(self) -> list[float]:
+        return sorted(p for found in self.pauses.values() for p in found)
+
+
+async def send_chats(app: Any, n: int, label: str = "") -> None:
+    """``n`` distinct ``POST /v1/chats`` (the user's message carries ``label`` and a running number)."""
+    template = c.chat_body(False, c.COUNTER)
+    for i in range(n):
+        body = template.replace(c.COUNTER.encode(), f"{label}{i}".encode())
+        status, _, answer = await asgi_call(app, Call("chat", "POST /v1/chats", "POST", "/v1/chats", body))
+        if status != 200:
+            raise RuntimeError(f"{status}: {answer[:200]!r}")
+
+
 async def grow(n: int, settle: bool) -> dict[str, Any]:
     from emulator import Config, create_app
     from emulator.server import settle_heap
@@ -34,28 +68,13 @@ async def grow(n: int, settle: bool) -> dict[str, Any]:
     app: Any = create_app(Config(fixtures_dir=fixtures))
     if settle:
         settle_heap()
-    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-    started: list[float] = [0.0]
-
-    def timer(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            started[0] = thread_time()
-        else:
-            pauses[info["generation"]].append(thread_time() - started[0])
-
-    gc.callbacks.append(timer)
-    template = c.chat_body(False, c.COUNTER)
     begun = thread_time()
-    for i in range(n):
-        call = Call("chat", "POST /v1/chats", "POST", "/v1/chats", template.replace(c.COUNTER.encode(), str(i).encode()))
-        status, _, body = await asgi_call(app, call)
-        if status != 200:
-            raise RuntimeError(f"{status}: {body[:200]!r}")
+    with PauseTimer() as timer:
+        await send_chats(app, n)
     total = thread_time() - begun
-    gc.callbacks.remove(timer)
-    every = [p for found in pauses.values() for p in found]
+    every = timer.every()
     return {
-        "collections": [len(pauses[g]) for g in range(3)],
+        "collections": [len(timer.pauses[g]) for g in range(3)],
         "gc_ms": sum(every) * 1000,
         "max_ms": max(every, default=0.0) * 1000,
         "cpu_s": total,
