@@ -5,8 +5,9 @@ a dict of ~20 keys, a list, a dict per message and one object per string: ~3.4 K
 the cyclic garbage collector walks on every full collection. A :class:`Layout` names the keys its
 records have, in order; a record whose keys start with them is kept as the marshalled tuple of its
 values (plus a dict of any further keys), and lists of nested records under a key (a chat's
-messages) get their own layout. Strings go in as UTF-8, the key names not at all, and a ``bytes``
-object is one allocation the collector never tracks.
+messages) get their own layout. Strings go in as UTF-8, the key names not at all, values many records
+repeat (organisation, user, model, system prompt) as an index into a shared :class:`Strings` table,
+and a ``bytes`` object is one allocation the collector never tracks.
 
 Reading gives back a new dict with the same keys in the same order and equal values, so what is
 rendered from it (and every byte on the wire) is unchanged. A record the layout does not fit is kept
@@ -23,55 +24,112 @@ from typing import Any
 Record = dict[str, Any]
 
 
+class Strings:
+    """Strings many records repeat (organisation, user and model ids, system prompts), each kept once: a
+    packed record holds its index instead. Append-only, so a store and its clones share one table (an
+    index never changes meaning); bounded: past ``limit`` entries, or for a string longer than
+    ``max_length``, the value stays in the record itself."""
+
+    __slots__ = ("_index", "_values", "limit", "max_length")
+
+    def __init__(self, limit: int = 4096, max_length: int = 256) -> None:
+        self._index: dict[str, int] = {}
+        self._values: list[str] = []
+        self.limit = limit
+        self.max_length = max_length
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def code(self, value: Any) -> Any:
+        """What a packed record holds for ``value``: an index, the value, or (an int or a tuple) a 1-tuple."""
+        if type(value) is str:
+            index = self._index.get(value)
+            if index is None and len(value) <= self.max_length and len(self._values) < self.limit:
+                index = self._index[value] = len(self._values)
+                self._values.append(value)
+            return value if index is None else index
+        return (value,) if isinstance(value, int | tuple) else value  # told apart from an index
+
+    def value(self, code: Any) -> Any:
+        """The value :meth:`code` was given."""
+        if type(code) is int:
+            return self._values[code]
+        return code[0] if type(code) is tuple else code
+
+
 class Layout:
     """The usual keys of one kind of record, in order; ``nested`` gives the layout of lists of records
-    under some of them (e.g. ``{"messages": MESSAGE}``). Immutable once built."""
+    under some of them (e.g. ``{"messages": MESSAGE}``); the values of ``shared`` keys go through a
+    :class:`Strings` table. Immutable once built."""
 
-    __slots__ = ("keys", "_at")
+    __slots__ = ("keys", "shared", "_at", "_shared_at")
 
-    def __init__(self, keys: tuple[str, ...], nested: Mapping[str, Layout] | None = None) -> None:
+    def __init__(self, keys: tuple[str, ...], nested: Mapping[str, Layout] | None = None, shared: tuple[str, ...] = ()) -> None:
         self.keys = keys
+        self.shared = shared
         #: (position, key, layout) of each key holding a list of nested records.
         self._at = tuple((keys.index(key), key, sub) for key, sub in (nested or {}).items())
+        self._shared_at = tuple(keys.index(key) for key in shared)
 
-    def to_values(self, record: Record) -> tuple[Any, ...] | Record:
+    def to_values(self, record: Record, strings: Strings) -> tuple[Any, ...] | Record:
         """``record`` as the tuple of its layout values (+ a dict of the rest), or itself when it does not fit."""
         keys = self.keys
         if tuple(islice(record, len(keys))) != keys:
             return record
         values = list(record.values())
+        for index in self._shared_at:
+            values[index] = strings.code(values[index])
         for index, _, sub in self._at:
             items = values[index]
             if type(items) is list:
-                values[index] = [sub.to_values(item) if type(item) is dict else item for item in items]
+                values[index] = [sub.to_values(item, strings) if type(item) is dict else item for item in items]
         if len(values) > len(keys):
             rest = dict(islice(record.items(), len(keys), None))
             del values[len(keys) :]
             values.append(rest)
         return tuple(values)
 
-    def from_values(self, values: tuple[Any, ...] | Record) -> Record:
+    def from_values(self, values: tuple[Any, ...] | Record, strings: Strings) -> Record:
         """The record :meth:`to_values` was given (a dict passes through)."""
         if type(values) is not tuple:
             return values  # type: ignore[return-value]
         record = dict(zip(self.keys, values, strict=False))
         if len(values) > len(self.keys):
             record.update(values[-1])
+        for key in self.shared:
+            record[key] = strings.value(record[key])
         for _, key, sub in self._at:
             items = record[key]
             if type(items) is list:
-                record[key] = [sub.from_values(item) if type(item) is tuple else item for item in items]
+                record[key] = [sub.from_values(item, strings) if type(item) is tuple else item for item in items]
         return record
 
-    def pack(self, record: Record) -> object:
+    def pack(self, record: Record, strings: Strings) -> object:
         """What a store keeps for ``record``: bytes, or the record itself when marshal cannot encode it."""
         try:
-            return marshal.dumps(self.to_values(record))
+            return marshal.dumps(self.to_values(record, strings))
         except ValueError:
             return record
 
-    def unpack(self, stored: object) -> Record:
-        """The record :meth:`pack` was given, as a new dict (nested records new dicts too)."""
+    def unpack(self, stored: object, strings: Strings) -> Record:
+        """The record :meth:`pack` was given (with the same ``strings``), as a new dict (nested records too)."""
         if type(stored) is bytes:
-            return self.from_values(marshal.loads(stored))
+            return self.from_values(marshal.loads(stored), strings)
         return stored  # type: ignore[return-value]
+
+
+class Codec:
+    """A layout bound to the :class:`Strings` table of one store and its clones: what a collection packs with."""
+
+    __slots__ = ("layout", "strings")
+
+    def __init__(self, layout: Layout, strings: Strings | None = None) -> None:
+        self.layout = layout
+        self.strings = strings if strings is not None else Strings()
+
+    def pack(self, record: Record) -> object:
+        return self.layout.pack(record, self.strings)
+
+    def unpack(self, stored: object) -> Record:
+        return self.layout.unpack(stored, self.strings)

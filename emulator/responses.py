@@ -55,12 +55,19 @@ def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collect
     full_key = (*key, *((id(col), col.version) for col in sources))
     body = store.rendered.get(full_key)
     if body is None:
-        body = store.rendered.put(full_key, dumps(build()))
+        body = store.rendered.put(full_key, kept(dumps(build())))
     return JsonResponse(body)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return JsonResponse(dumps(data), status_code=status, headers=headers)
+    return JsonResponse(kept(dumps(data)), status_code=status, headers=headers)
+
+
+def kept(body: bytes) -> bytes:
+    """``body`` in an object of its own size, for bytes that outlive the request (the journal, the
+    Idempotency-Key cache and the rendered cache hold response bodies): orjson hands back its whole
+    write buffer, 8 KB or more for a body of a few hundred bytes. The copy costs well under a microsecond."""
+    return bytes(memoryview(body))
 
 
 def no_content(headers: dict[str, str] | None = None) -> Response:

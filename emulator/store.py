@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
-from .compact import Layout, Record
+from .compact import Codec, Layout, Record
 
 __all__ = ["Collection", "Op", "Record", "Rendered", "Store", "WriteLog"]
 #: One write: ``(verb, org, kind, id, record)``; verb ``i`` insert, ``r`` replace, ``d`` remove (no
@@ -38,13 +38,13 @@ class WriteLog(Protocol):
 class Collection:
     """The records of one kind for one organisation, in creation order.
 
-    With a ``codec`` (a :class:`~emulator.compact.Layout`), records are kept packed and every read
-    returns a new, equal dict; without one, the stored dicts themselves.
+    With a ``codec`` (see :mod:`emulator.compact`), records are kept packed and every read returns a
+    new, equal dict; without one, the stored dicts themselves.
     """
 
     __slots__ = ("_records", "_seq_of", "_order", "_ids", "_codec", "version")
 
-    def __init__(self, codec: Layout | None = None) -> None:
+    def __init__(self, codec: Codec | None = None) -> None:
         self.version = 0  # bumped by every write; cached renderings of this collection key on it
         self._codec = codec
         self._records: dict[str, Any] = {}  # id -> record (packed with a codec)
@@ -189,13 +189,15 @@ class Store:
         self._live = False
         #: Where writes are reported (the shared store's pending log), or None: memory mode pays nothing.
         self.log: WriteLog | None = None
-        self._codecs: Mapping[str, Layout] = codecs or {}
+        #: Per packed kind, its layout and strings table (append-only: clones share them).
+        self._codecs = {kind: Codec(layout) for kind, layout in (codecs or {}).items()}
         #: Cached encoded responses; a clone starts empty.
         self.rendered = Rendered()
 
     def clone(self) -> Store:
         """A live copy: its organisations number new records on their own, from this store's counter on."""
-        other = Store(self._codecs)
+        other = Store()
+        other._codecs = self._codecs
         other._collections = {key: col.clone() for key, col in self._collections.items()}
         other._kinds = {org: set(kinds) for org, kinds in self._kinds.items()}
         other._seq = self._seq

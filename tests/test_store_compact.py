@@ -10,14 +10,14 @@ from starlette.testclient import TestClient
 
 from emulator import EmulatorApp
 from emulator.chat.turn import run_turn
-from emulator.compact import Layout
+from emulator.compact import Codec, Layout, Strings
 from emulator.domain import chats as chats_domain
 from emulator.ids import Ids
 from emulator.store import Rendered, Store
 from tests.conftest import SUPPORT_BOT, chat_body
 
 MESSAGE = Layout(("id", "role", "content"))
-CHAT = Layout(("id", "title", "messages", "createdAt"), {"messages": MESSAGE})
+CHAT = Layout(("id", "title", "messages", "createdAt"), {"messages": MESSAGE}, shared=("title",))
 
 
 def chat(**extra: Any) -> dict[str, Any]:
@@ -45,12 +45,18 @@ def chat(**extra: Any) -> dict[str, Any]:
         pytest.param({"title": "t", "id": "chat_1", "messages": [], "createdAt": "x"}, id="keys-in-another-order"),
         pytest.param({"id": "chat_1"}, id="fewer-keys"),
         pytest.param({**chat(), "messages": [{"role": "user"}, "not a record"]}, id="nested-items-that-do-not-fit"),
+        pytest.param(chat(title="shared"), id="shared-string"),
+        pytest.param(chat(title=7), id="shared-key-holding-an-int"),
+        pytest.param(chat(title=True), id="shared-key-holding-a-bool"),
+        pytest.param(chat(title=["a", 1]), id="shared-key-holding-a-list"),
+        pytest.param(chat(title="x" * 300), id="shared-key-holding-a-long-string"),
     ],
 )
 def test_compact_layout_gives_back_an_equal_record_with_its_key_order(record: dict[str, Any]) -> None:
-    stored = CHAT.pack(record)
+    codec = Codec(CHAT)
+    stored = codec.pack(record)
     assert isinstance(stored, bytes)
-    back = CHAT.unpack(stored)
+    back = codec.unpack(stored)
     assert back == record
     assert list(back) == list(record)
     nested = record.get("messages", [])
@@ -58,9 +64,28 @@ def test_compact_layout_gives_back_an_equal_record_with_its_key_order(record: di
 
 
 def test_compact_layout_keeps_a_record_marshal_cannot_encode_as_it_is() -> None:
-    record = chat(metadata=object())
-    assert CHAT.pack(record) is record
-    assert CHAT.unpack(record) is record
+    record, codec = chat(metadata=object()), Codec(CHAT)
+    assert codec.pack(record) is record
+    assert codec.unpack(record) is record
+
+
+def test_compact_strings_keep_each_repeated_value_once_and_stay_bounded() -> None:
+    strings = Strings(limit=2, max_length=5)
+    codes = [strings.code(v) for v in ("org_a", "org_a", "org_b", "org_c", "toolong", None, 3, (1,))]
+    assert codes[:3] == [0, 0, 1]  # one entry per distinct value
+    assert codes[3:5] == ["org_c", "toolong"]  # past the limit / too long: kept as they are
+    assert [strings.value(code) for code in codes] == ["org_a", "org_a", "org_b", "org_c", "toolong", None, 3, (1,)]
+    assert len(strings) == 2
+
+
+def test_compact_clones_share_the_strings_table_without_changing_what_either_reads() -> None:
+    store = Store({"chats": CHAT})
+    store.insert("org", "chats", "chat_1", chat(title="one"))
+    copy = store.clone()
+    copy.insert("org", "chats", "chat_2", chat(id="chat_2", title="two"))
+    store.insert("org", "chats", "chat_3", chat(id="chat_3", title="three"))
+    assert [r["title"] for r in copy.collection("org", "chats").values()] == ["one", "two"]
+    assert [r["title"] for r in store.collection("org", "chats").values()] == ["one", "three"]
 
 
 def test_store_with_a_codec_reads_new_equal_dicts_that_do_not_alias_the_store() -> None:

@@ -41,6 +41,7 @@ CHAT_LAYOUT = Layout(
         "updatedAt",
     ),
     {"messages": MESSAGE_LAYOUT},
+    shared=("organizationId", "modelId", "createdBy", "systemPrompt"),
 )
 
 
