@@ -109,7 +109,8 @@ class EmulatorState:
         #: Organisations minted as copies of the baseline, each resettable on its own.
         self.tenants = Tenants(self.baseline, lambda: self.store, self.default_principal().org_id)
         #: Per-organisation offsets over ``clock`` (``POST /_emulator/clock {"org": ...}``).
-        self.clocks = TenantClocks(self.clock)
+        # a tenant's (non-fixture organisation's) paced streams and skipped waits move its own time only
+        self.clocks = TenantClocks(self.clock, private=lambda org_id: not self.tenants.is_fixture(org_id))
         #: Per-organisation overrides (rate limits, file processing, clock mode) set by the control plane.
         self.tenant_settings: dict[str, TenantSettings] = {}
         #: Signing key, verified-JWT cache, minted callers.

@@ -177,6 +177,17 @@ def test_tenants_reset_forgets_the_tenants_idempotency_keys_only(web: TestClient
     assert kept.headers["idempotent-replayed"] == "true" and kept.json()["id"] == made["org_t2"]
 
 
+def test_tenants_stream_pacing_moves_only_the_streaming_tenants_clock(web: TestClient) -> None:
+    one, _ = tenant(web, "org_t1"), tenant(web, "org_t2")
+    assert web.post("/_emulator/scenarios", json={"name": "slow-first-token", "org": "org_t1"}).status_code == 201
+    streamed = web.post("/v1/chats", json=chat_body(modelId=SUPPORT_BOT, stream=True), headers=one)
+    assert streamed.status_code == 200 and "[DONE]" in streamed.text
+    start = 1735689600.0
+    assert web.get("/_emulator/clock", params={"org": "org_t1"}).json()["epoch"] >= start + 1.5  # its waits jumped
+    assert web.get("/_emulator/clock", params={"org": "org_t2"}).json()["epoch"] == start  # the other's time stays
+    assert web.get("/_emulator/clock").json()["epoch"] == start  # and so does the server's
+
+
 def test_tenants_reset_puts_the_tenant_back_on_the_server_clock(web: TestClient) -> None:
     tenant(web, "org_t1")
     web.post("/_emulator/clock", json={"org": "org_t1", "set": "2030-06-01T00:00:00Z"})

@@ -9,25 +9,35 @@ clock is moved). A server-wide move shifts every organisation alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Callable
 
-if TYPE_CHECKING:
-    from ..clock import Clock
+from ..clock import Clock, ManualClock
 
 
 class TenantClock:
     """One organisation's view of the server clock: ``now() = server.now() + offset``."""
 
-    __slots__ = ("base", "offset")
+    __slots__ = ("base", "offset", "private_sleeps")
 
-    def __init__(self, base: Clock) -> None:
+    def __init__(self, base: Clock, private_sleeps: bool = False) -> None:
         self.base = base
         self.offset = 0.0
+        self.private_sleeps = private_sleeps
 
     def now(self) -> float:
         return self.base.now() + self.offset
 
     async def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` of this organisation's time pass. On a manual server clock, a sleep that jumps
+        virtual time (stream pacing, a skipped scripted wait) moves only a tenant's own offset, so it
+        never moves the time of the tenants beside it; a fixture organisation's sleep moves the server
+        clock, as on an emulator of its own."""
+        if self.private_sleeps and isinstance(self.base, ManualClock):
+            if seconds > 0:
+                self.offset += seconds
+            await asyncio.sleep(0)
+            return
         await self.base.sleep(seconds)
 
     def advance(self, seconds: float) -> None:
@@ -50,8 +60,10 @@ class TenantClock:
 class TenantClocks:
     """The clocks of the organisations seen so far (offset 0 until moved)."""
 
-    def __init__(self, base: Clock) -> None:
+    def __init__(self, base: Clock, private: Callable[[str], bool] | None = None) -> None:
         self.base = base
+        #: Whether an organisation's sleeps move its own time only (a tenant) rather than the server's.
+        self._private = private or (lambda org_id: False)
         self._clocks: dict[str, TenantClock] = {}
 
     def of(self, org_id: str | None) -> Clock:
@@ -65,7 +77,7 @@ class TenantClocks:
         """``org_id``'s own clock, made (at offset 0) when it is first moved."""
         clock = self._clocks.get(org_id)
         if clock is None:
-            clock = self._clocks[org_id] = TenantClock(self.base)
+            clock = self._clocks[org_id] = TenantClock(self.base, self._private(org_id))
         return clock
 
     def offset(self, org_id: str) -> float:
