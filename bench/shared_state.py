@@ -6,7 +6,9 @@
 1. In-process (direct ASGI calls, as ``hotspots.py``): microseconds per request with ``--state memory``
    and with ``--state redis://...`` for ``GET /v1/models`` and ``POST /v1/chats`` with an
    ``Idempotency-Key`` (a new key each call), rate limits on with limits no run reaches; and Redis
-   round trips per request, counted by the backend (budget: a GET <= 2, a create <= 4).
+   round trips per request, counted by the backend (budget: a GET <= 2, a create <= 4). With Redis the
+   store is shared: a GET reads its tenant's new writes in the rate-limit round trip, a keyed create
+   pays window + log read (one script), claim, log append and stored response.
 2. Throughput, measured like ``throughput.py`` (same load generator, connections and durations):
    ``serve`` with 1 worker in memory against ``serve --workers 2 --state redis://...``, on GET /v1/models
    and POST /v1/chats, rate limits on (limits out of reach, so every request pays the Redis window).
@@ -139,7 +141,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=2_000_000, help="python load generator: cap per run")
     parser.add_argument("--no-throughput", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
-    args.wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and c.which("wrk") is not None)
+    args.wrk = c.which("wrk") if args.loadgen in ("auto", "wrk") else None  # run_wrk runs this path
+    if args.loadgen == "wrk" and not args.wrk:
+        raise SystemExit("wrk not found")
     print(f"machine:   {c.machine()}")
     if c.busy_warning():
         print(c.busy_warning())

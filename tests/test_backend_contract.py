@@ -317,3 +317,18 @@ async def test_contract_restarted_log_rebuilds_the_tenant_in_every_view(backend:
     await _shared(a).restart(OWNER)
     await _shared(b).sync(OWNER)
     assert _listing(a) == _listing(b) and len(_listing(b)) == 2
+
+
+async def test_contract_concurrent_requests_of_two_views_lose_nothing_and_agree(backend: StateBackend) -> None:
+    views = [_view(backend), _view(backend)]
+
+    async def request(view: EmulatorState, name: str) -> None:  # what the store step does around a handler
+        await _shared(view).sync(OWNER)
+        view.store.insert(OWNER, "datasets", name, {"id": name, "name": name})
+        await _shared(view).flush()
+
+    await asyncio.gather(*(request(views[n % 2], f"ds_{n:02}") for n in range(24)))
+    for view in views:
+        await _shared(view).sync(OWNER)
+    assert _listing(views[0]) == _listing(views[1])
+    assert sorted(name for _, _, name in _listing(views[0]) if name.startswith("ds_")) == [f"ds_{n:02}" for n in range(24)]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -34,7 +35,7 @@ from ..domain.models import SYSTEM_ORG
 from ..tenants import ORG_KIND
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import AsyncIterator, Sequence
 
     from ..ratelimit import Verdict
     from ..state import EmulatorState
@@ -80,7 +81,7 @@ class SharedStore:
         self._epochs: dict[str, str] = {}  # owner -> epoch of the log this process applied
         self._logs: dict[str, list[Op]] = {}  # owner -> the log's writes applied here, in log order
         self._pending: dict[str, list[Op]] = {}  # owner -> writes made here, not yet in the log
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._gates: dict[str, Gate] = {}
         #: Re-materialisations (concurrent writers or resets seen); bench/ and tests read it.
         self.rebuilds = 0
 
@@ -100,23 +101,23 @@ class SharedStore:
 
     # -- round trips --------------------------------------------------------------------------------
 
-    def _lock(self, owner: str) -> asyncio.Lock:
-        lock = self._locks.get(owner)
-        if lock is None:
-            lock = self._locks[owner] = asyncio.Lock()
-        return lock
+    def _gate(self, owner: str) -> Gate:
+        gate = self._gates.get(owner)
+        if gate is None:
+            gate = self._gates[owner] = Gate()
+        return gate
 
     async def sync(self, owner: str, reserve: bool = True) -> int:
         """Apply the writes of ``owner``'s log this process has not seen; the reserved request number
-        (0 unless ``reserve``). One round trip."""
-        async with self._lock(owner):
+        (0 unless ``reserve``). One round trip; reads of one tenant run concurrently (not with its appends)."""
+        async with self._gate(owner).reading():
             read = await self.backend.log_read(owner, self._epochs.get(owner, ""), len(self._logs.get(owner, ())), reserve)
             self._absorb(owner, read)
             return read.number
 
     async def rate_hit(self, owner: str, buckets: Sequence[tuple[str, int]], now: float) -> tuple[Verdict, int]:
         """The rate-limit verdict and :meth:`sync` in one round trip: ``(verdict, request number)``."""
-        async with self._lock(owner):
+        async with self._gate(owner).reading():
             epoch, applied = self._epochs.get(owner, ""), len(self._logs.get(owner, ()))
             verdict, read = await self.backend.rate_hit_log_read(buckets, now, owner, epoch, applied, True)
             self._absorb(owner, read)
@@ -125,7 +126,7 @@ class SharedStore:
     async def flush(self) -> None:
         """Append every pending write to its log (one round trip per tenant written, normally one)."""
         for owner in list(self._pending):
-            async with self._lock(owner):
+            async with self._gate(owner).writing():
                 ops = self._pending.pop(owner, None)
                 if ops:
                     await self._append(owner, ops)
@@ -151,7 +152,7 @@ class SharedStore:
     async def restart(self, owner: str) -> None:
         """After a local reset of ``owner``: give it a new log holding what a rebuild needs beyond the
         baseline (the mint of a tenant that is not a fixture organisation). One round trip."""
-        async with self._lock(owner):
+        async with self._gate(owner).writing():
             self._pending.pop(owner, None)
             store = self.state.store
             ops: list[Op] = []
@@ -164,15 +165,17 @@ class SharedStore:
     # -- applying -----------------------------------------------------------------------------------
 
     def _absorb(self, owner: str, read: LogRead) -> None:
-        new = [decode_op(op) for op in read.ops]
         if read.epoch != self._epochs.get(owner):  # first sight of this log, or a reset
             self._epochs[owner] = read.epoch
-            self._logs[owner] = new
+            self._logs[owner] = [decode_op(op) for op in read.ops]
             self._rebuild(owner)
             return
+        log = self._logs[owner]
+        # concurrent reads of one tenant overlap: skip what an earlier answer already brought
+        new = [decode_op(op) for op in read.ops[max(0, len(log) - read.start) :]]
         if not new:
             return
-        self._logs[owner].extend(new)
+        log.extend(new)
         if self._pending.get(owner):  # local writes must come after these in every process
             self._rebuild(owner)
         else:
@@ -219,3 +222,48 @@ def _put(store: Store, org: str, kind: str, record_id: str, record: Record) -> N
         store.insert(org, kind, record_id, record)
     else:
         store.replace(org, kind, record_id, record)
+
+
+class Gate:
+    """Per tenant: reads of its log run concurrently, an append (or restart) runs alone, and a waiting
+    append goes before reads that arrive after it (an answer must never bring back writes this process
+    is appending, nor an append race a read)."""
+
+    __slots__ = ("_cond", "_readers", "_writing", "_waiting")
+
+    def __init__(self) -> None:
+        self._cond = asyncio.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting = 0
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        cond = self._cond
+        async with cond:
+            await cond.wait_for(lambda: not self._writing and not self._waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            async with cond:
+                self._readers -= 1
+                if not self._readers:
+                    cond.notify_all()
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        cond = self._cond
+        async with cond:
+            self._waiting += 1
+            try:
+                await cond.wait_for(lambda: not self._writing and not self._readers)
+            finally:
+                self._waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            async with cond:
+                self._writing = False
+                cond.notify_all()
