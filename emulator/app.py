@@ -137,5 +137,6 @@ def _features() -> list[Callable[[EmulatorApp], None]]:
     """
     from .domain.prompt_templates import install as prompt_templates
     from .scenarios.install import install as scenarios
+    from .settings_sync import install as settings_sync
 
-    return [prompt_templates, scenarios]
+    return [prompt_templates, scenarios, settings_sync]

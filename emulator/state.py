@@ -105,6 +105,7 @@ class EmulatorState:
         from .auth.runtime import AuthRuntime
         from .openapi import DocumentCache
         from .scenarios.install import startup_runtime
+        from .settings_sync import SettingsSync
 
         #: Organisations minted as copies of the baseline, each resettable on its own.
         self.tenants = Tenants(self.baseline, lambda: self.store, self.default_principal().org_id)
@@ -113,6 +114,8 @@ class EmulatorState:
         self.clocks = TenantClocks(self.clock, private=lambda org_id: not self.tenants.is_fixture(org_id))
         #: Per-organisation overrides (rate limits, file processing, clock mode) set by the control plane.
         self.tenant_settings: dict[str, TenantSettings] = {}
+        #: Shares the clock, strict mode and tenant settings with the other processes (shared backend).
+        self.settings_sync = SettingsSync(self)
         #: Signing key, verified-JWT cache, minted callers.
         self.auth = AuthRuntime(self)
         #: Active scenarios (a bad start-up scenario raises :class:`~emulator.yamlsource.SourceError`).
@@ -169,6 +172,8 @@ class EmulatorState:
             await hold_until_moved(clock, seconds)
         else:
             await clock.sleep(seconds)
+            if base is self.clock and isinstance(base, ManualClock):
+                await self.settings_sync.publish_server()  # a skipped wait moved the shared clock
 
     def _forget_settings(self, org_id: str) -> None:
         self.tenant_settings.pop(org_id, None)

@@ -2,8 +2,9 @@
 
 :class:`StateBackend` covers the state that decides what a client sees when its requests are spread
 over processes: rate-limit windows, Idempotency-Key claims and replays, named counters and hashes of
-counters (scenario calls and states per tenant), and per-tenant logs of store writes (the resources,
-see :mod:`emulator.backend.shared_store`). Two
+counters (scenario calls and states per tenant), per-tenant logs of store writes (the resources,
+see :mod:`emulator.backend.shared_store`), and the run-time settings a control call changes (the
+manual clock, per-tenant clocks, strict mode, tenant settings: :mod:`emulator.settings_sync`). Two
 implementations keep the same contract (``tests/test_backend_contract.py`` runs one suite on both):
 
 - :class:`~emulator.backend.memory.MemoryBackend` (the default): plain objects in this process;
@@ -15,7 +16,7 @@ Every method takes ``now`` from the emulator's clock, so windows and retention f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -97,6 +98,21 @@ class StateBackend(Protocol):
     async def log_restart(self, owner: str, ops: Sequence[bytes]) -> str:
         """Give ``owner`` a new log holding ``ops`` (a new epoch) and restart its request numbers; the
         new epoch (a per-tenant reset)."""
+
+    async def settings_write(self, fields: Mapping[str, str | None]) -> None:
+        """Set (a string) or delete (``None``) fields of the shared run-time settings, atomically."""
+
+    async def settings_read(self) -> dict[str, str]:
+        """Every field of the run-time settings (empty after :meth:`reset`)."""
+
+    async def settings_announce(self) -> int:
+        """Tell every process listening (:meth:`settings_listen`) that the settings changed and wait, at
+        most ``ACK_TIMEOUT`` seconds, until each has applied them; returns how many acknowledged
+        (0 in memory: no other process exists)."""
+
+    async def settings_listen(self, apply: Callable[[dict[str, str]], None]) -> None:
+        """Until cancelled: ``apply`` the current settings at once, then again after every announcement,
+        acknowledging each. Returns at once in memory (no other process can change them)."""
 
     async def reset(self) -> None:
         """Forget everything this backend holds for this emulator (its namespace only)."""

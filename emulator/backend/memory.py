@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse, scope_org
 from ..ratelimit import RateLimiter, Verdict
@@ -25,6 +25,7 @@ class MemoryBackend:
         self.logs: dict[str, tuple[str, list[bytes]]] = {}
         self.numbers: dict[str, int] = {}
         self._births = 0  # never reset: every new log gets an epoch no earlier log had
+        self.settings: dict[str, str] = {}
 
     @property
     def shared(self) -> bool:
@@ -123,6 +124,22 @@ class MemoryBackend:
         self.hashes.pop(key, None)
         self.counters.pop(key, None)
 
+    async def settings_write(self, fields: Mapping[str, str | None]) -> None:
+        for name, value in fields.items():
+            if value is None:
+                self.settings.pop(name, None)
+            else:
+                self.settings[name] = value
+
+    async def settings_read(self) -> dict[str, str]:
+        return dict(self.settings)
+
+    async def settings_announce(self) -> int:
+        return 0
+
+    async def settings_listen(self, apply: Callable[[dict[str, str]], None]) -> None:
+        return None
+
     def clear(self) -> None:
         """Synchronous :meth:`reset` (registered as the state's reset hook)."""
         self.limiter.clear()
@@ -132,6 +149,7 @@ class MemoryBackend:
         self.hashes.clear()
         self.logs.clear()
         self.numbers.clear()
+        self.settings.clear()
 
     async def reset(self) -> None:
         self.clear()

@@ -2,7 +2,8 @@
 
 Uses the ``redis`` package's asyncio client, so nothing blocks the event loop. Each decision is one
 Lua script (``redis_scripts.py``) run atomically by the server: one round trip, no race between
-processes. Keys live under ``<namespace>:`` so several emulators can share one Redis; :meth:`reset`
+processes. The run-time settings (clock, strict mode, tenant settings) and their change announcements
+are in ``redis_settings.py``. Keys live under ``<namespace>:`` so several emulators can share one Redis; :meth:`reset`
 deletes that namespace only.
 """
 
@@ -27,6 +28,7 @@ from ..idempotency import (
 )
 from ..ratelimit import WINDOW_SECONDS, Verdict
 from . import LogRead, redis_scripts
+from .redis_settings import RedisSettings
 
 #: Real-time expiry of a rate-limit bucket (ms): long enough for a manual clock that stands still;
 #: expired slots are dropped on every hit anyway.
@@ -53,7 +55,7 @@ def _log_read(reply: Any) -> LogRead:
     return LogRead(bytes(epoch).decode(), int(number), int(start), [bytes(op) for op in ops])
 
 
-class RedisBackend:
+class RedisBackend(RedisSettings):
     """Shared state in Redis. The client is made lazily per event loop (a test client runs its own)."""
 
     kind = "redis"

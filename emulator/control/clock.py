@@ -60,6 +60,7 @@ async def move_clock(ctx: RequestContext) -> Response:
             own.advance(float(ctx.json["advance"]))
         else:
             own.set(target)
+        await ctx.state.settings_sync.publish_org(org)  # every replica moves before this answers
         return json_response(clock_out(ctx, org))
     clock = ctx.state.clock
     if not isinstance(clock, ManualClock):
@@ -68,6 +69,7 @@ async def move_clock(ctx: RequestContext) -> Response:
             "(one organisation's clock moves on either: pass org)."
         )
     clock.set(target_time(ctx.json, clock.now()))
+    await ctx.state.settings_sync.publish_server()
     return json_response(clock_out(ctx))
 
 

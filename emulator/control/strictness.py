@@ -38,6 +38,8 @@ async def set_strictness(ctx: RequestContext) -> Response:
             strictness.reset(org_id)
     else:
         strictness.set(strict, org_id)
+    sync = ctx.state.settings_sync
+    await (sync.publish_server() if org_id is None else sync.publish_org(org_id))
     return json_response(_out(ctx, org_id))
 
 

@@ -11,7 +11,7 @@ from ..ids import prefixed_id
 from ..responses import json_response, no_content
 from ..routing import route
 from ..state import EmulatorState
-from ..tenants.settings import TENANT_FIELDS, TenantSettings, parse_settings
+from ..tenants.settings import TenantSettings, parse_settings, settings_json
 
 
 async def reset(ctx: RequestContext) -> Response:
@@ -21,6 +21,7 @@ async def reset(ctx: RequestContext) -> Response:
     if org is None:
         state.reset()
         await state.backend.reset()  # a shared backend: every worker and replica sees the reset
+        await state.settings_sync.announce_reset()
     else:
         shared = state.shared_store
         if shared is not None:  # the tenant may have been minted through another replica
@@ -29,6 +30,7 @@ async def reset(ctx: RequestContext) -> Response:
         await state.backend.forget_org(org)
         if shared is not None:
             await shared.restart(org)  # a new log: every replica rebuilds the tenant on its next request
+        await state.settings_sync.publish_org(org)
     return no_content()
 
 
@@ -44,6 +46,7 @@ async def create_tenant(ctx: RequestContext) -> Response:
     created = state.tenants.create(org, state.clock_for(org).now())
     if body.get("settings") is not None:
         apply_settings(state, org, parse_settings(body["settings"], state.config.rate_limit))
+        await state.settings_sync.publish_org(org)
     runtime = state.auth
     user = state.default_principal().user_id
     expires_in = body.get("expiresIn") or DEFAULT_TTL
@@ -51,7 +54,7 @@ async def create_tenant(ctx: RequestContext) -> Response:
     own = state.tenant_settings.get(org)
     out = {
         "org": org,
-        "settings": settings_out(own) if own is not None else {},
+        "settings": settings_json(own) if own is not None else {},
         "created": created,
         "template": state.tenants.template,
         "user": user,
@@ -69,12 +72,6 @@ def apply_settings(state: EmulatorState, org: str, settings: TenantSettings) -> 
     elif settings.clock == "manual":
         own = state.clocks.own(org)
         own.rebase(ManualClock(own.now()) if not isinstance(state.clock, ManualClock) else state.clock)
-
-
-def settings_out(settings: TenantSettings) -> dict[str, object]:
-    out = {name: getattr(settings, name) for name in TENANT_FIELDS}
-    out["file_processing"] = str(settings.file_processing) if settings.file_processing is not None else None
-    return {name: value for name, value in out.items() if value is not None}
 
 
 ROUTES = [

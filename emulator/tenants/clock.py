@@ -80,6 +80,10 @@ class TenantClocks:
             clock = self._clocks[org_id] = TenantClock(self.base, self._private(org_id))
         return clock
 
+    def get(self, org_id: str) -> TenantClock | None:
+        """``org_id``'s own clock if it has one (without making it)."""
+        return self._clocks.get(org_id)
+
     def offset(self, org_id: str) -> float:
         clock = self._clocks.get(org_id)
         return 0.0 if clock is None else clock.offset

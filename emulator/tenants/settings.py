@@ -60,3 +60,11 @@ def parse_settings(data: dict[str, Any], server_rate_limit: str) -> TenantSettin
     if clock not in (None, "system", "manual"):
         raise _invalid("clock", "expected 'system' or 'manual'")
     return TenantSettings(rate_limit, limits["rate_limit_per_user"], limits["rate_limit_per_org"], lifecycle, clock)
+
+
+def settings_json(settings: TenantSettings) -> dict[str, object]:
+    """The overrides that are set, as ``POST /_emulator/tenants`` answers them (and
+    :func:`parse_settings` reads them back)."""
+    out: dict[str, object] = {name: getattr(settings, name) for name in TENANT_FIELDS}
+    out["file_processing"] = str(settings.file_processing) if settings.file_processing is not None else None
+    return {name: value for name, value in out.items() if value is not None}
