@@ -15,11 +15,14 @@ import pytest
 
 from emulator.backend import StateBackend, check_state_option
 from emulator.backend.memory import MemoryBackend
+from emulator.backend.redis_backend import RedisBackend
 from emulator.backend.shared_store import SharedStore
+from emulator.clock import ManualClock
 from emulator.config import Config
 from emulator.idempotency import RETENTION_SECONDS, InFlight, Mismatch, Proceed, Replay, StoredResponse, scope_key
 from emulator.ratelimit import RateLimiter, Verdict
 from emulator.state import EmulatorState
+from emulator.tenants.settings import parse_settings
 
 pytestmark = pytest.mark.anyio
 T0 = 1_735_689_600.0
@@ -40,8 +43,6 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[StateBackend]
     if request.param == "memory":
         yield MemoryBackend()
         return
-    from emulator.backend.redis_backend import RedisBackend
-
     url = request.getfixturevalue("redis_url")
     shared = RedisBackend(url, namespace=request.getfixturevalue("redis_namespace"))
     await shared.reset()
@@ -191,6 +192,86 @@ async def test_contract_forget_org_drops_its_scenario_calls_and_state_only(backe
     await backend.forget_org("org")
     assert await backend.hash_incr("scn", ["org:0"], "org:state") == ([1], None)
     assert await backend.hash_incr("scn", ["org2:0"], "org2:state") == ([2], "broken")
+
+
+def _manual_state(backend: StateBackend) -> EmulatorState:
+    state = EmulatorState(Config(clock="manual"))
+    state.backend = backend
+    return state
+
+
+async def test_contract_settings_fields_are_written_deleted_and_reset(backend: StateBackend) -> None:
+    assert await backend.settings_read() == {}
+    await backend.settings_write({"clock": "1735689660.5", "strict": "1", "toff:org": "30.0"})
+    await backend.settings_write({"strict": None, "toff:org": "-2.25", "missing": None})
+    assert await backend.settings_read() == {"clock": "1735689660.5", "toff:org": "-2.25"}
+    await backend.reset()
+    assert await backend.settings_read() == {}
+
+
+async def test_contract_settings_carry_clock_offsets_and_switches_to_another_state(backend: StateBackend) -> None:
+    """What one process changed (manual clock, a tenant's offset and clock mode, strict mode, tenant
+    settings) reads the same in another process once it applied the backend's fields."""
+    a, b = _manual_state(backend), _manual_state(backend)
+    assert isinstance(a.clock, ManualClock)
+    a.clock.advance(90.1)
+    a.clocks.own("org_x").advance(3600.7)
+    a.clocks.use_system_time("org_sys")
+    a.strictness.set(True)
+    a.strictness.set(False, "org_x")
+    a.tenant_settings["org_x"] = parse_settings({"rate_limit_per_user": 2, "file_processing": "polls:3"}, "on")
+    sync = a.settings_sync
+    await backend.settings_write(sync.server_fields() | sync.org_fields("org_x") | sync.org_fields("org_sys"))
+    b.settings_sync.apply(await backend.settings_read())
+    assert b.clock.now() == a.clock.now() == T0 + 90.1
+    assert b.clock_for("org_x").now() == a.clock_for("org_x").now() and b.clocks.offset("org_x") == 3600.7
+    assert abs(b.clock_for("org_sys").now() - a.clock_for("org_sys").now()) < 1  # both flow in real time
+    assert b.strictness.to_json() == a.strictness.to_json() == {"strict": True, "default": False, "orgs": {"org_x": False}}
+    assert b.tenant_settings == a.tenant_settings
+    assert b.file_lifecycle("org_x") == a.file_lifecycle("org_x") != b.file_lifecycle("org_default")
+
+
+async def test_contract_settings_deleted_fields_bring_the_defaults_back_in_place(backend: StateBackend) -> None:
+    a, b = _manual_state(backend), _manual_state(backend)
+    a.clocks.own("org_x").advance(60)
+    a.strictness.set(True, "org_x")
+    await backend.settings_write(a.settings_sync.org_fields("org_x"))
+    b.settings_sync.apply(await backend.settings_read())
+    held = b.clock_for("org_x")  # a wait in progress holds this very clock
+    assert held.now() == T0 + 60 and b.strictness.strict_for("org_x")
+    a.clocks.forget("org_x")  # what a per-tenant reset does to both
+    a.strictness.reset("org_x")
+    await backend.settings_write(a.settings_sync.org_fields("org_x"))
+    b.settings_sync.apply(await backend.settings_read())
+    assert held.now() == T0 and not b.strictness.strict_for("org_x")
+
+
+async def test_contract_settings_announce_returns_once_every_listener_applied(backend: StateBackend) -> None:
+    """A listener (another process; in memory there is none) has applied the newest fields when
+    ``settings_announce`` returns, and counts as one acknowledgement."""
+    other = RedisBackend(backend.url, namespace=backend.namespace) if isinstance(backend, RedisBackend) else backend
+    seen: list[dict[str, str]] = []
+    ready = asyncio.Event()
+
+    def apply(fields: dict[str, str]) -> None:
+        seen.append(fields)
+        ready.set()
+
+    listener = asyncio.ensure_future(other.settings_listen(apply))
+    waiting = asyncio.ensure_future(ready.wait())
+    await asyncio.wait({listener, waiting}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    try:
+        assert ready.is_set() == backend.shared  # the current fields are applied once subscribed
+        for n in range(3):
+            await backend.settings_write({"clock": f"{T0 + n}"})
+            assert await backend.settings_announce() == (1 if backend.shared else 0)
+            assert not backend.shared or seen[-1] == {"clock": f"{T0 + n}"}
+    finally:
+        for task in (listener, waiting):
+            task.cancel()
+        await asyncio.gather(listener, waiting, return_exceptions=True)
+        if other is not backend:
+            await other.aclose()
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """Acceptance (issue 15): two ``serve`` processes on one Redis act as one emulator, and so do the two
 workers of ``serve --workers 2``.
 
-Both replicas run the manual clock: they start at the same instant and move only when told, so the
-expected ``Retry-After`` values are exact.
+Both replicas run the manual clock, shared through Redis: it moves only when told (through either
+replica), so the expected ``Retry-After`` values are exact.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -68,24 +69,29 @@ def _serve(redis_url: str, namespace: str, *extra: str) -> Iterator[tuple[str, s
             process.stderr.close()
 
 
-@pytest.fixture
-def replicas(redis_url: str, redis_namespace: str) -> Iterator[Replicas]:
-    first = _serve(redis_url, redis_namespace)
-    second = _serve(redis_url, redis_namespace)
-    a, _ = next(first)
-    b, _ = next(second)
-    httpx.post(f"{a}/_emulator/reset")
+@contextmanager
+def serving_two(redis_url: str, namespace: str, *extra: str) -> Iterator[Replicas]:
+    """Two ``serve`` processes on one Redis namespace (with ``extra`` options), reset before and after."""
+    servers = [_serve(redis_url, namespace, *extra) for _ in range(2)]
     try:
-        yield [a, b]
+        bases = [next(server)[0] for server in servers]
+        httpx.post(f"{bases[0]}/_emulator/reset")
+        yield bases
+        httpx.post(f"{bases[0]}/_emulator/reset")
     finally:
-        httpx.post(f"{a}/_emulator/reset")
-        for server in (first, second):
+        for server in servers:
             server.close()
 
 
+@pytest.fixture
+def replicas(redis_url: str, redis_namespace: str) -> Iterator[Replicas]:
+    with serving_two(redis_url, redis_namespace) as bases:
+        yield bases
+
+
 def advance(bases: Replicas, seconds: float) -> None:
-    for base in bases:
-        assert httpx.post(f"{base}/_emulator/clock", json={"advance": seconds}).status_code == 200
+    """Move the shared manual clock through the first replica only: every replica reads it."""
+    assert httpx.post(f"{bases[0]}/_emulator/clock", json={"advance": seconds}).status_code == 200
 
 
 def chat_total(base: str) -> int:
@@ -233,13 +239,6 @@ def test_replicas_scenario_rule_calls_3_fires_exactly_once_across_both(
 ) -> None:
     scenario = tmp_path / "third.yaml"
     scenario.write_text("name: third\nrules:\n  - match: {path: /v1/datasets}\n    when: {calls: [3]}\n    error: 503\n")
-    servers = [_serve(redis_url, redis_namespace, "--scenario", str(scenario)) for _ in range(2)]
-    bases = [next(server)[0] for server in servers]
-    try:
-        httpx.post(f"{bases[0]}/_emulator/reset")
-        with httpx.Client(headers=AUTH) as client:
-            statuses = [client.get(f"{bases[n % 2]}/v1/datasets").status_code for n in range(8)]
-        assert statuses == [200, 200, 503, 200, 200, 200, 200, 200]
-    finally:
-        for server in servers:
-            server.close()
+    with serving_two(redis_url, redis_namespace, "--scenario", str(scenario)) as bases, httpx.Client(headers=AUTH) as client:
+        statuses = [client.get(f"{bases[n % 2]}/v1/datasets").status_code for n in range(8)]
+    assert statuses == [200, 200, 503, 200, 200, 200, 200, 200]
