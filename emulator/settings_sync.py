@@ -123,7 +123,7 @@ class SettingsSync:
                     clock_orgs.add(org)
                 else:
                     self._apply_field(kind, org, value)
-            except (ValueError, TypeError, KeyError):  # a field written by another version: never kill the listener
+            except Exception:  # e.g. a field another version wrote: log it, never stop the listener
                 logger.exception("ignoring the shared setting %s=%r", name, value)
         for org in clock_orgs:
             self._apply_clock(org, fields.get(f"toff:{org}"), fields.get(f"tbase:{org}"))

@@ -27,7 +27,7 @@ logger = logging.getLogger("cuadra_emulator")
 
 #: Longest wait (seconds) of a control call for the other processes' acknowledgements: a process that
 #: is alive but stuck longer than this sees the change late rather than blocking the caller.
-ACK_TIMEOUT = 2.0
+ACK_TIMEOUT = 5.0
 #: Real-time expiry (ms) of an acknowledgement list nobody waits on any more.
 ACK_TTL_MS = 60_000
 #: Wall-time pause before a listener whose connection broke subscribes again.
