@@ -49,8 +49,16 @@ class EmulatorApp:
         #: Coroutines run when the server's lifespan starts / stops (e.g. the scenario file watcher).
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = [state.backend.aclose]
+        self._fuse = True
         self._api: Next = build(self.api_chain, api, _dispatch)
         self._control: Next = build(self.control_chain, control, _dispatch)
+
+    def recompose(self, *, fuse: bool = True) -> None:
+        """Compose both chains again; ``fuse=False`` serves the plain nested chains (the fused ones answer
+        alike, only faster: see :mod:`emulator.pipeline.fuse`; tests compare the two)."""
+        self._fuse = fuse
+        self._api = build(self.api_chain, self.api_router, _dispatch, fuse=fuse)
+        self._control = build(self.control_chain, self.control_router, _dispatch, fuse=fuse)
 
     def add_step(self, step: Step, *, after: str | None = None, name: str = "extra") -> None:
         """Insert an extra API step right after the stage named ``after`` (last when None) and recompose.
@@ -59,7 +67,7 @@ class EmulatorApp:
         :func:`emulator.pipeline.plan.plan`.
         """
         self.api_chain = self.api_chain.with_stage(Stage(name, step), after=after)
-        self._api = build(self.api_chain, self.api_router, _dispatch)
+        self._api = build(self.api_chain, self.api_router, _dispatch, fuse=self._fuse)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .ids import Ids
     from .journal import JournalEntry
+    from .ratelimit import Verdict
     from .routing import Route
     from .state import EmulatorState
 
@@ -81,6 +82,8 @@ class RequestContext:
     directives: Directives = field(default_factory=lambda: Directives())
     #: The route's declared query parameters, parsed (the query step sets it).
     params: Params = NO_PARAMS
+    #: The rate limiter's verdict on an admitted request (its headers go on the response).
+    rate: Verdict | None = None
     #: What the emulator accepted but production might not mean (``body.x: unknown field, ignored``).
     warnings: tuple[str, ...] = ()
     #: This request's number among its organisation's requests, when a shared backend handed one out

@@ -32,11 +32,13 @@ class Limits:
 
 def limits_for(org: Mapping[str, Any], per_user: int | None = None, per_org: int | None = None) -> Limits:
     """The limits of an organisation: its fixture ``rateLimits`` first, then the overrides, then the docs."""
+    return Limits(*limit_pair(org, per_user, per_org))
+
+
+def limit_pair(org: Mapping[str, Any], per_user: int | None = None, per_org: int | None = None) -> tuple[int, int]:
+    """:func:`limits_for` as a ``(per_user, per_org)`` pair (the request path's form: no object built)."""
     own = org.get("rateLimits") or {}
-    return Limits(
-        per_user=int(own.get("perUser") or per_user or DEFAULT_PER_USER),
-        per_org=int(own.get("perOrg") or per_org or DEFAULT_PER_ORG),
-    )
+    return int(own.get("perUser") or per_user or DEFAULT_PER_USER), int(own.get("perOrg") or per_org or DEFAULT_PER_ORG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ class RateLimiter:
     def __init__(self, window: float = WINDOW_SECONDS) -> None:
         self.window = window
         self._buckets: dict[Hashable, Bucket] = {}
-        self._next_sweep: float | None = None
+        self._next_sweep = -math.inf
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -133,7 +135,7 @@ class RateLimiter:
         Admitted: recorded in every bucket; the verdict describes the bucket with the fewest remaining
         requests (the first on a tie). Refused: the verdict describes the bucket that frees up last.
         """
-        if self._next_sweep is None or now >= self._next_sweep:
+        if now >= self._next_sweep:
             self._sweep(now)
         window = self.window
         found = []
@@ -161,10 +163,38 @@ class RateLimiter:
         bucket, limit = chosen
         return Verdict(True, limit, max(0, limit - bucket.total), ceil_seconds(bucket.slots[0][0] + window - now))
 
+    def hit_pair(self, user: Hashable, per_user: int, org: Hashable, per_org: int, now: float) -> Verdict:
+        """``hit(((user, per_user), (org, per_org)), now)``, the same verdict, without the general loop.
+
+        The request path's form (a user and their organisation): an admitted request touches two
+        buckets and builds one verdict; a refusal (rare) takes :meth:`hit`, which describes it.
+        """
+        if now >= self._next_sweep:
+            self._sweep(now)
+        buckets = self._buckets
+        mine = buckets.get(user)
+        if mine is None:
+            mine = buckets[user] = Bucket()
+        theirs = buckets.get(org)
+        if theirs is None:
+            theirs = buckets[org] = Bucket()
+        window = self.window
+        if mine.slots and mine.slots[0][0] + window <= now:
+            mine.expire(now, window)
+        if theirs.slots and theirs.slots[0][0] + window <= now:
+            theirs.expire(now, window)
+        if mine.total >= per_user or theirs.total >= per_org:
+            return self.hit(((user, per_user), (org, per_org)), now)
+        mine.add(now)
+        theirs.add(now)
+        if per_org - theirs.total < per_user - mine.total:
+            mine, per_user = theirs, per_org
+        return Verdict(True, per_user, max(0, per_user - mine.total), ceil_seconds(mine.slots[0][0] + window - now))
+
     def clear(self) -> None:
         """Forget every bucket (emulator reset)."""
         self._buckets.clear()
-        self._next_sweep = None
+        self._next_sweep = -math.inf
 
     def forget(self, predicate: Callable[[Hashable], bool]) -> None:
         """Drop the buckets whose key passes ``predicate`` (one organisation's, on a per-tenant reset)."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+
 import pytest
 
+from emulator.backend.memory import MemoryBackend
 from emulator.ratelimit import DEFAULT_PER_ORG, DEFAULT_PER_USER, Limits, RateLimiter, Verdict, limits_for
 
 T0 = 1_735_689_600.0
@@ -120,3 +124,39 @@ def test_limiter_clear_restores_budget() -> None:
 )
 def test_limits_for_precedence(org: dict[str, object], per_user: int | None, per_org: int | None, expected: Limits) -> None:
     assert limits_for(org, per_user, per_org) == expected
+
+
+@pytest.mark.parametrize(
+    "per_user, per_org",
+    [
+        pytest.param(4, 9, id="org-binds"),
+        pytest.param(3, 30, id="user-binds"),
+        pytest.param(5, 5, id="tie"),
+        pytest.param(0, 9, id="zero-limit"),
+    ],
+)
+def test_limiter_hit_pair_gives_the_verdicts_of_hit(per_user: int, per_org: int) -> None:
+    general, pair = RateLimiter(), RateLimiter()
+    rng = random.Random(11)
+    now = T0
+    for _ in range(600):
+        now += rng.choice([0.0, 0.0, 0.3, 1.0, 2.5, 7.0, 61.0])
+        user = ("user", "org", rng.randrange(3))
+        expected = general.hit([(user, per_user), (ORG, per_org)], now)
+        assert pair.hit_pair(user, per_user, ORG, per_org, now) == expected, now - T0
+    assert len(pair) == len(general)
+
+
+def test_memory_backend_rate_hit_now_shares_the_windows_of_rate_hit() -> None:
+    asyncio.run(_rate_hit_now_shares_the_windows())
+
+
+async def _rate_hit_now_shares_the_windows() -> None:
+    backend = MemoryBackend()
+    for _ in range(3):
+        assert backend.rate_hit_now("org", "u1", 4, 10, T0).allowed
+    assert await backend.rate_hit([("u:org:u1", 4), ("o:org", 10)], T0) == Verdict(True, 4, 0, 60)
+    refused = backend.rate_hit_now("org", "u1", 4, 10, T0 + 1)
+    assert (refused.allowed, refused.retry_after) == (False, 59)
+    await backend.forget_org("org")
+    assert backend.rate_hit_now("org", "u1", 4, 10, T0 + 1) == Verdict(True, 4, 3, 60)

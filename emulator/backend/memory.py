@@ -34,6 +34,14 @@ class MemoryBackend:
     async def rate_hit(self, buckets: Sequence[tuple[str, int]], now: float) -> Verdict:
         return self._limiter(buckets).hit(buckets, now)
 
+    def rate_hit_now(self, org_id: str, user_id: str, per_user: int, per_org: int, now: float) -> Verdict:
+        """``await rate_hit([(f"u:{org_id}:{user_id}", per_user), (f"o:{org_id}", per_org)], now)``, the
+        same verdict and windows, as a plain call: the request path's form while the state is in memory."""
+        limiter = self.org_limiters.get(org_id)
+        if limiter is None:
+            limiter = self.org_limiters[org_id] = RateLimiter()
+        return limiter.hit_pair(f"u:{org_id}:{user_id}", per_user, f"o:{org_id}", per_org, now)
+
     def _limiter(self, buckets: Sequence[tuple[str, int]]) -> RateLimiter:
         """The limiter of the organisation whose ``o:{org}`` bucket is in ``buckets``: each organisation's
         idle-bucket sweeps then run on its own clock, so a tenant that jumps ahead cannot drop the

@@ -4,6 +4,13 @@ A step is ``async (ctx, next) -> Response``; it may answer itself or call ``next
 :class:`~emulator.errors.ApiError` raised by a step (or anything after it) is rendered to a problem
 response at that step's boundary, so outer steps (journal, idempotency) always see a response.
 The order lives in one place: :func:`emulator.pipeline.plan.plan`.
+
+A stage may also say how to run it without a coroutine of its own: an :class:`Inline` form (what it
+does before the rest of the chain, what it does to the response; its step is derived from that form)
+or an ``idle`` predicate (for this request the step would only pass it on). :func:`build` composes the
+nested chain and, from the same stages, a fused one (:mod:`emulator.pipeline.fuse`) that runs the
+inline forms in one coroutine and falls back to the nested chain at the first stage that has work
+and no inline form.
 """
 
 from __future__ import annotations
@@ -23,6 +30,13 @@ if TYPE_CHECKING:
 Next = Callable[["RequestContext"], Awaitable["Response"]]
 Step = Callable[["RequestContext", Next], Awaitable["Response"]]
 RoutePredicate = Callable[["Route"], bool]
+#: The part of a step before the rest of the chain (may raise an ApiError: the step answers with it).
+Enter = Callable[["RequestContext"], None]
+AsyncEnter = Callable[["RequestContext"], Awaitable[None]]
+#: The part after it: the response the step returns, given the one the rest of the chain returned.
+Leave = Callable[["RequestContext", "Response"], "Response"]
+#: For this request the step would only call ``next`` (no effect at all): the fused chain skips it.
+Idle = Callable[["RequestContext"], bool]
 
 
 def every_route(route: Route) -> bool:
@@ -30,12 +44,46 @@ def every_route(route: Route) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Inline:
+    """A step as plain calls: ``enter`` (or the awaitable ``wait``) before the rest of the chain, then
+    ``leave`` on its response. :meth:`step` is the step they make; the fused chain calls them directly."""
+
+    enter: Enter | None = None
+    wait: AsyncEnter | None = None
+    leave: Leave | None = None
+
+    def step(self) -> Step:
+        enter, wait, leave = self.enter, self.wait, self.leave
+
+        async def inline_step(ctx: RequestContext, call_next: Next) -> Response:
+            if enter is not None:
+                enter(ctx)
+            elif wait is not None:
+                await wait(ctx)
+            response = await call_next(ctx)
+            return response if leave is None else leave(ctx, response)
+
+        return inline_step
+
+
+@dataclass(frozen=True, slots=True)
 class Stage:
-    """A named step and the routes it concerns (the chains of the other routes leave it out)."""
+    """A named step and the routes it concerns (the chains of the other routes leave it out).
+
+    ``idle`` and ``inline`` are optional shortcuts for the fused chain (see the module docstring);
+    a stage with neither always runs as its step.
+    """
 
     name: str
     step: Step
     applies: RoutePredicate = every_route
+    idle: Idle | None = None
+    inline: Inline | None = None
+
+    @classmethod
+    def of(cls, name: str, inline: Inline, applies: RoutePredicate = every_route) -> Stage:
+        """A stage whose step is made from its inline form (one definition of what it does)."""
+        return cls(name, inline.step(), applies, inline=inline)
 
 
 @dataclass(frozen=True)
@@ -69,8 +117,8 @@ def _guard(step: Step, nxt: Next) -> Next:
     return run
 
 
-def compose(steps: Sequence[Step], endpoint: Next) -> Next:
-    """Chain ``steps`` around ``endpoint``; the first step is the outermost."""
+def suffixes(steps: Sequence[Step], endpoint: Next) -> list[Next]:
+    """``compose(steps[i:], endpoint)`` for every ``i`` (the last item is ``endpoint`` guarded alone)."""
 
     async def final(ctx: RequestContext) -> Response:
         try:
@@ -78,15 +126,36 @@ def compose(steps: Sequence[Step], endpoint: Next) -> Next:
         except ApiError as error:
             return problem_response(error)
 
-    chain: Next = final
+    chains: list[Next] = [final]
     for step in reversed(steps):
-        chain = _guard(step, chain)
-    return chain
+        chains.append(_guard(step, chains[-1]))
+    chains.reverse()
+    return chains
 
 
-def build(chain: Chain, router: Router, endpoint: Next) -> Next:
-    """Compose ``chain`` for ``router``: the routing step continues on the matched route's own chain."""
+def compose(steps: Sequence[Step], endpoint: Next) -> Next:
+    """Chain ``steps`` around ``endpoint``; the first step is the outermost."""
+    return suffixes(steps, endpoint)[0]
+
+
+def build(chain: Chain, router: Router, endpoint: Next, *, fuse: bool = True) -> Next:
+    """Compose ``chain`` for ``router``: the routing step continues on the matched route's own chain.
+
+    ``fuse``: the fused form of the same chain (:mod:`emulator.pipeline.fuse`); ``False`` gives the
+    plain nested one (the two answer alike: tests compare them).
+    """
+    from .fuse import Link, fused
     from .route import make_route_step
 
-    per_route = {id(r): compose([s.step for s in chain.after if s.applies(r)], endpoint) for r in router.routes}
-    return compose([*(s.step for s in chain.before), make_route_step(router, per_route)], endpoint)
+    after = {id(r): [s for s in chain.after if s.applies(r)] for r in router.routes}
+    tails = {key: suffixes([s.step for s in stages], endpoint) for key, stages in after.items()}
+    before = [*(s.step for s in chain.before), make_route_step(router, {key: rest[0] for key, rest in tails.items()})]
+    heads = suffixes(before, endpoint)
+    if not fuse:
+        return heads[0]
+    return fused(
+        tuple(Link.of(stage, heads[i]) for i, stage in enumerate(chain.before)),
+        {key: tuple(Link.of(stage, tails[key][i]) for i, stage in enumerate(stages)) for key, stages in after.items()},
+        router,
+        endpoint,
+    )

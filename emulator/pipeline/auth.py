@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING
 from ..errors import Forbidden, Unauthorized
 from ..principal import ALL_SCOPES, Principal
 from ..tenants.routing import in_tenant
+from . import Inline
 
 if TYPE_CHECKING:
-    from starlette.responses import Response
-
     from ..context import RequestContext
     from ..state import EmulatorState
-    from . import Next
 
 
 ALL = frozenset({ALL_SCOPES})
@@ -64,7 +62,8 @@ def authenticate(state: EmulatorState, authorization: str | None) -> Principal:
     return principal
 
 
-async def auth_step(ctx: RequestContext, call_next: Next) -> Response:
+def check_caller(ctx: RequestContext) -> None:
+    """Set ``ctx.principal`` from the bearer token (401 problem) and check the route's scope (403)."""
     route = ctx.route
     assert route is not None
     if route.auth:
@@ -77,4 +76,6 @@ async def auth_step(ctx: RequestContext, call_next: Next) -> Response:
                 f"Missing required scope: {route.scope}",
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{route.scope}"'},
             )
-    return await call_next(ctx)
+
+
+AUTH = Inline(enter=check_caller)

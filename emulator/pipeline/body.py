@@ -14,13 +14,11 @@ import orjson
 
 from ..bounds import MAX_JSON_DEPTH, nesting_exceeds
 from ..errors import BadRequest, UnprocessableEntity, UnsupportedMediaType, invalid
+from . import Inline
 
 if TYPE_CHECKING:
-    from starlette.responses import Response
-
     from ..context import RequestContext
     from ..validation import Validators
-    from . import Next, Step
 
 logger = logging.getLogger("cuadra_emulator")
 
@@ -49,10 +47,10 @@ def parse_json(raw: bytes) -> Any:
     return data
 
 
-def make_body_step(validators: Validators, *, lenient: bool = False) -> Step:
-    """The body step; ``lenient``: unknown fields are ignored with a warning unless the caller is strict."""
+def body_reader(validators: Validators, *, lenient: bool = False) -> Inline:
+    """The body stage; ``lenient``: unknown fields are ignored with a warning unless the caller is strict."""
 
-    async def body_step(ctx: RequestContext, call_next: Next) -> Response:
+    async def read_body(ctx: RequestContext) -> None:
         route = ctx.route
         assert route is not None
         if route.body is not None:
@@ -62,9 +60,8 @@ def make_body_step(validators: Validators, *, lenient: bool = False) -> Step:
                 if route.invalid_body_status == 400:  # the reference answers 400 here (source feedback)
                     raise BadRequest(error.detail, extensions=error.extensions) from None
                 raise
-        return await call_next(ctx)
 
-    return body_step
+    return Inline(wait=read_body)
 
 
 async def _read(ctx: RequestContext, schema: str, validators: Validators, lenient: bool) -> Any:

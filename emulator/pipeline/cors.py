@@ -65,6 +65,11 @@ def preflight(router: Router, path: str, origin: str, method: str, requested_hea
     return Response(status_code=204, headers=headers)
 
 
+def no_origin(ctx: RequestContext) -> bool:
+    """A request without ``Origin`` (servers, curl, tests): the CORS step only passes it on."""
+    return ctx.headers.get("origin") is None
+
+
 def make_cors_step(allowed: OriginCheck, router: Router) -> Step:
     """The CORS step for one router (API or control plane); ``allowed`` is compiled once per app."""
 

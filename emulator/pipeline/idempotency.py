@@ -110,6 +110,11 @@ def _faulted(ctx: RequestContext) -> bool:
     return plan is not None and plan.fault is not None
 
 
+def no_key(ctx: RequestContext) -> bool:
+    """A request without ``Idempotency-Key``: the idempotency step only passes it on."""
+    return ctx.headers.get("idempotency-key") is None
+
+
 async def idempotency_step(ctx: RequestContext, call_next: Next) -> Response:
     route = ctx.route
     backend = ctx.state.backend

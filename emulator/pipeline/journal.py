@@ -7,19 +7,25 @@ from typing import TYPE_CHECKING
 from starlette.responses import StreamingResponse
 
 from ..console.feed import record_stream
+from . import Inline
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ..context import RequestContext
-    from . import Next
 
 
-async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
+def open_entry(ctx: RequestContext) -> None:
+    """The request's journal entry, from its arrival (later steps add the rule, warnings, the body)."""
     state = ctx.state
-    entry = state.journal.begin(state.clock.now(), ctx.method, ctx.path, ctx.raw_query, ctx.scope["headers"])
-    ctx.entry = entry
-    response = await call_next(ctx)
+    ctx.entry = state.journal.begin(state.clock.now(), ctx.method, ctx.path, ctx.raw_query, ctx.scope["headers"])
+
+
+def close_entry(ctx: RequestContext, response: Response) -> Response:
+    """Complete the entry with the answer and the caller, and push it to open consoles."""
+    state = ctx.state
+    entry = ctx.entry
+    assert entry is not None
     entry.status = response.status_code
     entry.raw_response_headers = response.raw_headers
     entry.streamed = isinstance(response, StreamingResponse)
@@ -35,3 +41,6 @@ async def journal_step(ctx: RequestContext, call_next: Next) -> Response:
             record_stream(response, entry, state.clock)
         state.feed.publish(entry)
     return response
+
+
+JOURNAL = Inline(enter=open_entry, leave=close_entry)

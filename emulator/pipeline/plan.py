@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..backend import MEMORY
 from . import Chain, Stage
-from .admin import make_admin_step
-from .auth import auth_step
-from .body import make_body_step
-from .cors import make_cors_step, origin_matcher
-from .idempotency import idempotency_step
-from .journal import journal_step
-from .query import query_step
-from .ratelimit import ratelimit_step
-from .scenarios import scenario_step
+from .admin import admin_check
+from .auth import AUTH
+from .body import body_reader
+from .cors import make_cors_step, no_origin, origin_matcher
+from .idempotency import idempotency_step, no_key
+from .journal import JOURNAL
+from .query import QUERY
+from .ratelimit import limiter
+from .scenarios import no_scenario, scenario_step
 from .store import control_store_step, store_step
 
 if TYPE_CHECKING:
@@ -50,21 +51,22 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     only) -> body (strict) -> query -> handler (no journal, auth or limits).
     """
     origins = origin_matcher(config.cors_origins)
-    body = Stage("body", make_body_step(validators, lenient=True), _has_body)
-    query = Stage("query", query_step, _has_query)
-    api_after = [Stage("auth", auth_step, _needs_auth)]
+    body = Stage.of("body", body_reader(validators, lenient=True), _has_body)
+    query = Stage.of("query", QUERY, _has_query)
+    api_after = [Stage.of("auth", AUTH, _needs_auth)]
     if config.rate_limit == "on":
-        api_after.append(Stage("ratelimit", ratelimit_step, _needs_auth))
-    api_after.append(Stage("idempotency", idempotency_step, _idempotent))
-    if config.state != "memory":  # resources shared through per-tenant logs (emulator/backend/shared_store.py)
+        shared = config.state != MEMORY  # in memory the count is a plain call, no await
+        api_after.append(Stage.of("ratelimit", limiter(shared), _needs_auth))
+    api_after.append(Stage("idempotency", idempotency_step, _idempotent, idle=no_key))
+    if config.state != MEMORY:  # resources shared through per-tenant logs (emulator/backend/shared_store.py)
         api_after.append(Stage("store", store_step, _needs_auth))
-    api_after += [Stage("scenarios", scenario_step), body, query]
-    api_chain = Chain((Stage("cors", make_cors_step(origins, api)), Stage("journal", journal_step)), tuple(api_after))
-    control_before = [Stage("cors", make_cors_step(origins, control))]
+    api_after += [Stage("scenarios", scenario_step, idle=no_scenario), body, query]
+    api_before = (Stage("cors", make_cors_step(origins, api), idle=no_origin), Stage.of("journal", JOURNAL))
+    control_before = [Stage("cors", make_cors_step(origins, control), idle=no_origin)]
     if config.admin_token:
-        control_before.append(Stage("admin", make_admin_step(config.admin_token)))
-    control_body = Stage("body", make_body_step(validators), _has_body)  # the control plane stays strict
+        control_before.append(Stage.of("admin", admin_check(config.admin_token)))
+    control_body = Stage.of("body", body_reader(validators), _has_body)  # the control plane stays strict
     control_after: tuple[Stage, ...] = (control_body, query)
-    if config.state != "memory":
+    if config.state != MEMORY:
         control_after = (Stage("store", control_store_step), *control_after)
-    return api_chain, Chain(tuple(control_before), control_after)
+    return Chain(api_before, tuple(api_after)), Chain(tuple(control_before), control_after)

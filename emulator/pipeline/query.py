@@ -11,15 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..params import Params, check_path
+from . import Inline
 
 if TYPE_CHECKING:
-    from starlette.responses import Response
-
     from ..context import RequestContext
-    from . import Next
 
 
-async def query_step(ctx: RequestContext, call_next: Next) -> Response:
+def parse_params(ctx: RequestContext) -> None:
+    """Check the typed path parameters and set ``ctx.params`` (a 422 problem names the bad one)."""
     assert ctx.route is not None
     route = ctx.route
     check_path(route.path_params, ctx.path_params)
@@ -28,4 +27,6 @@ async def query_step(ctx: RequestContext, call_next: Next) -> Response:
         ctx.params = Params(empty.declared, dict(empty.values))
     else:
         ctx.params = Params.parse(route.query, ctx.query)
-    return await call_next(ctx)
+
+
+QUERY = Inline(enter=parse_params)

@@ -36,6 +36,11 @@ async def _json_for_matching(ctx: RequestContext) -> Any:
         return NO_BODY
 
 
+def no_scenario(ctx: RequestContext) -> bool:
+    """No scenario is active: the scenario step only passes the request on."""
+    return not ctx.state.scenarios.active
+
+
 async def scenario_step(ctx: RequestContext, call_next: Next) -> Response:
     runtime = ctx.state.scenarios
     if not runtime.active:
