@@ -1,8 +1,8 @@
 """Connection-level faults: TCP reset, close without a response, bytes that are not HTTP.
 
 ASGI does not expose the socket, so the emulator's uvicorn protocol (:func:`emulator.server.http_protocol`)
-hands each request its :class:`Connection`, both in ``scope["extensions"]["cuadra.connection"]`` and in
-a context variable (for code that only sees the request's task, such as a stream's body iterator).
+hands each request its :class:`Connection` in ``scope["extensions"]["cuadra.connection"]``
+(:func:`connection_from_scope`; a stream's body is handed it by the handler that makes the body).
 
 Without a connection (in-process transports such as httpx's ``ASGITransport`` or Starlette's
 ``TestClient``) there is no socket to break: a :class:`FaultResponse` then sends nothing at all
@@ -18,7 +18,6 @@ import contextlib
 import logging
 import socket
 import struct
-from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -34,9 +33,6 @@ SCOPE_KEY = "cuadra.connection"
 GARBAGE = b"\x00\x15\x03\x03 this is not HTTP \xff\xfe\xfd\r\n\r\n"
 
 logger = logging.getLogger("cuadra_emulator")
-
-# Per-task, not shared state: each request task sees only its own connection (set by the protocol).
-_current: ContextVar[Connection | None] = ContextVar("cuadra_connection", default=None)
 
 
 @dataclass
@@ -67,21 +63,6 @@ class Connection:
         await self.closed.wait()
 
 
-def current_connection() -> Connection | None:
-    """The connection of the request being served, or None in-process."""
-    return _current.get()
-
-
-def bind_connection(connection: Connection) -> Token[Connection | None]:
-    """Make ``connection`` current for this task; returns the token for :func:`unbind_connection`."""
-    return _current.set(connection)
-
-
-def unbind_connection(token: Token[Connection | None]) -> None:
-    """Undo :func:`bind_connection`."""
-    _current.reset(token)
-
-
 def connection_from_scope(scope: Scope) -> Connection | None:
     """The connection the emulator's protocol put into ``scope``, if any."""
     found = scope.get("extensions", {}).get(SCOPE_KEY)
@@ -102,7 +83,7 @@ class FaultResponse(Response):
         self.kind: FaultKind = kind
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        connection = connection_from_scope(scope) or current_connection()
+        connection = connection_from_scope(scope)
         if connection is None:
             logger.debug("fault %r needs a socket; in-process, nothing is sent", self.kind)
             return

@@ -3,7 +3,8 @@
 :class:`EmulatorProtocolMixin` goes in front of uvicorn's ``h11`` or ``httptools`` protocol class
 (:func:`emulator.server.http_protocol` builds the class). It
 
-- hands every request its :class:`~emulator.faults.Connection` (connection faults act on the socket);
+- hands every request its :class:`~emulator.faults.Connection` in ``scope["extensions"]`` (connection
+  faults act on the socket);
 - bounds the request head: more than ``max_head_bytes`` before the head is complete is a 431, a head
   still incomplete ``head_timeout`` seconds after it began is a 408 (a connection that sent nothing
   is closed), a header line over ``max_header_line`` bytes or more than ``max_header_fields`` fields is
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bounds import bound_problem
 from .errors import ApiError, BadRequest, HeaderFieldsTooLarge, InternalError, RequestTimeout, problem_response
-from .faults import SCOPE_KEY, Connection, bind_connection, unbind_connection
+from .faults import SCOPE_KEY, Connection
 from .responses import dumps
 
 if TYPE_CHECKING:
@@ -66,27 +67,40 @@ def raw_problem(error: ApiError) -> bytes:
 
 
 def head_problem(scope: Scope, limits: HttpLimits) -> ApiError | None:
-    """What is wrong with a complete request head, judged from its ASGI scope (None: nothing)."""
+    """What is wrong with a complete request head, judged from its ASGI scope (None: nothing).
+
+    One pass over the header list; the checks are reported in a fixed order: the head's size, the
+    number of fields, the first over-long line, then a missing ``Host``.
+    """
     headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
-    size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) + sum(len(n) + len(v) + 4 for n, v in headers)
+    size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+    longest = limits.max_header_line - 2
+    too_long: bytes | None = None
+    host = False
+    for name, value in headers:
+        length = len(name) + len(value)
+        size += length + 4
+        if length > longest and too_long is None:
+            too_long = name
+        if name == b"host":
+            host = True
     if size > limits.max_head_bytes:  # a head that arrived in one read is only measured once complete
         return HeaderFieldsTooLarge(f"The request head is larger than {limits.max_head_bytes} bytes.")
     if len(headers) > limits.max_header_fields:
         return HeaderFieldsTooLarge(
             f"The request has {len(headers)} header fields; at most {limits.max_header_fields} are accepted."
         )
-    for name, value in headers:
-        if len(name) + len(value) + 2 > limits.max_header_line:
-            return HeaderFieldsTooLarge(
-                f"Header field {name[:64].decode('latin-1')!r} is longer than {limits.max_header_line} bytes."
-            )
-    if scope.get("http_version") == "1.1" and not any(name == b"host" for name, _ in headers):
+    if too_long is not None:
+        field = too_long[:64].decode("latin-1")
+        return HeaderFieldsTooLarge(f"Header field {field!r} is longer than {limits.max_header_line} bytes.")
+    if not host and scope.get("http_version") == "1.1":
         return BadRequest("HTTP/1.1 requests must carry a Host header (RFC 9112, section 3.2).")
     return None
 
 
 def _wrap(app: ASGIApp, connection: Connection, limits: HttpLimits) -> ASGIApp:
-    """``app`` with the head checks and ``connection`` in each request's scope and task context."""
+    """``app`` with the head checks and ``connection`` in each request's scope (``extensions``)."""
+    own = {SCOPE_KEY: connection}  # one per connection: the server's scopes carry no extensions of their own
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -95,12 +109,9 @@ def _wrap(app: ASGIApp, connection: Connection, limits: HttpLimits) -> ASGIApp:
                 problem.headers["Connection"] = "close"
                 await problem_response(problem)(scope, receive, send)
                 return
-        scope["extensions"] = {**(scope.get("extensions") or {}), SCOPE_KEY: connection}
-        token = bind_connection(connection)
-        try:
-            await app(scope, receive, send)
-        finally:
-            unbind_connection(token)
+        extensions = scope.get("extensions")
+        scope["extensions"] = {**extensions, SCOPE_KEY: connection} if extensions else own
+        await app(scope, receive, send)
 
     return serve
 

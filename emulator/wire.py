@@ -24,7 +24,14 @@ class InvalidResponseHeader(RuntimeError):
 
 
 def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
-    """Raise :class:`InvalidResponseHeader` for an empty or invalid name or a value with control bytes."""
+    """Raise :class:`InvalidResponseHeader` for an empty or invalid name or a value with control bytes.
+
+    Both patterns are single bytes, so the names and the values are each searched once, joined; only a
+    head that fails is walked again to name the first bad header.
+    """
+    names = [name for name, _ in headers]
+    if all(names) and not _BAD_NAME.search(b"".join(names)) and not _BAD_VALUE.search(b"".join([v for _, v in headers])):
+        return
     for name, value in headers:
         if not name or _BAD_NAME.search(name):
             raise InvalidResponseHeader(f"invalid response header name {name[:64]!r}")

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..faults import current_connection
 from ..responses import dumps
 from .events import error_event
 from .sse import DONE, frame
 
 if TYPE_CHECKING:
     from ..clock import Clock
+    from ..faults import Connection
 
 EventKind = Literal["meta", "delta", "tool_delta", "final", "done"]
 #: ("delta" = a text or reasoning delta, "tool_delta" = a fragment of a tool call's arguments,
@@ -171,12 +171,13 @@ async def deliver(
     plan: StreamPlan,
     on_close: Callable[[], None] | None = None,
     wait: Callable[[float], Awaitable[None]] | None = None,
+    connection: Connection | None = None,
 ) -> AsyncIterator[bytes]:
     """Yield the framed events, sleeping on ``clock`` between deltas and applying ``plan``'s fault.
 
     ``wait`` serves the scripted first-token delay (held on a manual clock); pacing sleeps on ``clock``.
 
-    Cuts and stalls act on the connection (see :mod:`emulator.faults`); without one (in-process
+    Cuts and stalls act on ``connection`` (see :mod:`emulator.faults`); without one (in-process
     transports) a cut or a stall simply ends the body where the fault acts.
     """
     steps = schedule([kind for kind, _ in events], plan)
@@ -194,7 +195,7 @@ async def deliver(
             elif step.action == "malformed":
                 yield malformed_frame(payload or _last_payload(events))
             else:
-                await _interrupt(step.action, plan.drop)
+                await _interrupt(connection, step.action, plan.drop)
             return
     finally:
         if on_close is not None:
@@ -205,9 +206,8 @@ def _last_payload(events: list[Event]) -> dict[str, Any] | None:
     return next((payload for _, payload in reversed(events) if payload is not None), None)
 
 
-async def _interrupt(action: Action, drop: Literal["fin", "rst"]) -> None:
-    """Cut (FIN or RST) or stall the current connection and wait until it is gone."""
-    connection = current_connection()
+async def _interrupt(connection: Connection | None, action: Action, drop: Literal["fin", "rst"]) -> None:
+    """Cut (FIN or RST) or stall ``connection`` and wait until it is gone."""
     if connection is None:  # in-process transport: ending the body is the closest we can get
         return
     if action == "cut":

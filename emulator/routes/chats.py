@@ -17,6 +17,7 @@ from ..domain import feedback as feedback_domain
 from ..domain import models as models_domain
 from ..domain import usage as usage_domain
 from ..errors import BadRequest
+from ..faults import connection_from_scope
 from ..pagination import paginate
 from ..params import PAGE, expansions
 from ..responses import json_response, no_content
@@ -49,6 +50,7 @@ async def create_chat(ctx: RequestContext) -> Response:
         on_close=lambda: set_status(state, org_id, turn.chat_id, None),
         # a scenario's first-token delay is a scripted wait (held on a manual clock); config pacing is not
         wait=(lambda seconds: state.wait(clock, seconds)) if ctx.directives.stream_plan is not None else None,
+        connection=connection_from_scope(ctx.scope),
     )
     return StreamingResponse(body, media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
 
