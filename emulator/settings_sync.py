@@ -101,6 +101,14 @@ class SettingsSync:
         """Share one organisation's clock, strict mode and settings (all defaults after its reset)."""
         await self.publish(self.org_fields(org))
 
+    async def publish_clock(self, clock: object) -> None:
+        """After a skipped wait moved ``clock`` (the server's or a tenant's): share the server clock and,
+        for a tenant's clock, that tenant's offset."""
+        if not self.state.backend.shared:
+            return
+        org = self.state.clocks.org_of(clock)
+        await self.publish(self.server_fields() | (self.org_fields(org) if org is not None else {}))
+
     async def announce_reset(self) -> None:
         """After a full reset (the backend forgot every field): every process back to the defaults."""
         self.applied.clear()

@@ -172,8 +172,8 @@ class EmulatorState:
             await hold_until_moved(clock, seconds)
         else:
             await clock.sleep(seconds)
-            if base is self.clock and isinstance(base, ManualClock):
-                await self.settings_sync.publish_server()  # a skipped wait moved the shared clock
+            if isinstance(base, ManualClock):
+                await self.settings_sync.publish_clock(clock)  # a skipped wait moved a shared clock
 
     def _forget_settings(self, org_id: str) -> None:
         self.tenant_settings.pop(org_id, None)

@@ -135,3 +135,24 @@ def test_shared_tenant_reset_through_one_app_frees_that_tenant_on_the_other(pair
     assert ca.post("/_emulator/reset", json={"org": "org_t"}).status_code == 204
     assert cb.get("/v1/datasets", headers=auth).status_code == 200
     assert cb.get("/v1/datasets").status_code == 429  # another organisation keeps its windows
+
+
+SLOW = "name: slow\nrules:\n  - match: {path: /v1/datasets}\n    delay: 30s\n"
+
+
+def test_shared_skipped_wait_moves_the_clock_the_other_app_reads(pair: Pair) -> None:
+    _, ca, _, cb = pair  # manual clocks with --manual-waits skip: a scripted wait jumps virtual time
+    activate(ca, SLOW)
+    start = cb.get("/_emulator/clock").json()["epoch"]
+    assert ca.get("/v1/datasets").status_code == 200
+    assert cb.get("/_emulator/clock").json()["epoch"] == start + 30
+
+
+def test_shared_tenant_skipped_wait_moves_its_own_clock_on_the_other_app(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    activate(ca, SLOW)
+    minted = ca.post("/_emulator/tokens", json={"user": "member_w", "org": "org_w"}).json()
+    start = cb.get("/_emulator/clock").json()["epoch"]
+    assert ca.get("/v1/datasets", headers={"Authorization": f"Bearer {minted['token']}"}).status_code == 200
+    assert cb.get("/_emulator/clock", params={"org": "org_w"}).json()["offset"] == 30
+    assert cb.get("/_emulator/clock").json()["epoch"] == start  # the tenant's wait moved only its own time

@@ -80,6 +80,10 @@ class TenantClocks:
             clock = self._clocks[org_id] = TenantClock(self.base, self._private(org_id))
         return clock
 
+    def org_of(self, clock: object) -> str | None:
+        """The organisation whose own clock ``clock`` is (None for the server clock or an unknown one)."""
+        return next((org for org, own in self._clocks.items() if own is clock), None)
+
     def get(self, org_id: str) -> TenantClock | None:
         """``org_id``'s own clock if it has one (without making it)."""
         return self._clocks.get(org_id)
