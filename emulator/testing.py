@@ -17,6 +17,11 @@ import httpx
 
 from .app import EmulatorApp
 
+#: Control-plane calls may be slow on a loaded machine without anything being wrong: a server's first JWT
+#: (``POST /_emulator/tenants`` mints one) derives the RSA signing key, ~1 s of CPU that a busy CI box can
+#: stretch past 10 s. A slow answer must stay slow, not fail the test's setup.
+CONTROL_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
 
 class SyncASGITransport(httpx.BaseTransport):
     """Serve httpx's *sync* client from an ASGI app running on a private event-loop thread.
@@ -120,7 +125,7 @@ class EmulatorHandle:
         # which would dominate the per-test cost of the pytest plugin.
         self._tls = not self.url.startswith("http://")
         self.control_url = (control_url or url).rstrip("/")
-        self._control = httpx.Client(base_url=self.control_url, headers=headers, timeout=10, verify=self._tls)
+        self._control = httpx.Client(base_url=self.control_url, headers=headers, timeout=CONTROL_TIMEOUT, verify=self._tls)
         self.clock = Clock(self._control, org)
 
     @property
