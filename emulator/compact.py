@@ -75,7 +75,8 @@ class Layout:
     def to_values(self, record: Record, strings: Strings) -> tuple[Any, ...] | Record:
         """``record`` as the tuple of its layout values (+ a dict of the rest), or itself when it does not fit."""
         keys = self.keys
-        if tuple(islice(record, len(keys))) != keys:
+        names = tuple(record)
+        if names != keys and names[: len(keys)] != keys:
             return record
         values = list(record.values())
         for index in self._shared_at:

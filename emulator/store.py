@@ -35,22 +35,32 @@ class WriteLog(Protocol):
     def wrote(self, op: Op) -> None: ...
 
 
+#: Per collection of a packed kind, how many of the most recently written or read records stay unpacked.
+HOT_RECORDS = 256
+
+
 class Collection:
     """The records of one kind for one organisation, in creation order.
 
-    With a ``codec`` (see :mod:`emulator.compact`), records are kept packed and every read returns a
-    new, equal dict; without one, the stored dicts themselves.
+    With a ``codec`` (see :mod:`emulator.compact`), records are kept packed, except the
+    :data:`HOT_RECORDS` most recently written or read ones: a chat is re-read and re-written while its
+    reply streams, and a list page reads the same records again, so those cost no packing and no
+    decoding. Reads return dicts that must not be mutated (as without a codec: records are replaced,
+    never changed in place).
     """
 
-    __slots__ = ("_records", "_seq_of", "_order", "_ids", "_codec", "version")
+    __slots__ = ("_records", "_seq_of", "_order", "_ids", "_codec", "_hot", "version")
 
     def __init__(self, codec: Codec | None = None) -> None:
         self.version = 0  # bumped by every write; cached renderings of this collection key on it
         self._codec = codec
-        self._records: dict[str, Any] = {}  # id -> record (packed with a codec)
+        self._records: dict[str, Any] = {}  # id -> record (bytes when packed)
         self._seq_of: dict[str, int] = {}
         self._order = array("q")  # ascending sequence numbers (8 bytes each, no int objects)
         self._ids: list[str] = []  # the id at the same position as its sequence number in _order
+        #: With a codec: ids of the records held unpacked, least recently used first, each with its
+        #: packed form when it was only read (None once written: packed again when it cools down).
+        self._hot: dict[str, bytes | None] = {}
 
     def clone(self) -> Collection:
         other = Collection(self._codec)
@@ -58,6 +68,7 @@ class Collection:
         other._seq_of = dict(self._seq_of)
         other._order = self._order[:]
         other._ids = self._ids[:]
+        other._hot = dict(self._hot)
         return other
 
     def __len__(self) -> int:
@@ -66,16 +77,33 @@ class Collection:
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._records
 
-    def _read(self, stored: Any) -> Record:
-        return stored if self._codec is None else self._codec.unpack(stored)
+    def _read(self, record_id: str) -> Record:
+        stored = self._records[record_id]
+        return self._decode(record_id, stored) if type(stored) is bytes else stored
+
+    def _decode(self, record_id: str, packed: bytes) -> Record:
+        assert self._codec is not None  # only a codec's collection holds bytes
+        record = self._records[record_id] = self._codec.unpack(packed)
+        self._warm(record_id, packed)
+        return record
+
+    def _warm(self, record_id: str, packed: bytes | None) -> None:
+        """``record_id`` is held unpacked now; the least recently used beyond the bound is packed again."""
+        hot = self._hot
+        hot.pop(record_id, None)
+        hot[record_id] = packed
+        if len(hot) > HOT_RECORDS:
+            oldest = next(iter(hot))
+            kept = hot.pop(oldest)
+            assert self._codec is not None
+            self._records[oldest] = kept if kept is not None else self._codec.pack(self._records[oldest])
 
     def get(self, record_id: str) -> Record | None:
         stored = self._records.get(record_id)
-        return None if stored is None else self._read(stored)
+        return self._decode(record_id, stored) if type(stored) is bytes else stored
 
     def insert(self, record_id: str, record: Record, seq: int) -> None:
-        self.version += 1
-        self._records[record_id] = record if self._codec is None else self._codec.pack(record)
+        self._keep(record_id, record)
         self._seq_of[record_id] = seq
         self._order.append(seq)  # seq is always the store's newest, so the order stays sorted
         self._ids.append(record_id)
@@ -83,24 +111,30 @@ class Collection:
     def replace(self, record_id: str, record: Record) -> None:
         if record_id not in self._records:
             raise KeyError(record_id)
+        self._keep(record_id, record)
+
+    def _keep(self, record_id: str, record: Record) -> None:
         self.version += 1
-        self._records[record_id] = record if self._codec is None else self._codec.pack(record)
+        self._records[record_id] = record
+        if self._codec is not None:
+            self._warm(record_id, None)
 
     def remove(self, record_id: str) -> Record | None:
-        stored = self._records.pop(record_id, None)
-        if stored is None:
+        if record_id not in self._records:
             return None
+        record = self._read(record_id)
+        del self._records[record_id]
+        self._hot.pop(record_id, None)
         self.version += 1
         seq = self._seq_of.pop(record_id)
         index = bisect_right(self._order, seq) - 1
         del self._order[index]
         del self._ids[index]
-        return self._read(stored)
+        return record
 
     def values(self) -> Iterator[Record]:
-        records = self._records
         for record_id in self._ids:
-            yield self._read(records[record_id])
+            yield self._read(record_id)
 
     def page_after(
         self, after_seq: int | None, limit: int, predicate: Callable[[Record], bool] | None = None
@@ -112,9 +146,9 @@ class Collection:
         start = 0 if after_seq is None else bisect_right(self._order, after_seq)
         items: list[Record] = []
         last_seq: int | None = None
-        order, ids, records, read = self._order, self._ids, self._records, self._read
+        order, ids, read = self._order, self._ids, self._read
         for position in range(start, len(order)):
-            record = read(records[ids[position]])
+            record = read(ids[position])
             if predicate is not None and not predicate(record):
                 continue
             if len(items) == limit:
@@ -125,7 +159,7 @@ class Collection:
 
     def window(self, offset: int, limit: int) -> list[Record]:
         """Records ``offset`` to ``offset + limit`` in creation order (offset paging, O(limit))."""
-        return [self._read(self._records[record_id]) for record_id in self._ids[offset : offset + limit]]
+        return [self._read(record_id) for record_id in self._ids[offset : offset + limit]]
 
     def count(self, predicate: Callable[[Record], bool] | None = None) -> int:
         if predicate is None:

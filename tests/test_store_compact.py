@@ -9,11 +9,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator import EmulatorApp
+from emulator import store as store_module
 from emulator.chat.turn import run_turn
 from emulator.compact import Codec, Layout, Strings
 from emulator.domain import chats as chats_domain
 from emulator.ids import Ids
-from emulator.store import Rendered, Store
+from emulator.store import HOT_RECORDS, Rendered, Store
 from tests.conftest import SUPPORT_BOT, chat_body
 
 MESSAGE = Layout(("id", "role", "content"))
@@ -78,29 +79,37 @@ def test_compact_strings_keep_each_repeated_value_once_and_stay_bounded() -> Non
     assert len(strings) == 2
 
 
-def test_compact_clones_share_the_strings_table_without_changing_what_either_reads() -> None:
+def test_compact_clones_share_the_strings_table_without_changing_what_either_reads(two_hot: None) -> None:
     store = Store({"chats": CHAT})
     store.insert("org", "chats", "chat_1", chat(title="one"))
     copy = store.clone()
-    copy.insert("org", "chats", "chat_2", chat(id="chat_2", title="two"))
-    store.insert("org", "chats", "chat_3", chat(id="chat_3", title="three"))
-    assert [r["title"] for r in copy.collection("org", "chats").values()] == ["one", "two"]
-    assert [r["title"] for r in store.collection("org", "chats").values()] == ["one", "three"]
+    for n in range(2, 5):
+        copy.insert("org", "chats", f"chat_{n}", chat(id=f"chat_{n}", title=f"copy {n}"))
+        store.insert("org", "chats", f"chat_{n}", chat(id=f"chat_{n}", title=f"store {n}"))
+    assert [r["title"] for r in copy.collection("org", "chats").values()] == ["one", "copy 2", "copy 3", "copy 4"]
+    assert [r["title"] for r in store.collection("org", "chats").values()] == ["one", "store 2", "store 3", "store 4"]
 
 
-def test_store_with_a_codec_reads_new_equal_dicts_that_do_not_alias_the_store() -> None:
+@pytest.fixture
+def two_hot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the two most recently written records of a packed kind stay unpacked."""
+    monkeypatch.setattr(store_module, "HOT_RECORDS", 2)
+
+
+def test_store_with_a_codec_packs_all_but_the_most_recently_used_records(two_hot: None) -> None:
     store = Store({"chats": CHAT})
-    store.insert("org", "chats", "chat_1", chat())
-    first = store.get("org", "chats", "chat_1")
-    assert first == chat()
-    assert first is not store.get("org", "chats", "chat_1")
-    assert first is not None
-    first["messages"].append({"id": "msg_3"})
-    first["title"] = "changed"
-    assert store.get("org", "chats", "chat_1") == chat()
+    for n in range(4):
+        store.insert("org", "chats", f"chat_{n}", chat(id=f"chat_{n}"))
+    store.replace("org", "chats", "chat_0", chat(id="chat_0", title="again"))  # written again: hot again
+    stored = store.collection("org", "chats")._records
+    assert [type(stored[f"chat_{n}"]) for n in range(4)] == [dict, bytes, bytes, dict]
+    assert store.get("org", "chats", "chat_1") == chat(id="chat_1")  # read: hot, chat_3 cools down
+    assert [type(stored[f"chat_{n}"]) for n in range(4)] == [dict, dict, bytes, bytes]
+    assert [r["title"] for r in store.collection("org", "chats").values()] == ["again", None, None, None]
+    assert store.get("org", "chats", "chat_1") == chat(id="chat_1")  # packed again from what was kept
 
 
-def test_store_with_a_codec_lists_pages_windows_clones_and_removes_like_plain_dicts() -> None:
+def test_store_with_a_codec_lists_pages_windows_clones_and_removes_like_plain_dicts(two_hot: None) -> None:
     plain, packed = Store(), Store({"chats": CHAT})
     for store in (plain, packed):
         for n in range(6):
@@ -157,11 +166,12 @@ def test_store_growing_with_chats_adds_no_objects_the_cyclic_collector_tracks(ap
         body = {"modelId": SUPPORT_BOT, "messages": [{"role": "user", "content": f"Question {n}"}]}
         run_turn(state, principal, body, Ids(state.id_key, principal.org_id, state.request_numbers.next(principal.org_id)))
 
-    turn(-1)  # first-use caches
+    for n in range(HOT_RECORDS):  # first-use caches, and the newest chats that stay unpacked
+        turn(-n)
     gc.collect()
     before = len(gc.get_objects())
     for n in range(300):
         turn(n)
     gc.collect()
-    assert len(state.store.collection(principal.org_id, chats_domain.KIND)) == 301
-    assert len(gc.get_objects()) - before < 30  # 300 chats, each with 2 messages: none of them tracked
+    assert len(state.store.collection(principal.org_id, chats_domain.KIND)) == HOT_RECORDS + 300
+    assert len(gc.get_objects()) - before < 30  # 300 more chats, each with 2 messages: none of them tracked
