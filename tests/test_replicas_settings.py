@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH
-from tests.test_replicas import Replicas, serving_two
+from tests.test_replicas import Replicas, _serve, serving_two
 
 START = "2025-01-01T00:00:00Z"
 
@@ -133,21 +133,45 @@ async def _until_in_flight(client: httpx.AsyncClient, base: str, path: str) -> N
     raise AssertionError(f"no call of {path} in flight on {base}")
 
 
+@pytest.mark.parametrize("org", [pytest.param(None, id="server-clock"), pytest.param("org_held", id="tenant-clock")])
 def test_replicas_settings_held_answer_on_one_is_released_by_an_advance_through_the_other(
-    redis_url: str, redis_namespace: str, tmp_path: Path
+    redis_url: str, redis_namespace: str, tmp_path: Path, org: str | None
 ) -> None:
     scenario = tmp_path / "held.yaml"
     scenario.write_text("name: held\nrules:\n  - match: {path: /v1/datasets}\n    delay: 30s\n")
     with serving_two(redis_url, redis_namespace, "--scenario", str(scenario)) as (a, b):
+        headers = AUTH
+        if org is not None:  # a tenant's request waits on the tenant's own clock; only its offset moves
+            headers = {"Authorization": f"Bearer {httpx.post(f'{a}/_emulator/tokens', json={'org': org}).json()['token']}"}
 
         async def held_then_advanced() -> tuple[bool, httpx.Response]:
-            async with httpx.AsyncClient(headers=AUTH, timeout=20) as client:
+            async with httpx.AsyncClient(headers=headers, timeout=20) as client:
                 request = asyncio.ensure_future(client.get(f"{a}/v1/datasets"))
                 await _until_in_flight(client, a, "/v1/datasets")
                 still_held = not request.done()
-                assert (await client.post(f"{b}/_emulator/clock", json={"advance": 30})).status_code == 200
+                move = {"advance": 30} if org is None else {"advance": 30, "org": org}
+                assert (await client.post(f"{b}/_emulator/clock", json=move)).status_code == 200
                 return still_held, await asyncio.wait_for(request, 10)
 
         still_held, response = asyncio.run(held_then_advanced())
     assert still_held
     assert response.status_code == 200 and "items" in response.json()
+
+
+def test_replicas_settings_workers_2_all_read_a_clock_moved_through_one(redis_url: str, redis_namespace: str) -> None:
+    server = _serve(redis_url, redis_namespace, "--workers", "2")
+    base, _ = next(server)
+    try:
+        httpx.post(f"{base}/_emulator/reset")
+        with httpx.Client() as client:
+            moved = client.post(f"{base}/_emulator/clock", json={"advance": 3600}).json()
+            switched = client.post(f"{base}/_emulator/strict-requests", json={"strict": True}).json()
+        seen = set()
+        for _ in range(12):
+            with httpx.Client() as client:  # a new connection each time: the kernel spreads them over both workers
+                seen.add(client.get(f"{base}/_emulator/clock").json()["now"])
+                assert client.get(f"{base}/_emulator/strict-requests").json() == switched
+        assert seen == {moved["now"]} and moved["now"] == "2025-01-01T01:00:00Z"
+    finally:
+        httpx.post(f"{base}/_emulator/reset")
+        server.close()
