@@ -23,6 +23,8 @@ import pytest
 from tests.conftest import AUTH, chat_body
 
 Replicas = list[str]
+#: Seconds a call may take: control calls wait for every replica's acknowledgement, slow on a loaded machine.
+TIMEOUT = 30.0
 
 
 def _free_port() -> int:
@@ -75,9 +77,9 @@ def serving_two(redis_url: str, namespace: str, *extra: str) -> Iterator[Replica
     servers = [_serve(redis_url, namespace, *extra) for _ in range(2)]
     try:
         bases = [next(server)[0] for server in servers]
-        httpx.post(f"{bases[0]}/_emulator/reset")
+        httpx.post(f"{bases[0]}/_emulator/reset", timeout=TIMEOUT)
         yield bases
-        httpx.post(f"{bases[0]}/_emulator/reset")
+        httpx.post(f"{bases[0]}/_emulator/reset", timeout=TIMEOUT)
     finally:
         for server in servers:
             server.close()
@@ -91,11 +93,11 @@ def replicas(redis_url: str, redis_namespace: str) -> Iterator[Replicas]:
 
 def advance(bases: Replicas, seconds: float) -> None:
     """Move the shared manual clock through the first replica only: every replica reads it."""
-    assert httpx.post(f"{bases[0]}/_emulator/clock", json={"advance": seconds}).status_code == 200
+    assert httpx.post(f"{bases[0]}/_emulator/clock", json={"advance": seconds}, timeout=TIMEOUT).status_code == 200
 
 
 def chat_total(base: str) -> int:
-    return int(httpx.get(f"{base}/v1/chats", headers=AUTH).json()["totalCount"])
+    return int(httpx.get(f"{base}/v1/chats", headers=AUTH, timeout=TIMEOUT).json()["totalCount"])
 
 
 def test_replicas_32_concurrent_same_key_posts_create_exactly_one_chat(replicas: Replicas) -> None:
@@ -114,7 +116,7 @@ def test_replicas_32_concurrent_same_key_posts_create_exactly_one_chat(replicas:
 
 
 def test_replicas_61st_call_of_a_user_across_both_is_429_with_exact_retry_after(replicas: Replicas) -> None:
-    with httpx.Client(headers=AUTH) as client:
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
         for n in range(60):
             assert client.get(f"{replicas[n % 2]}/v1/datasets").status_code == 200
         advance(replicas, 25)
@@ -129,7 +131,7 @@ def test_replicas_61st_call_of_a_user_across_both_is_429_with_exact_retry_after(
 
 def test_replicas_reset_through_one_is_seen_by_the_other(replicas: Replicas) -> None:
     a, b = replicas
-    with httpx.Client(headers=AUTH) as client:
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
         first = client.post(f"{a}/v1/chats", json=chat_body("kept?"), headers={"Idempotency-Key": "before-reset"})
         assert first.status_code == 200
         for _ in range(59):
@@ -144,7 +146,7 @@ def test_replicas_reset_through_one_is_seen_by_the_other(replicas: Replicas) -> 
 
 def test_replicas_a_chat_created_through_one_is_read_and_listed_through_the_other(replicas: Replicas) -> None:
     a, b = replicas
-    with httpx.Client(headers=AUTH) as client:
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
         created = client.post(f"{a}/v1/chats", json=chat_body("made on a"))
         assert created.status_code == 200
         chat_id = created.json()["id"]
@@ -158,7 +160,7 @@ def test_replicas_a_chat_created_through_one_is_read_and_listed_through_the_othe
 
 
 def test_replicas_a_cursor_issued_by_one_pages_the_other(replicas: Replicas) -> None:
-    with httpx.Client(headers=AUTH) as client:
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
         for n in range(4):
             assert client.post(f"{replicas[n % 2]}/v1/datasets", json={"name": f"d{n}"}).status_code == 201
         whole = [item["id"] for item in client.get(f"{replicas[0]}/v1/datasets", params={"limit": 100}).json()["items"]]
@@ -177,7 +179,7 @@ def test_replicas_a_cursor_issued_by_one_pages_the_other(replicas: Replicas) -> 
 
 def test_replicas_dataset_created_on_a_updated_on_b_deleted_on_a_is_gone_on_both(replicas: Replicas) -> None:
     a, b = replicas
-    with httpx.Client(headers=AUTH) as client:
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
         dataset = client.post(f"{a}/v1/datasets", json={"name": "travels"}).json()
         url = f"/v1/datasets/{dataset['id']}"
         updated = client.patch(f"{b}{url}", json={"name": "renamed on b"})
@@ -191,7 +193,7 @@ def test_replicas_dataset_created_on_a_updated_on_b_deleted_on_a_is_gone_on_both
 
 def test_replicas_resources_reset_through_one_are_reset_on_the_other(replicas: Replicas) -> None:
     a, b = replicas
-    with httpx.Client(headers=AUTH) as client:
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
         tenant = client.post(f"{a}/_emulator/tenants", json={"org": "org_replica"}).json()
         auth = {"Authorization": f"Bearer {tenant['token']}"}
         made = client.post(f"{a}/v1/datasets", json={"name": "tenant's"}, headers=auth).json()
@@ -208,26 +210,26 @@ def test_replicas_workers_2_on_redis_share_limits_and_keys(redis_url: str, redis
     server = _serve(redis_url, redis_namespace, "--workers", "2")
     base, _ = next(server)
     try:
-        httpx.post(f"{base}/_emulator/reset")
+        httpx.post(f"{base}/_emulator/reset", timeout=TIMEOUT)
         statuses = []
         for _ in range(61):
-            with httpx.Client(headers=AUTH) as client:  # a new connection each time: the kernel spreads them
+            with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:  # a new connection each time: the kernel spreads them
                 statuses.append(client.get(f"{base}/v1/datasets").status_code)
         assert statuses == [200] * 60 + [429]
-        with httpx.Client(headers={**AUTH, "Idempotency-Key": "w"}) as client:
+        with httpx.Client(headers={**AUTH, "Idempotency-Key": "w"}, timeout=TIMEOUT) as client:
             assert client.post(f"{base}/_emulator/reset").status_code == 204
             first = client.post(f"{base}/v1/chats", json=chat_body("workers"))
-        with httpx.Client(headers={**AUTH, "Idempotency-Key": "w"}) as client:
+        with httpx.Client(headers={**AUTH, "Idempotency-Key": "w"}, timeout=TIMEOUT) as client:
             second = client.post(f"{base}/v1/chats", json=chat_body("workers"))
         assert (first.status_code, second.status_code) == (200, 200)
         assert second.headers["idempotent-replayed"] == "true" and second.content == first.content
-        assert httpx.post(f"{base}/_emulator/reset").status_code == 204  # 60 calls below: the minute's budget
+        assert httpx.post(f"{base}/_emulator/reset", timeout=TIMEOUT).status_code == 204  # 60 calls below: the minute's budget
         for n in range(20):  # a new connection each time: creates and reads land on either worker
-            with httpx.Client(headers=AUTH) as client:
+            with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
                 made = client.post(f"{base}/v1/datasets", json={"name": f"w{n}"})
-            with httpx.Client(headers=AUTH) as client:
+            with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
                 assert client.get(f"{base}/v1/datasets/{made.json()['id']}").status_code == 200
-            with httpx.Client(headers=AUTH) as client:
+            with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
                 listed = client.get(f"{base}/v1/datasets", params={"limit": 100}).json()["items"]
                 assert made.json()["id"] in [item["id"] for item in listed]
     finally:
@@ -239,6 +241,9 @@ def test_replicas_scenario_rule_calls_3_fires_exactly_once_across_both(
 ) -> None:
     scenario = tmp_path / "third.yaml"
     scenario.write_text("name: third\nrules:\n  - match: {path: /v1/datasets}\n    when: {calls: [3]}\n    error: 503\n")
-    with serving_two(redis_url, redis_namespace, "--scenario", str(scenario)) as bases, httpx.Client(headers=AUTH) as client:
+    with (
+        serving_two(redis_url, redis_namespace, "--scenario", str(scenario)) as bases,
+        httpx.Client(headers=AUTH, timeout=TIMEOUT) as client,
+    ):
         statuses = [client.get(f"{bases[n % 2]}/v1/datasets").status_code for n in range(8)]
     assert statuses == [200, 200, 503, 200, 200, 200, 200, 200]
