@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .chat.stream import StreamPlan
     from .clock import Clock
     from .ids import Ids
-    from .journal import JournalEntry
+    from .journal import Pending
     from .ratelimit import Verdict
     from .routing import Route
     from .state import EmulatorState
@@ -75,7 +75,8 @@ class RequestContext:
     path_params: dict[str, str] = field(default_factory=dict)
     principal: Principal | None = None
     json: Any = None
-    entry: JournalEntry | None = None
+    #: The request's place in the journal while it is in flight (the journal step).
+    entry: Pending | None = None
     #: The tenant named by a ``/_tenant/{org}/...`` URL prefix: fixture credentials act in it.
     tenant: str | None = None
     #: What a scenario rule decided for this request (stream faults, scripted replies, ...).
@@ -84,6 +85,8 @@ class RequestContext:
     params: Params = NO_PARAMS
     #: The rate limiter's verdict on an admitted request (its headers go on the response).
     rate: Verdict | None = None
+    #: The scenario rule that decided this request (its label, for the journal).
+    rule: str | None = None
     #: What the emulator accepted but production might not mean (``body.x: unknown field, ignored``).
     warnings: tuple[str, ...] = ()
     #: This request's number among its organisation's requests, when a shared backend handed one out
@@ -146,6 +149,9 @@ class RequestContext:
             chunks.append(chunk)
             more = message.get("more_body", False)
         self._body = b"".join(chunks)
-        if self.entry is not None:
-            self.entry.request_body = self._body  # a reference, not a copy; to_json() truncates
         return self._body
+
+    @property
+    def request_body(self) -> bytes:
+        """The body as far as a step or the handler read it (empty if none did), for the journal."""
+        return self._body or b""

@@ -1,11 +1,18 @@
-"""The request journal: a bounded record of what was asked and answered."""
+"""The request journal: a bounded record of what was asked and answered.
+
+The ring keeps small tuples, formatted only when read: a request in flight is a :data:`Pending` tuple
+(its arrival), a finished one a :data:`Record` (the fields of :class:`JournalEntry`, in order; the
+header lists and bodies by reference, nothing decoded or rounded). Readers get :class:`JournalEntry`
+objects made from them. While a console is open the ring keeps the entry objects it pushes, so a
+stream's events recorded after the answer began show in the entry's detail.
+"""
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from .redact import redact_body, redact_headers
 
@@ -80,29 +87,59 @@ def _decode(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
 
 
+#: A request in flight: ``(seq, time, method, path, query, raw request headers)``.
+Pending: TypeAlias = tuple[int, float, str, str, str, list[tuple[bytes, bytes]]]
+#: A finished request: :class:`JournalEntry`'s fields, in their order.
+Record: TypeAlias = tuple[Any, ...]
+Item: TypeAlias = "tuple[Any, ...] | JournalEntry"
+
+
+def _view(item: Item) -> JournalEntry:
+    return item if isinstance(item, JournalEntry) else JournalEntry(*item)
+
+
+def _seq(item: Item) -> int:
+    return item.seq if isinstance(item, JournalEntry) else int(item[0])
+
+
 class Journal:
-    """A ring buffer of :class:`JournalEntry`; the oldest entries drop off past ``size``."""
+    """A ring buffer of requests (see the module docstring); the oldest drop off past ``size``."""
 
     def __init__(self, size: int) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=max(size, 0) or None)
+        self._entries: deque[Item] = deque(maxlen=max(size, 0) or None)
         self._seq = 0
         self._enabled = size > 0
 
-    def begin(self, time: float, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]]) -> JournalEntry:
+    def begin(self, time: float, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]]) -> Pending:
+        """Number a request as it arrives and keep it, in flight, in its place in the ring."""
         self._seq += 1
-        entry = JournalEntry(self._seq, time, method, path, query, headers)
+        pending = (self._seq, time, method, path, query, headers)
         if self._enabled:
-            self._entries.append(entry)
-        return entry
+            self._entries.append(pending)
+        return pending
+
+    def finish(self, pending: Pending, done: Record | JournalEntry) -> None:
+        """Replace the in-flight ``pending`` by the finished request (nothing if it left the ring)."""
+        entries = self._entries
+        if not entries:
+            return
+        index = pending[0] - _seq(entries[0])
+        if 0 <= index < len(entries) and entries[index] is pending:
+            entries[index] = done
+            return
+        for index in range(len(entries) - 1, -1, -1):  # numbers no longer dense (a tenant's entries dropped)
+            if entries[index] is pending:
+                entries[index] = done
+                return
 
     def get(self, seq: int) -> JournalEntry | None:
         """The entry numbered ``seq`` if the ring still holds it (O(1): sequence numbers are dense)."""
         if not self._entries:
             return None
-        index = seq - self._entries[0].seq
+        index = seq - _seq(self._entries[0])
         if 0 <= index < len(self._entries):
             found = self._entries[index]
-            return found if found.seq == seq else None
+            return _view(found) if _seq(found) == seq else None
         return None
 
     def clear(self) -> None:
@@ -111,12 +148,12 @@ class Journal:
 
     def forget_org(self, org_id: str) -> None:
         """Drop the entries of one organisation (a per-tenant reset); sequence numbers go on."""
-        kept = [entry for entry in self._entries if entry.org_id != org_id]
+        kept = [item for item in self._entries if _view(item).org_id != org_id]
         self._entries.clear()
         self._entries.extend(kept)
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(list(self._entries))
+        return iter([_view(item) for item in self._entries])
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -108,8 +108,8 @@ class Bucket:
                 return second + window - now
         return window  # unreachable while total >= limit
 
-    def add(self, now: float) -> None:
-        second = math.floor(now)
+    def add(self, second: int) -> None:
+        """One more hit in clock second ``second`` (``floor(now)``)."""
         slots = self.slots
         if slots and slots[-1][0] >= second:
             slots[-1][1] += 1  # same second (or a clock that went back): the newest slot
@@ -154,8 +154,9 @@ class RateLimiter:
             seconds = max(1, ceil_seconds(worst[0]))
             return Verdict(False, worst[1], 0, seconds, seconds)
         chosen: tuple[Bucket, int] | None = None
+        second = math.floor(now)
         for bucket, limit in found:
-            bucket.add(now)
+            bucket.add(second)
             if chosen is None or limit - bucket.total < chosen[1] - chosen[0].total:
                 chosen = (bucket, limit)
         if chosen is None:  # no buckets: nothing to limit
@@ -185,8 +186,9 @@ class RateLimiter:
             theirs.expire(now, window)
         if mine.total >= per_user or theirs.total >= per_org:
             return self.hit(((user, per_user), (org, per_org)), now)
-        mine.add(now)
-        theirs.add(now)
+        second = math.floor(now)
+        mine.add(second)
+        theirs.add(second)
         if per_org - theirs.total < per_user - mine.total:
             mine, per_user = theirs, per_org
         return Verdict(True, per_user, max(0, per_user - mine.total), ceil_seconds(mine.slots[0][0] + window - now))

@@ -87,7 +87,5 @@ async def _read(ctx: RequestContext, schema: str, validators: Validators, lenien
 
 
 def _warn(ctx: RequestContext, warnings: tuple[str, ...]) -> None:
-    ctx.warnings += warnings
-    if ctx.entry is not None:
-        ctx.entry.warnings += warnings
+    ctx.warnings += warnings  # the journal records them with the request
     logger.warning("%s %s: %s", ctx.method, ctx.path, "; ".join(warnings))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import StreamingResponse
 
 from ..console.feed import record_stream
+from ..journal import JournalEntry
 from . import Inline
 
 if TYPE_CHECKING:
@@ -16,30 +17,49 @@ if TYPE_CHECKING:
 
 
 def open_entry(ctx: RequestContext) -> None:
-    """The request's journal entry, from its arrival (later steps add the rule, warnings, the body)."""
+    """Number the request and keep it in the journal, in flight, from its arrival."""
     state = ctx.state
     ctx.entry = state.journal.begin(state.clock.now(), ctx.method, ctx.path, ctx.raw_query, ctx.scope["headers"])
 
 
 def close_entry(ctx: RequestContext, response: Response) -> Response:
-    """Complete the entry with the answer and the caller, and push it to open consoles."""
+    """The finished request in the journal (one tuple; see :mod:`emulator.journal`), pushed to open consoles."""
     state = ctx.state
-    entry = ctx.entry
-    assert entry is not None
-    entry.status = response.status_code
-    entry.raw_response_headers = response.raw_headers
-    entry.streamed = isinstance(response, StreamingResponse)
-    if not entry.streamed:
-        entry.response_body = response.body
-    if ctx.principal is not None:
-        entry.org_id, entry.user_id = ctx.principal.org_id, ctx.principal.user_id
-    elif ctx.tenant is not None:  # an unauthenticated call (e.g. the OAuth token endpoint) on a tenant URL
-        entry.org_id = ctx.tenant
-    entry.duration = state.clock.now() - entry.time
-    if state.feed.subscribers:  # the only cost while no console is open
-        if entry.streamed:
-            record_stream(response, entry, state.clock)
-        state.feed.publish(entry)
+    pending = ctx.entry
+    assert pending is not None
+    streamed = isinstance(response, StreamingResponse)
+    principal = ctx.principal
+    org_id: str | None
+    user_id: str | None
+    if principal is not None:
+        org_id, user_id = principal.org_id, principal.user_id
+    else:  # an unauthenticated call (e.g. the OAuth token endpoint) on a tenant URL names its tenant
+        org_id, user_id = ctx.tenant, None
+    time = pending[1]
+    record = (
+        *pending,
+        ctx.request_body,
+        response.status_code,
+        response.raw_headers,
+        org_id,
+        user_id,
+        ctx.rule,
+        state.clock.now() - time,  # seconds on the clock, rounded only when read
+        streamed,
+        b"" if streamed else response.body,
+        None,
+        None,
+        ctx.warnings,
+    )
+    feed = state.feed
+    if not feed.subscribers:  # the only cost while no console is open
+        state.journal.finish(pending, record)
+        return response
+    entry = JournalEntry(*record)
+    state.journal.finish(pending, entry)  # the object itself: a stream's events are added to it as they go
+    if streamed:
+        record_stream(response, entry, state.clock)
+    feed.publish(entry)
     return response
 
 

@@ -56,6 +56,5 @@ async def scenario_step(ctx: RequestContext, call_next: Next) -> Response:
         decision = runtime.decide(request, org_key)
     if decision is None:
         return await call_next(ctx)
-    if ctx.entry is not None:
-        ctx.entry.rule = decision.rule.label
+    ctx.rule = decision.rule.label
     return await perform(decision, ctx, call_next)
