@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
-from starlette.responses import Response
 
 from .config import Config
 from .console.doors import DOORS, door
@@ -30,11 +29,6 @@ logger = logging.getLogger("cuadra_emulator")
 CONTROL_PREFIX = "/_emulator"
 
 
-async def _dispatch(ctx: RequestContext) -> Response:
-    assert ctx.route is not None
-    return await ctx.route.handler(ctx)
-
-
 class EmulatorApp:
     """A plain ASGI application holding its own :class:`EmulatorState` (``app.state``)."""
 
@@ -50,15 +44,15 @@ class EmulatorApp:
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = [state.backend.aclose]
         self._fuse = True
-        self._api: Next = build(self.api_chain, api, _dispatch)
-        self._control: Next = build(self.control_chain, control, _dispatch)
+        self._api: Next = build(self.api_chain, api)
+        self._control: Next = build(self.control_chain, control)
 
     def recompose(self, *, fuse: bool = True) -> None:
         """Compose both chains again; ``fuse=False`` serves the plain nested chains (the fused ones answer
         alike, only faster: see :mod:`emulator.pipeline.fuse`; tests compare the two)."""
         self._fuse = fuse
-        self._api = build(self.api_chain, self.api_router, _dispatch, fuse=fuse)
-        self._control = build(self.control_chain, self.control_router, _dispatch, fuse=fuse)
+        self._api = build(self.api_chain, self.api_router, fuse=fuse)
+        self._control = build(self.control_chain, self.control_router, fuse=fuse)
 
     def add_step(self, step: Step, *, after: str | None = None, name: str = "extra") -> None:
         """Insert an extra API step right after the stage named ``after`` (last when None) and recompose.
@@ -67,7 +61,7 @@ class EmulatorApp:
         :func:`emulator.pipeline.plan.plan`.
         """
         self.api_chain = self.api_chain.with_stage(Stage(name, step), after=after)
-        self._api = build(self.api_chain, self.api_router, _dispatch, fuse=self._fuse)
+        self._api = build(self.api_chain, self.api_router, fuse=self._fuse)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

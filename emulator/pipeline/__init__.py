@@ -138,8 +138,9 @@ def compose(steps: Sequence[Step], endpoint: Next) -> Next:
     return suffixes(steps, endpoint)[0]
 
 
-def build(chain: Chain, router: Router, endpoint: Next, *, fuse: bool = True) -> Next:
-    """Compose ``chain`` for ``router``: the routing step continues on the matched route's own chain.
+def build(chain: Chain, router: Router, *, fuse: bool = True) -> Next:
+    """Compose ``chain`` for ``router``: the routing step continues on the matched route's own chain,
+    which ends in the route's handler.
 
     ``fuse``: the fused form of the same chain (:mod:`emulator.pipeline.fuse`); ``False`` gives the
     plain nested one (the two answer alike: tests compare them).
@@ -147,15 +148,21 @@ def build(chain: Chain, router: Router, endpoint: Next, *, fuse: bool = True) ->
     from .fuse import Link, fused
     from .route import make_route_step
 
-    after = {id(r): [s for s in chain.after if s.applies(r)] for r in router.routes}
-    tails = {key: suffixes([s.step for s in stages], endpoint) for key, stages in after.items()}
+    after = {id(r): (r.handler, [s for s in chain.after if s.applies(r)]) for r in router.routes}
+    tails = {key: suffixes([s.step for s in stages], handler) for key, (handler, stages) in after.items()}
     before = [*(s.step for s in chain.before), make_route_step(router, {key: rest[0] for key, rest in tails.items()})]
-    heads = suffixes(before, endpoint)
+    heads = suffixes(before, _unreachable)
     if not fuse:
         return heads[0]
     return fused(
         tuple(Link.of(stage, heads[i]) for i, stage in enumerate(chain.before)),
-        {key: tuple(Link.of(stage, tails[key][i]) for i, stage in enumerate(stages)) for key, stages in after.items()},
+        {
+            key: (handler, tuple(Link.of(stage, tails[key][i]) for i, stage in enumerate(stages)))
+            for key, (handler, stages) in after.items()
+        },
         router,
-        endpoint,
     )
+
+
+async def _unreachable(ctx: RequestContext) -> Response:
+    raise AssertionError("the routing step always continues on the route's own chain")

@@ -48,26 +48,30 @@ class Link:
 _ROUTING = None
 
 
-def fused(before: tuple[Link, ...], after: Mapping[int, tuple[Link, ...]], router: Router, endpoint: Next) -> Next:
-    """The fused chain: ``before`` for every request, routing, then ``after[id(route)]`` and ``endpoint``."""
+def fused(before: tuple[Link, ...], after: Mapping[int, tuple[Next, tuple[Link, ...]]], router: Router) -> Next:
+    """The fused chain: ``before`` for every request, routing, then the matched route's links and handler
+    (``after[id(route)]``)."""
     head: tuple[Link | None, ...] = (*before, _ROUTING)
-    tails = {key: (*links, None) for key, links in after.items()}  # None at the end of a route's links: the endpoint
+    # None at the end of a route's links: its handler
+    tails = {key: (handler, (*links, None)) for key, (handler, links) in after.items()}
 
     async def run(ctx: RequestContext) -> Response:
         leaves: list[Leave] = []
         links = head
+        handler: Next | None = None
         i = 0
         try:
             while True:
                 link = links[i]
                 i += 1
                 if link is None:
-                    if links is head:  # routing: 404 and 405 are raised here, answered below
+                    if handler is None:  # routing: 404 and 405 are raised here, answered below
                         route, ctx.path_params = router.match(ctx.method, ctx.path)
                         ctx.route = route
-                        links, i = tails[id(route)], 0
+                        handler, links = tails[id(route)]
+                        i = 0
                         continue
-                    response = await endpoint(ctx)
+                    response = await handler(ctx)
                     break
                 if link.idle is not None and link.idle(ctx):
                     continue
