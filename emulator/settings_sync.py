@@ -1,5 +1,5 @@
 """Run-time settings every worker and replica agrees on: the manual clock, each tenant's clock, strict
-mode (server-wide and per tenant) and the settings a tenant was minted with.
+mode (server-wide and per tenant), the settings a tenant was minted with and the active scenarios.
 
 A control call changes them in the process that receives it, with the same code as a single process;
 then :meth:`SettingsSync.publish_server` / :meth:`~SettingsSync.publish_org` write the fields it
@@ -15,7 +15,8 @@ On the memory backend every method here returns at once: nothing else can change
 The fields, as strings: ``clock`` (the manual clock's instant), ``strict`` (``1``/``0``; absent: the
 configured default), and per organisation ``toff:<org>`` (its clock offset), ``tbase:<org>`` (what
 its clock runs on: absent for the server clock, ``system``, or the instant of its own manual clock),
-``strict:<org>`` and ``settings:<org>`` (JSON, as ``POST /_emulator/tenants`` answers them).
+``strict:<org>`` and ``settings:<org>`` (JSON, as ``POST /_emulator/tenants`` answers them), and
+``scenarios`` (the active scenarios in order, run-time ones with their YAML text).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .clock import ManualClock, SystemClock
@@ -31,6 +33,8 @@ from .tenants.settings import parse_settings, settings_json
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
+    from .scenarios.model import Scenario
+    from .scenarios.runtime import Origin
     from .state import EmulatorState
 
 logger = logging.getLogger("cuadra_emulator")
@@ -93,13 +97,31 @@ class SettingsSync:
                 self.applied[name] = value
         await backend.settings_announce()
 
+    def scenarios_field(self) -> str:
+        """The active scenarios in order: start-up ones by name, run-time ones with their YAML."""
+        items: list[dict[str, object]] = []
+        for entry in self.state.scenarios.active:
+            scenario = entry.scenario
+            if entry.origin == "startup":
+                items.append({"startup": scenario.name, "org": entry.only_org})
+            else:
+                items.append({"text": scenario.text, "source": scenario.source, "seed": entry.seed, "org": entry.only_org})
+        return json.dumps(items)
+
+    async def publish_scenarios(self) -> None:
+        """Share the list of active scenarios (after an activation or deactivation)."""
+        if self.state.backend.shared:
+            await self.publish({"scenarios": self.scenarios_field()})
+
     async def publish_server(self) -> None:
         """Share the server clock's instant and the server-wide strict mode."""
         await self.publish(self.server_fields())
 
     async def publish_org(self, org: str) -> None:
-        """Share one organisation's clock, strict mode and settings (all defaults after its reset)."""
-        await self.publish(self.org_fields(org))
+        """Share one organisation's clock, strict mode and settings (all defaults after its reset), and
+        the active scenarios (a reset drops the organisation's own activations)."""
+        if self.state.backend.shared:
+            await self.publish(self.org_fields(org) | {"scenarios": self.scenarios_field()})
 
     async def publish_clock(self, clock: object) -> None:
         """After a skipped wait moved ``clock`` (the server's or a tenant's): share the server clock and,
@@ -156,6 +178,25 @@ class SettingsSync:
             state.tenant_settings.pop(org, None)
         elif kind == "settings" and value is not None:
             state.tenant_settings[org] = parse_settings(json.loads(value), "on")
+        elif kind == "scenarios":
+            self._apply_scenarios(value)
+
+    def _apply_scenarios(self, value: str | None) -> None:
+        from .scenarios.loader import load_text
+
+        runtime = self.state.scenarios
+        if value is None:
+            runtime.reset()
+            return
+        entries: list[tuple[Scenario, Origin, str | None]] = []
+        for item in json.loads(value):
+            if "startup" in item:
+                found = runtime.startup(item["startup"])
+                if found is not None:  # every replica should start with the same scenarios
+                    entries.append((found, "startup", item["org"]))
+            else:
+                entries.append((replace(load_text(item["text"], item["source"]), seed=item["seed"]), "runtime", item["org"]))
+        runtime.restore(entries)
 
     def _apply_clock(self, org: str, offset: str | None, base: str | None) -> None:
         clocks = self.state.clocks

@@ -156,3 +156,30 @@ def test_shared_tenant_skipped_wait_moves_its_own_clock_on_the_other_app(pair: P
     assert ca.get("/v1/datasets", headers={"Authorization": f"Bearer {minted['token']}"}).status_code == 200
     assert cb.get("/_emulator/clock", params={"org": "org_w"}).json()["offset"] == 30
     assert cb.get("/_emulator/clock").json()["epoch"] == start  # the tenant's wait moved only its own time
+
+
+def test_shared_scenario_activated_through_one_app_acts_on_the_other(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    activate(ca, THIRD_CALL)
+    assert [entry["name"] for entry in cb.get("/_emulator/scenarios").json()["active"]] == ["third"]
+    statuses = [(cb if n % 2 else ca).get("/v1/datasets").status_code for n in range(4)]
+    assert statuses == [200, 200, 503, 200]
+    assert cb.delete("/_emulator/scenarios/third").status_code == 204
+    assert ca.get("/_emulator/scenarios").json()["active"] == []
+
+
+def test_shared_scenario_of_a_tenant_goes_with_its_reset_on_the_other_app(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    response = ca.post("/_emulator/scenarios", json={"name": "maintenance", "org": "org_default"})
+    assert response.status_code == 201
+    assert cb.get("/v1/datasets").status_code == 503
+    assert ca.post("/_emulator/reset", json={"org": "org_default"}).status_code == 204
+    assert cb.get("/_emulator/scenarios").json()["active"] == []
+    assert cb.get("/v1/datasets").status_code == 200
+
+
+def test_shared_full_reset_through_one_app_drops_the_others_run_time_scenarios(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    activate(cb, THIRD_CALL)
+    assert ca.post("/_emulator/reset").status_code == 204
+    assert cb.get("/_emulator/scenarios").json()["active"] == []

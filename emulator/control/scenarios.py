@@ -120,6 +120,7 @@ async def activate(ctx: RequestContext) -> Response:
         scenario = replace(scenario, seed=seed)
     entry = runtime.activate(scenario, "runtime", org)
     await ctx.state.backend.delete(shared_key(entry))  # its counters start over for every replica too
+    await ctx.state.settings_sync.publish_scenarios()  # and every replica runs it
     return json_response(entry.to_json(), status=201)
 
 
@@ -153,6 +154,7 @@ async def deactivate(ctx: RequestContext) -> Response:
     name = ctx.path_params["name"]
     if not _runtime(ctx).deactivate(name, ctx.params.text("org")):
         raise NotFound(f"Scenario '{name}' is not active.")
+    await ctx.state.settings_sync.publish_scenarios()
     return no_content()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..resources import bundled_dir
@@ -18,7 +19,7 @@ def load_text(text: str, filename: str = "<upload>", file: Path | None = None) -
     """Parse, schema-check and compile one scenario; raises :class:`SourceError` (file, line, key)."""
     located = load_located(text, filename)
     schema.validate(located)
-    return build(located, filename, file)
+    return replace(build(located, filename, file), text=text)
 
 
 def load_file(path: Path | str) -> Scenario:

@@ -118,6 +118,8 @@ class Scenario:
     path: Path | None = None  # set when loaded from a file (``--watch`` reloads it)
     uses_state: bool = field(default=False)
     plan: str | None = None  # plan tier of the organisations the scenario acts for, while active
+    #: The YAML it was loaded from (a shared backend hands run-time activations to the other processes).
+    text: str = field(default="", compare=False, repr=False)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready description (control plane, ``cuadra-emulator scenarios``)."""

@@ -102,6 +102,15 @@ class ScenarioRuntime:
         """Start-up scenarios only, with fresh counters, states and RNGs (the ``/_emulator/reset`` hook)."""
         self.active = [self._fresh(s, "startup") for s in self._startup.values()]
 
+    def startup(self, name: str) -> Scenario | None:
+        """The start-up scenario called ``name``, if any."""
+        return self._startup.get(name)
+
+    def restore(self, entries: list[tuple[Scenario, Origin, str | None]]) -> None:
+        """Make ``entries`` (scenario, origin, organisation) the active list, in that order, with fresh
+        counters (another process's activations, applied by :mod:`emulator.settings_sync`)."""
+        self.active = [self._fresh(scenario, origin, only_org) for scenario, origin, only_org in entries]
+
     def reset_org(self, org_id: str) -> None:
         """Forget one organisation: its own activations, and its counters, states and RNGs in the others."""
         self.active = [entry for entry in self.active if entry.only_org != org_id]
