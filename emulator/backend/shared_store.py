@@ -73,13 +73,16 @@ def owner_of(op: Op) -> str:
 
 
 class SharedStore:
-    """This process's side of the shared logs (see the module docstring)."""
+    """This process's side of the shared logs (see the module docstring).
+
+    Only counts are kept per log (how many of its writes this view applied): a rebuild reads the whole
+    log again, so a shared store holds no second copy of the records."""
 
     def __init__(self, state: EmulatorState, backend: StateBackend) -> None:
         self.state = state
         self.backend = backend
         self._epochs: dict[str, str] = {}  # owner -> epoch of the log this process applied
-        self._logs: dict[str, list[Op]] = {}  # owner -> the log's writes applied here, in log order
+        self._applied: dict[str, int] = {}  # owner -> how many of the log's writes are applied here
         self._pending: dict[str, list[Op]] = {}  # owner -> writes made here, not yet in the log
         self._gates: dict[str, Gate] = {}
         #: Re-materialisations (concurrent writers or resets seen); bench/ and tests read it.
@@ -91,7 +94,7 @@ class SharedStore:
         """Watch ``store``'s writes (a fresh store: nothing of any log is applied to it yet)."""
         store.log = self
         self._epochs.clear()
-        self._logs.clear()
+        self._applied.clear()
         self._pending.clear()
 
     def wrote(self, op: Op) -> None:
@@ -109,18 +112,21 @@ class SharedStore:
 
     async def sync(self, owner: str, reserve: bool = True) -> int:
         """Apply the writes of ``owner``'s log this process has not seen; the reserved request number
-        (0 unless ``reserve``). One round trip; reads of one tenant run concurrently (not with its appends)."""
+        (0 unless ``reserve``). One round trip (two when the tenant must be re-materialised); reads of
+        one tenant run concurrently, not with its appends."""
         async with self._gate(owner).reading():
-            read = await self.backend.log_read(owner, self._epochs.get(owner, ""), len(self._logs.get(owner, ())), reserve)
-            self._absorb(owner, read)
+            read = await self.backend.log_read(owner, self._epochs.get(owner, ""), self._applied.get(owner, 0), reserve)
+            if self._absorb(owner, read):
+                await self._refetch(owner)
             return read.number
 
     async def rate_hit(self, owner: str, buckets: Sequence[tuple[str, int]], now: float) -> tuple[Verdict, int]:
         """The rate-limit verdict and :meth:`sync` in one round trip: ``(verdict, request number)``."""
         async with self._gate(owner).reading():
-            epoch, applied = self._epochs.get(owner, ""), len(self._logs.get(owner, ()))
+            epoch, applied = self._epochs.get(owner, ""), self._applied.get(owner, 0)
             verdict, read = await self.backend.rate_hit_log_read(buckets, now, owner, epoch, applied, True)
-            self._absorb(owner, read)
+            if self._absorb(owner, read):
+                await self._refetch(owner)
             return verdict, read.number
 
     async def flush(self) -> None:
@@ -132,21 +138,18 @@ class SharedStore:
                     await self._append(owner, ops)
 
     async def _append(self, owner: str, ops: list[Op]) -> None:
-        encoded = [encode_op(op) for op in ops]
         stale = False
         if owner not in self._epochs:  # never read here (a control-plane write): learn the log first
             read = await self.backend.log_read(owner, "", 0, False)
-            self._epochs[owner], self._logs[owner] = read.epoch, [decode_op(op) for op in read.ops]
-            stale = bool(read.ops)
-        log = self._logs[owner]
-        before, others = await self.backend.log_append(owner, self._epochs[owner], len(log), encoded)
+            self._epochs[owner], self._applied[owner], stale = read.epoch, len(read.ops), bool(read.ops)
+        encoded = [encode_op(op) for op in ops]
+        before, others = await self.backend.log_append(owner, self._epochs[owner], self._applied[owner], encoded)
         if before < 0:  # the log was reset meanwhile: the reset wins, these writes are dropped
-            self._absorb(owner, await self.backend.log_read(owner, "", 0, False))
+            await self._refetch(owner)
             return
-        log.extend(decode_op(op) for op in others)
-        log.extend(ops)
-        if others or stale:
-            self._rebuild(owner)
+        self._applied[owner] = before + len(ops)
+        if others or stale:  # others' writes come first in the log: re-materialise in its order
+            await self._refetch(owner)
         # else: already applied here, in this order
 
     async def restart(self, owner: str) -> None:
@@ -160,30 +163,35 @@ class SharedStore:
             if record is not None and not self.state.tenants.is_fixture(owner):
                 ops.append(("m", SYSTEM_ORG, ORG_KIND, owner, record))
             self._epochs[owner] = await self.backend.log_restart(owner, [encode_op(op) for op in ops])
-            self._logs[owner] = ops
+            self._applied[owner] = len(ops)
+
+    async def _refetch(self, owner: str) -> None:
+        """Re-materialise ``owner`` from its whole log (one round trip)."""
+        self._rebuild(owner, await self.backend.log_read(owner, "", 0, False))
 
     # -- applying -----------------------------------------------------------------------------------
 
-    def _absorb(self, owner: str, read: LogRead) -> None:
+    def _absorb(self, owner: str, read: LogRead) -> bool:
+        """Apply what ``read`` brings; True when the caller must re-materialise from the whole log."""
         if read.epoch != self._epochs.get(owner):  # first sight of this log, or a reset
-            self._epochs[owner] = read.epoch
-            self._logs[owner] = [decode_op(op) for op in read.ops]
-            self._rebuild(owner)
-            return
-        log = self._logs[owner]
-        # concurrent reads of one tenant overlap: skip what an earlier answer already brought
-        new = [decode_op(op) for op in read.ops[max(0, len(log) - read.start) :]]
-        if not new:
-            return
-        log.extend(new)
+            if read.start != 0:
+                return True
+            self._rebuild(owner, read)
+            return False
+        applied = self._applied[owner]
+        fresh = read.ops[max(0, applied - read.start) :]  # concurrent reads overlap: skip what is applied
+        if not fresh:
+            return False
         if self._pending.get(owner):  # local writes must come after these in every process
-            self._rebuild(owner)
-        else:
-            self._apply(new)
+            return True
+        self._applied[owner] = applied + len(fresh)
+        self._apply([decode_op(op) for op in fresh])
+        return False
 
-    def _rebuild(self, owner: str) -> None:
-        """``owner`` from the baseline, then its log, then this process's pending writes."""
+    def _rebuild(self, owner: str, whole: LogRead) -> None:
+        """``owner`` from the baseline, then its whole log, then this process's pending writes."""
         self.rebuilds += 1
+        self._epochs[owner], self._applied[owner] = whole.epoch, len(whole.ops)
         state, store = self.state, self.state.store
         log, store.log = store.log, None
         try:
@@ -194,7 +202,7 @@ class SharedStore:
                 _put(store, SYSTEM_ORG, ORG_KIND, owner, fixture)
             else:
                 store.remove(SYSTEM_ORG, ORG_KIND, owner)
-            self._apply(self._logs.get(owner, ()))
+            self._apply([decode_op(op) for op in whole.ops])
             self._apply(self._pending.get(owner, ()))
         finally:
             store.log = log
