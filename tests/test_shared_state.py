@@ -6,6 +6,7 @@ In-process apps here (fast, manual clocks); ``tests/test_replicas.py`` does the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
@@ -183,3 +184,43 @@ def test_shared_full_reset_through_one_app_drops_the_others_run_time_scenarios(p
     activate(cb, THIRD_CALL)
     assert ca.post("/_emulator/reset").status_code == 204
     assert cb.get("/_emulator/scenarios").json()["active"] == []
+
+
+def test_shared_settings_listener_subscribes_again_after_its_connection_is_killed(redis_url: str, redis_namespace: str) -> None:
+    """A listener whose Redis connection dies (a Redis restart, a killed client) subscribes again and
+    re-reads the settings, so later changes still reach its process."""
+    from emulator.backend.redis_backend import RedisBackend
+
+    async def scenario() -> list[dict[str, str]]:
+        writer, listener = (RedisBackend(redis_url, namespace=redis_namespace) for _ in range(2))
+        seen: list[dict[str, str]] = []
+        task = asyncio.ensure_future(listener.settings_listen(seen.append))
+        client = writer._redis()
+        channel = writer.key("settings-changed")
+
+        async def subscribers() -> int:
+            return int(dict(await client.pubsub_numsub(channel))[channel.encode()])
+
+        try:
+            for _ in range(500):  # wall-time polling of another connection's state, bounded (5 s)
+                if await subscribers() == 1:
+                    break
+                await asyncio.sleep(0.01)
+            await client.client_kill_filter(_type="pubsub")
+            await writer.settings_write({"strict": "1"})  # written while the listener is away
+            for _ in range(500):
+                if await subscribers() == 1 and seen[-1] == {"strict": "1"}:
+                    break
+                await asyncio.sleep(0.01)
+            await writer.settings_write({"clock": "1.5"})
+            assert await writer.settings_announce() == 1
+            return seen
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await writer.reset()
+            for backend in (writer, listener):
+                await backend.aclose()
+
+    seen = asyncio.run(scenario())
+    assert seen[-1] == {"strict": "1", "clock": "1.5"}

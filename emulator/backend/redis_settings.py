@@ -93,7 +93,7 @@ class RedisSettings:
         while True:
             try:
                 await self._listen_once(apply)
-            except (OSError, ConnectionError) as exc:  # redis' ConnectionError subclasses the builtin one
+            except Exception as exc:  # lost connection, Redis restarted...: keep listening (cancelling still stops it)
                 logger.warning("settings listener lost Redis (%s); subscribing again", exc)
                 await asyncio.sleep(RECONNECT_PAUSE)  # transport back-off in wall time, not emulated time
 
