@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
+from starlette.responses import Response
 
 from .config import Config
 from .console.doors import DOORS, door
@@ -14,11 +15,12 @@ from .context import RequestContext, RequestHeaders
 from .errors import InternalError, problem_response
 from .pipeline import Next, Stage, Step, build
 from .pipeline.plan import plan
+from .responses import JsonResponse
 from .routing import Router
 from .state import EmulatorState
 from .tenants.routing import split_tenant
 from .validation import Validators
-from .wire import GuardedSend
+from .wire import GuardedSend, check_headers
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("cuadra_emulator")
 CONTROL_PREFIX = "/_emulator"
+#: Responses whose whole answer is their head (``raw_headers``, fixed once built) and one body message.
+_HEAD_AND_BODY = frozenset({Response, JsonResponse})
 
 
 class EmulatorApp:
@@ -104,13 +108,20 @@ class EmulatorApp:
             tenant=tenant,
         )
         chain = self._control if path.startswith(CONTROL_PREFIX) else self._api
-        guarded = GuardedSend(send)
+        started = False
+        guarded: GuardedSend | None = None
         try:
             response = await chain(ctx)  # every step renders an ApiError at its own boundary
-            await response(scope, receive, guarded)
+            if type(response) in _HEAD_AND_BODY:  # their head is known now: checked here, sent without a wrapper
+                check_headers(response.raw_headers)
+                started = True
+                await response(scope, receive, send)
+            else:
+                guarded = GuardedSend(send)
+                await response(scope, receive, guarded)
         except Exception as exc:  # an emulator bug (handler, stream body, unsendable header): never a traceback on the wire
             self._report(exc, ctx)
-            if not guarded.started:
+            if not (started or (guarded is not None and guarded.started)):
                 await problem_response(InternalError())(scope, receive, send)
             # else: returning with the response incomplete makes the server close the connection cleanly
 

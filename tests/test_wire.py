@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from starlette.testclient import TestClient
 
 from emulator.wire import InvalidResponseHeader, check_headers
+from tests.conftest import AUTH
+
+MODEL = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
 
 GOOD = [(b"content-type", b"application/json"), (b"x-chat-id", b"c1"), (b"vary", b"Origin,\tAccept")]
 
@@ -28,3 +32,20 @@ def test_check_headers_names_the_first_bad_header(headers: list[tuple[bytes, byt
     with pytest.raises(InvalidResponseHeader) as raised:
         check_headers(headers)
     assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize("stream", [pytest.param(False, id="json"), pytest.param(True, id="stream")])
+def test_app_answers_500_for_a_response_head_that_cannot_be_sent(make_app, stream: bool) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+
+    async def bad_header(ctx, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(ctx)
+        response.raw_headers.append((b"x-bad", b"a\r\nb"))
+        return response
+
+    app.add_step(bad_header)
+    body = {"modelId": MODEL, "stream": stream, "messages": [{"role": "user", "content": "hi"}]}
+    with TestClient(app, base_url="http://emulator", headers=AUTH) as client:
+        response = client.post("/v1/chats", json=body)
+    assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
+    assert [type(e) for e in app.state.server_errors] == [InvalidResponseHeader]
