@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("cuadra_emulator")
 #: Longest wait (seconds) of a starting server for the settings other replicas already changed.
 STARTUP_TIMEOUT = 5.0
-ORG_FIELDS = ("toff", "tbase", "strict", "settings")
 
 
 def _flag(value: bool) -> str:
