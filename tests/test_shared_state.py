@@ -224,3 +224,13 @@ def test_shared_settings_listener_subscribes_again_after_its_connection_is_kille
 
     seen = asyncio.run(scenario())
     assert seen[-1] == {"strict": "1", "clock": "1.5"}
+
+
+def test_shared_resources_written_through_one_app_are_in_the_others_console_tables(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    made = ca.post("/v1/datasets", json={"name": "seen in b's console"}).json()
+    minted = ca.post("/_emulator/tenants", json={"org": "org_console"})
+    assert minted.status_code == 201
+    tables = cb.get("/_emulator/state", params={"org": "org_default"}).json()["tables"]
+    assert made["id"] in [row["id"] for row in tables["datasets"]["rows"]]
+    assert cb.get("/_emulator/state", params={"org": "org_console"}).status_code == 200  # minted through a

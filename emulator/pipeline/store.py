@@ -4,7 +4,8 @@ writes appended to the tenant's log after it (see :mod:`emulator.backend.shared_
 In the chain only with ``--state redis://...`` (``pipeline/plan.py``): memory mode has no such step.
 When the rate-limit step ran, it already read the log in its own round trip (``ctx.number`` is set);
 otherwise this step reads it. Either read reserves the request's number, from which its ids derive.
-The control plane gets :func:`control_store_step`: its writes (minted tenants) are appended too.
+The control plane gets :func:`control_store_step`: a read naming a tenant (``GET ...?org=``) syncs it
+first, and its writes (minted tenants) are appended too.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ async def store_step(ctx: RequestContext, call_next: Next) -> Response:
 
 async def control_store_step(ctx: RequestContext, call_next: Next) -> Response:
     shared = ctx.state.shared_store
+    org = ctx.query.get("org") if ctx.method == "GET" else None
+    if shared is not None and org:  # a control read of one tenant (the console's tables) sees its latest writes
+        await shared.sync(org, reserve=False)
     try:
         return await call_next(ctx)
     finally:
