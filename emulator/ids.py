@@ -13,6 +13,10 @@ from __future__ import annotations
 import random
 import uuid
 from hashlib import blake2b
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .state import EmulatorState
 
 
 def prefixed_id(rng: random.Random, prefix: str) -> str:
@@ -73,3 +77,9 @@ class RequestNumbers:
 
     def clear(self) -> None:
         self._numbers.clear()
+
+
+async def control_ids(state: EmulatorState) -> Ids:
+    """The ids a control-plane call mints (unnamed tenants and callers): numbered by a counter in the
+    state backend, so replicas sharing one never hand out the same name, and a reset starts it over."""
+    return Ids(state.id_key, "", await state.backend.incr("control-ids"))

@@ -234,3 +234,11 @@ def test_shared_resources_written_through_one_app_are_in_the_others_console_tabl
     tables = cb.get("/_emulator/state", params={"org": "org_default"}).json()["tables"]
     assert made["id"] in [row["id"] for row in tables["datasets"]["rows"]]
     assert cb.get("/_emulator/state", params={"org": "org_console"}).status_code == 200  # minted through a
+
+
+def test_shared_unnamed_tenants_and_callers_minted_through_two_apps_never_share_a_name(pair: Pair) -> None:
+    _, ca, _, cb = pair
+    tenants = [client.post("/_emulator/tenants", json={}).json()["org"] for client in (ca, cb)]
+    callers = [client.post("/_emulator/tokens", json={}).json() for client in (ca, cb)]
+    assert tenants[0] != tenants[1]
+    assert callers[0]["user"] != callers[1]["user"] and callers[0]["org"] != callers[1]["org"]

@@ -6,12 +6,12 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..ids import prefixed_id
 from ..principal import Principal
 from .keys import SigningKey, derive_signing_key
 from .tokens import DEFAULT_TTL, InvalidToken, mint, verify
 
 if TYPE_CHECKING:
+    from ..ids import Ids
     from ..state import EmulatorState
 
 _CACHE_LIMIT = 4096
@@ -69,20 +69,20 @@ class AuthRuntime:
         """Mint ``org_id`` as a tenant (a copy of the fixture baseline) unless it exists."""
         self.state.tenants.create(org_id, self.state.clock_for(org_id).now())
 
-    def caller(self, user_id: str | None, org_id: str | None) -> tuple[str, str]:
-        """The (user, organisation) a minted token is for; missing parts are drawn from ``state.rng``.
+    def caller(self, user_id: str | None, org_id: str | None, ids: Ids) -> tuple[str, str]:
+        """The (user, organisation) a minted token is for; missing parts are drawn from ``ids``.
 
         A fixture user keeps its organisation unless ``org_id`` says otherwise; a new user without
         ``org_id`` gets a new organisation (remembered, so the same user maps to it next time).
         """
         fixture_users = self.state.fixtures.users
         if user_id is None:
-            user_id = prefixed_id(self.state.rng, "member")
+            user_id = ids.prefixed("member")
         if org_id is None:
             if user_id in fixture_users:
                 org_id = fixture_users[user_id]["organization"]
             else:
-                org_id = self._minted_users.get(user_id) or prefixed_id(self.state.rng, "org")
+                org_id = self._minted_users.get(user_id) or ids.prefixed("org")
         if user_id not in fixture_users:
             self._minted_users.setdefault(user_id, org_id)
         return user_id, org_id

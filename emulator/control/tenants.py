@@ -7,7 +7,7 @@ from starlette.responses import Response
 from ..auth.tokens import DEFAULT_TTL
 from ..clock import ManualClock, isoformat
 from ..context import RequestContext
-from ..ids import prefixed_id
+from ..ids import control_ids
 from ..responses import json_response, no_content
 from ..routing import route
 from ..state import EmulatorState
@@ -42,7 +42,7 @@ async def create_tenant(ctx: RequestContext) -> Response:
     """
     body = ctx.json or {}
     state = ctx.state
-    org = body.get("org") or prefixed_id(state.rng, "org")
+    org = body.get("org") or (await control_ids(state)).prefixed("org")
     created = state.tenants.create(org, state.clock_for(org).now())
     if body.get("settings") is not None:
         apply_settings(state, org, parse_settings(body["settings"], state.config.rate_limit))

@@ -8,6 +8,7 @@ from ..auth.tokens import DEFAULT_TTL
 from ..clock import isoformat
 from ..context import RequestContext
 from ..errors import invalid
+from ..ids import control_ids
 from ..responses import json_response
 from ..routing import route
 
@@ -18,12 +19,12 @@ LAST_INSTANT = 253402300799.0  # 9999-12-31T23:59:59Z, the last instant isoforma
 async def mint_token(ctx: RequestContext) -> Response:
     """Answer 201 ``{"token", "expiresAt", "user", "org", "scopes"}``.
 
-    Omitted ``user``/``org`` are fresh ids drawn from the seeded RNG; an organisation that does not
+    Omitted ``user``/``org`` are fresh ids (:func:`emulator.ids.control_ids`); an organisation that does not
     exist yet is created with an empty store. Defaults: every scope (``*``), 3600 seconds.
     """
     body = ctx.json or {}
     runtime = ctx.state.auth
-    user, org = runtime.caller(body.get("user"), body.get("org"))
+    user, org = runtime.caller(body.get("user"), body.get("org"), await control_ids(ctx.state))
     requested = body.get("scopes")
     scopes = list(ALL_SCOPES) if requested is None else list(dict.fromkeys(requested))  # [] = no scope at all
     expires_in = body.get("expiresIn") or DEFAULT_TTL
