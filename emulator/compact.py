@@ -22,6 +22,7 @@ from itertools import islice
 from typing import Any
 
 Record = dict[str, Any]
+_WRAPPED = (int, tuple)  # values of a shared key held as a 1-tuple, so an index is never ambiguous
 
 
 class Strings:
@@ -30,31 +31,32 @@ class Strings:
     index never changes meaning); bounded: past ``limit`` entries, or for a string longer than
     ``max_length``, the value stays in the record itself."""
 
-    __slots__ = ("_index", "_values", "limit", "max_length")
+    __slots__ = ("known", "values", "limit", "max_length")
 
     def __init__(self, limit: int = 4096, max_length: int = 256) -> None:
-        self._index: dict[str, int] = {}
-        self._values: list[str] = []
+        #: value -> index, and the values by index (read directly by :class:`Layout`: its hot path).
+        self.known: dict[str, int] = {}
+        self.values: list[str] = []
         self.limit = limit
         self.max_length = max_length
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self.values)
 
     def code(self, value: Any) -> Any:
         """What a packed record holds for ``value``: an index, the value, or (an int or a tuple) a 1-tuple."""
         if type(value) is str:
-            index = self._index.get(value)
-            if index is None and len(value) <= self.max_length and len(self._values) < self.limit:
-                index = self._index[value] = len(self._values)
-                self._values.append(value)
+            index = self.known.get(value)
+            if index is None and len(value) <= self.max_length and len(self.values) < self.limit:
+                index = self.known[value] = len(self.values)
+                self.values.append(value)
             return value if index is None else index
-        return (value,) if isinstance(value, int | tuple) else value  # told apart from an index
+        return (value,) if isinstance(value, _WRAPPED) else value  # told apart from an index
 
     def value(self, code: Any) -> Any:
         """The value :meth:`code` was given."""
         if type(code) is int:
-            return self._values[code]
+            return self.values[code]
         return code[0] if type(code) is tuple else code
 
 
@@ -63,7 +65,7 @@ class Layout:
     under some of them (e.g. ``{"messages": MESSAGE}``); the values of ``shared`` keys go through a
     :class:`Strings` table. Immutable once built."""
 
-    __slots__ = ("keys", "shared", "_at", "_shared_at")
+    __slots__ = ("keys", "shared", "_at", "_shared_at", "_flat")
 
     def __init__(self, keys: tuple[str, ...], nested: Mapping[str, Layout] | None = None, shared: tuple[str, ...] = ()) -> None:
         self.keys = keys
@@ -71,6 +73,7 @@ class Layout:
         #: (position, key, layout) of each key holding a list of nested records.
         self._at = tuple((keys.index(key), key, sub) for key, sub in (nested or {}).items())
         self._shared_at = tuple(keys.index(key) for key in shared)
+        self._flat = not shared and not nested  # its records are their values, in order
 
     def to_values(self, record: Record, strings: Strings) -> tuple[Any, ...] | Record:
         """``record`` as the tuple of its layout values (+ a dict of the rest), or itself when it does not fit."""
@@ -79,12 +82,21 @@ class Layout:
         if names != keys and names[: len(keys)] != keys:
             return record
         values = list(record.values())
+        known = strings.known
         for index in self._shared_at:
-            values[index] = strings.code(values[index])
+            value = values[index]
+            code = known.get(value) if type(value) is str else None
+            values[index] = strings.code(value) if code is None else code
         for index, _, sub in self._at:
             items = values[index]
             if type(items) is list:
-                values[index] = [sub.to_values(item, strings) if type(item) is dict else item for item in items]
+                flat = sub.keys if sub._flat else None
+                values[index] = [
+                    (tuple(item.values()) if tuple(item) == flat else sub.to_values(item, strings))
+                    if type(item) is dict
+                    else item
+                    for item in items
+                ]
         if len(values) > len(keys):
             rest = dict(islice(record.items(), len(keys), None))
             del values[len(keys) :]
@@ -95,15 +107,26 @@ class Layout:
         """The record :meth:`to_values` was given (a dict passes through)."""
         if type(values) is not tuple:
             return values  # type: ignore[return-value]
-        record = dict(zip(self.keys, values, strict=False))
-        if len(values) > len(self.keys):
+        keys = self.keys
+        record = dict(zip(keys, values, strict=False))
+        if len(values) > len(keys):
             record.update(values[-1])
         for key in self.shared:
-            record[key] = strings.value(record[key])
+            code = record[key]
+            if type(code) is int:
+                record[key] = strings.values[code]
+            elif type(code) is tuple:
+                record[key] = code[0]
         for _, key, sub in self._at:
             items = record[key]
             if type(items) is list:
-                record[key] = [sub.from_values(item, strings) if type(item) is tuple else item for item in items]
+                size = len(sub.keys) if sub._flat else -1
+                record[key] = [
+                    (dict(zip(sub.keys, item, strict=False)) if len(item) == size else sub.from_values(item, strings))
+                    if type(item) is tuple
+                    else item
+                    for item in items
+                ]
         return record
 
     def pack(self, record: Record, strings: Strings) -> object:
