@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.wire import InvalidResponseHeader, check_headers
+from emulator.wire import _BAD_NAME, KNOWN_NAMES, InvalidResponseHeader, check_headers
 from tests.conftest import AUTH
 
 MODEL = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
@@ -49,3 +49,9 @@ def test_app_answers_500_for_a_response_head_that_cannot_be_sent(make_app, strea
         response = client.post("/v1/chats", json=body)
     assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
     assert [type(e) for e in app.state.server_errors] == [InvalidResponseHeader]
+
+
+def test_known_header_names_are_valid_names() -> None:
+    for name in KNOWN_NAMES:
+        check_headers([(b"x-probe", b"1"), (name, b"v")])
+        assert name == name.lower() and not _BAD_NAME.search(name)
