@@ -26,6 +26,12 @@ API_FULL = ["cors", "journal", "route", "auth", "ratelimit", "idempotency", "sce
             id="rate-limit-off",
         ),
         pytest.param(Config(admin_token="s3cret"), API_FULL, ["cors", "admin", "route", "body", "query"], id="admin-token"),
+        pytest.param(  # resources shared through per-tenant logs: a store step on both chains, memory has none
+            Config(state="redis://127.0.0.1:1/0"),
+            [*API_FULL[:6], "store", *API_FULL[6:]],
+            ["cors", "route", "store", "body", "query"],
+            id="shared-state",
+        ),
     ],
 )
 def test_plan_orders_the_steps_from_the_config(config: Config, api: list[str], control: list[str]) -> None:
@@ -56,3 +62,9 @@ def test_add_step_runs_after_the_named_stage(make_app) -> None:  # type: ignore[
         assert client.get("/v1/models").status_code == 401  # auth answered: the probe never ran
         assert client.get("/v1/models", headers={"Authorization": "Bearer test-token"}).status_code == 200
     assert len(seen) == 1 and seen[0] is not None
+
+
+def test_plan_memory_store_records_nothing(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Memory mode pays nothing for shared resources: no write log on the store, no shared store."""
+    app = make_app()
+    assert app.state.shared_store is None and app.state.store.log is None
