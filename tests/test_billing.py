@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator import EmulatorApp
-from emulator.domain.billing import parse_instant, period_at, spend
+from emulator.domain.billing import org_period, parse_instant, period_at, spend
 from tests.conftest import AUTH, chat_body
 from tests.fixture_helpers import fixtures_with
 
@@ -172,3 +172,22 @@ def test_billing_period_follows_the_tenants_own_clock(client: TestClient) -> Non
     stayed = client.get("/v1/usage", headers=two).json()["credits"]
     assert (moved["periodStart"], moved["periodEnd"], moved["used"]) == ("2025-03-01T00:00:00Z", "2025-03-31T23:59:59Z", 0)
     assert (stayed["periodStart"], stayed["used"]) == ("2025-01-01T00:00:00Z", 7500)
+
+
+@pytest.mark.parametrize("cycle", ["monthly", "yearly"])
+@pytest.mark.parametrize(
+    "anchor",
+    ["2025-01-31T00:00:00Z", "2025-01-30T12:00:00Z", "2024-02-29T23:59:59Z", "2025-03-01T00:00:00Z", "2025-01-15T06:30:00Z"],
+)
+def test_billing_org_period_is_the_period_at_every_second_near_boundaries(anchor: str, cycle: str) -> None:
+    """The per-month memo behind a chat turn's period gives what the date arithmetic gives: every
+    instant within a second of each boundary over four years, plus a sweep of every 6 hours."""
+    org = {"id": "o", "billingAnchor": anchor, "plan": {"billingCycle": cycle}}
+    base = period_at(parse_instant(anchor), cycle, at("2024-01-01T00:00:00Z"))
+    instants: list[float] = [at("2024-01-01T00:00:00Z") + hours * 3600 for hours in range(0, 4 * 365 * 24, 6)]
+    period = base
+    while period.start < at("2028-01-01T00:00:00Z"):
+        instants += [period.start - 1, period.start - 0.5, period.start, period.start + 0.25, period.end, period.end + 0.75]
+        period = period_at(parse_instant(anchor), cycle, period.end + 1)
+    for instant in instants:
+        assert org_period(org, instant) == period_at(parse_instant(anchor), cycle, instant), instant

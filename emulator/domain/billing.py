@@ -9,8 +9,10 @@ the clock passes ``periodEnd``; purchased credits are spent after them and never
 from __future__ import annotations
 
 import calendar
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..clock import isoformat
@@ -62,12 +64,34 @@ def period_at(anchor: datetime, cycle: str, now: float) -> Period:
 
 def org_anchor(org: dict[str, Any]) -> datetime:
     """The organisation's billing anchor: ``billingAnchor``, else the start of a fixture ``billingPeriod``."""
-    text = org.get("billingAnchor") or org.get("billingPeriod", {}).get("start") or DEFAULT_ANCHOR
-    return parse_instant(text)
+    return parse_instant(anchor_text(org))
+
+
+def anchor_text(org: dict[str, Any]) -> str:
+    """The organisation's billing anchor as written: ``billingAnchor``, else ``billingPeriod.start``."""
+    return str(org.get("billingAnchor") or org.get("billingPeriod", {}).get("start") or DEFAULT_ANCHOR)
 
 
 def org_period(org: dict[str, Any], now: float) -> Period:
-    return period_at(org_anchor(org), org.get("plan", {}).get("billingCycle", "monthly"), now)
+    """The period of ``org`` that contains ``now`` (:func:`period_at`, looked up per calendar month)."""
+    cycle = org.get("plan", {}).get("billingCycle", "monthly")
+    moment = time.gmtime(now)
+    for period in _periods_near(anchor_text(org), cycle, moment.tm_year * 12 + moment.tm_mon - 1):
+        if period.start <= now < period.end + 1:
+            return period
+    return period_at(org_anchor(org), cycle, now)  # not reached: the three periods cover the month
+
+
+@lru_cache(maxsize=256)
+def _periods_near(anchor: str, cycle: str, month_index: int) -> tuple[Period, Period, Period]:
+    """The period containing the 15th of calendar month ``month_index`` (year * 12 + month - 1) and its
+    two neighbours. Each calendar month holds at most one period boundary, so these cover the month; a
+    chat turn reads its organisation's period twice, and this memo spares both the date arithmetic."""
+    year, month = divmod(month_index, 12)
+    middle = period_at(parse_instant(anchor), cycle, datetime(year, month + 1, 15, tzinfo=UTC).timestamp())
+    before = period_at(parse_instant(anchor), cycle, middle.start - 1)
+    after = period_at(parse_instant(anchor), cycle, middle.end + 1)
+    return before, middle, after
 
 
 def balance(store: Store, org: dict[str, Any], now: float) -> dict[str, Any]:
