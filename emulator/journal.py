@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import orjson
+
 from .redact import redact_body, redact_headers
 
 #: Request bodies are reported by the journal up to this size (file uploads can be large).
@@ -100,6 +102,57 @@ def _view(item: Item) -> JournalEntry:
 
 def _seq(item: Item) -> int:
     return item.seq if isinstance(item, JournalEntry) else int(item[0])
+
+
+def encode_record(record: Record | JournalEntry) -> tuple[str | None, list[bytes]]:
+    """A finished request for the shared journal (``--state redis://``): its organisation and three
+    compact fields: a JSON head (everything but the bodies and the number, which the shared journal
+    assigns), the request body (cut after :data:`BODY_LIMIT`, keeping one byte to tell it was cut)
+    and the response body (cut at :data:`BODY_LIMIT`)."""
+    entry = _view(record)
+    head = (
+        entry.time,
+        entry.method,
+        entry.path,
+        entry.query,
+        [[n.decode("latin-1"), v.decode("latin-1")] for n, v in entry.raw_request_headers],
+        entry.status,
+        [[n.decode("latin-1"), v.decode("latin-1")] for n, v in entry.raw_response_headers],
+        entry.org_id,
+        entry.user_id,
+        entry.rule,
+        entry.duration,
+        entry.streamed,
+        list(entry.warnings),
+    )
+    request_body, response_body = bytes(entry.request_body[: BODY_LIMIT + 1]), bytes(entry.response_body[:BODY_LIMIT])
+    return entry.org_id, [orjson.dumps(head), request_body, response_body]
+
+
+def decode_record(seq: int, fields: list[bytes]) -> JournalEntry:
+    """Inverse of :func:`encode_record`, numbered ``seq``."""
+    head, request_body, response_body = fields
+    time, method, path, query, req, status, resp, org, user, rule, duration, streamed, warnings = orjson.loads(head)
+    return JournalEntry(
+        seq,
+        time,
+        method,
+        path,
+        query,
+        [(n.encode("latin-1"), v.encode("latin-1")) for n, v in req],
+        request_body,
+        status,
+        [(n.encode("latin-1"), v.encode("latin-1")) for n, v in resp],
+        org,
+        user,
+        rule,
+        duration,
+        streamed,
+        response_body,
+        None,
+        None,
+        tuple(warnings),
+    )
 
 
 class Journal:

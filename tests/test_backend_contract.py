@@ -20,6 +20,7 @@ from emulator.backend.shared_store import SharedStore
 from emulator.clock import ManualClock
 from emulator.config import Config
 from emulator.idempotency import RETENTION_SECONDS, InFlight, Mismatch, Proceed, Replay, StoredResponse, scope_key
+from emulator.journal import BODY_LIMIT, JournalEntry, decode_record, encode_record
 from emulator.ratelimit import RateLimiter, Verdict
 from emulator.state import EmulatorState
 from emulator.tenants.settings import parse_settings
@@ -413,3 +414,71 @@ async def test_contract_concurrent_requests_of_two_views_lose_nothing_and_agree(
         await _shared(view).sync(OWNER)
     assert _listing(views[0]) == _listing(views[1])
     assert sorted(name for _, _, name in _listing(views[0]) if name.startswith("ds_")) == [f"ds_{n:02}" for n in range(24)]
+
+
+# --- the shared journal (GET /_emulator/requests with --state redis://) ---
+def _record(org: str | None, path: str, body: bytes = b"") -> tuple[str | None, list[bytes]]:
+    entry = JournalEntry(0, T0, "POST", path, "a=1", [(b"x-odd", b"\xe9")], body, 201, [(b"content-type", b"text/plain")], org)
+    entry.warnings = ("/extra: unknown field, ignored",)
+    return encode_record(entry)
+
+
+async def test_contract_journal_appends_in_order_and_numbers_from_one(backend: StateBackend) -> None:
+    assert await backend.journal_read() == []
+    numbers = [await backend.journal_append(*_record(org, f"/v1/{n}"), 10) for n, org in enumerate(["a", "b", None])]
+    assert numbers == [1, 2, 3]
+    read = [decode_record(seq, fields) for seq, fields in await backend.journal_read()]
+    assert [(e.seq, e.path, e.org_id) for e in read] == [(1, "/v1/0", "a"), (2, "/v1/1", "b"), (3, "/v1/2", None)]
+    first = read[0]
+    assert (first.method, first.query, first.status, first.time) == ("POST", "a=1", 201, T0)
+    assert first.request_headers == {"x-odd": "\xe9"} and first.response_headers == {"content-type": "text/plain"}
+    assert first.warnings == ("/extra: unknown field, ignored",)
+
+
+async def test_contract_journal_keeps_the_latest_bound_entries(backend: StateBackend) -> None:
+    for n in range(5):
+        await backend.journal_append(*_record("a", f"/v1/{n}"), 3)
+    assert [seq for seq, _ in await backend.journal_read()] == [3, 4, 5]
+
+
+async def test_contract_journal_request_body_is_cut_after_the_limit_keeping_the_truncated_flag(backend: StateBackend) -> None:
+    await backend.journal_append(*_record("a", "/v1/files", b"x" * (BODY_LIMIT + 500)), 10)
+    entry = decode_record(*(await backend.journal_read())[0])
+    shown = entry.to_json()
+    assert shown["requestBodyTruncated"] is True and len(shown["requestBody"]) == BODY_LIMIT
+
+
+async def test_contract_journal_clear_of_one_org_then_everything(backend: StateBackend) -> None:
+    for org in ["a", "b", "a"]:
+        await backend.journal_append(*_record(org, "/v1/chats"), 10)
+    await backend.journal_clear("a")
+    assert [seq for seq, _ in await backend.journal_read()] == [2]
+    await backend.journal_append(*_record("a", "/v1/later"), 10)  # the org's later requests show again
+    assert [seq for seq, _ in await backend.journal_read()] == [2, 4]
+    await backend.forget_org("b")  # a per-tenant reset clears its entries too
+    assert [seq for seq, _ in await backend.journal_read()] == [4]
+    await backend.journal_clear(None)
+    assert await backend.journal_read() == []
+    assert await backend.journal_append(*_record("a", "/v1/chats"), 10) == 1  # numbers start over
+
+
+async def test_contract_journal_is_emptied_by_a_full_reset(backend: StateBackend) -> None:
+    await backend.journal_append(*_record("a", "/v1/chats"), 10)
+    await backend.reset()
+    assert await backend.journal_read() == []
+    assert await backend.journal_append(*_record("a", "/v1/chats"), 10) == 1
+
+
+async def test_contract_journal_send_is_seen_by_another_process_reading_right_after(backend: StateBackend) -> None:
+    other: StateBackend = backend
+    if isinstance(backend, RedisBackend):  # another replica: its own client and connections
+        other = RedisBackend(backend.url, namespace=backend.namespace)
+    try:
+        replies = [await backend.journal_send(*_record("a", f"/v1/{n}"), 50) for n in range(20)]
+        assert [seq for seq, _ in await other.journal_read()] == list(range(1, 21))  # no reply awaited yet
+        assert [await reply for reply in replies] == list(range(1, 21))
+        await backend.journal_clear("a")  # waits for this process's own appends first
+        assert await other.journal_read() == []
+    finally:
+        if other is not backend:
+            await other.aclose()

@@ -247,3 +247,41 @@ def test_replicas_scenario_rule_calls_3_fires_exactly_once_across_both(
     ):
         statuses = [client.get(f"{bases[n % 2]}/v1/datasets").status_code for n in range(8)]
     assert statuses == [200, 200, 503, 200, 200, 200, 200, 200]
+
+
+def _journal(base: str, **filters: str) -> list[tuple[str, str, int, str | None]]:
+    items = httpx.get(f"{base}/_emulator/requests", params=filters, timeout=TIMEOUT).json()["items"]
+    return [(item["method"], item["path"], item["status"], item["orgId"]) for item in items]
+
+
+def test_replicas_journal_through_either_shows_both_in_order_filters_and_per_tenant_reset(replicas: Replicas) -> None:
+    a, b = replicas
+    with httpx.Client(headers=AUTH, timeout=TIMEOUT) as client:
+        tenant = client.post(f"{a}/_emulator/tenants", json={"org": "org_journal"}).json()
+        auth = {"Authorization": f"Bearer {tenant['token']}"}
+        assert client.get(f"{a}/v1/datasets").status_code == 200
+        assert client.post(f"{b}/v1/datasets", json={"name": "on b"}, headers=auth).status_code == 201
+        assert client.get(f"{b}/v1/datasets/nope").status_code == 404
+        assert client.get(f"{a}/v1/datasets", headers=auth).status_code == 200
+        served = [
+            ("GET", "/v1/datasets", 200, "org_default"),
+            ("POST", "/v1/datasets", 201, "org_journal"),
+            ("GET", "/v1/datasets/nope", 404, "org_default"),
+            ("GET", "/v1/datasets", 200, "org_journal"),
+        ]
+        assert _journal(a) == _journal(b) == served  # each read right after the other replica answered
+        seqs = [item["seq"] for item in client.get(f"{b}/_emulator/requests").json()["items"]]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 4
+        assert _journal(b, status="404") == [served[2]]
+        assert _journal(a, org="org_journal", method="GET") == [served[3]]
+        assert _journal(a, path="regex:^/v1/datasets/") == [served[2]]
+        verify = client.post(f"{b}/_emulator/requests/verify", json={"method": "POST", "path": "/v1/datasets", "count": 1})
+        assert verify.status_code == 200 and verify.json()["matched"] == 1
+        assert client.post(f"{b}/_emulator/reset", json={"org": "org_journal"}).status_code == 204
+        assert _journal(a) == _journal(b) == [served[0], served[2]]  # only that tenant's entries are gone
+        assert client.delete(f"{a}/_emulator/requests", params={"org": "org_default"}).status_code == 204
+        assert _journal(b) == []
+        assert client.get(f"{b}/v1/datasets").status_code == 200
+        assert _journal(a) == [served[0]]
+        assert client.post(f"{a}/_emulator/reset").status_code == 204
+        assert _journal(b) == []

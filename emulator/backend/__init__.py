@@ -16,7 +16,7 @@ Every method takes ``now`` from the emulator's clock, so windows and retention f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -99,6 +99,23 @@ class StateBackend(Protocol):
         """Give ``owner`` a new log holding ``ops`` (a new epoch) and restart its request numbers; the
         new epoch (a per-tenant reset)."""
 
+    async def journal_append(self, org: str | None, fields: Sequence[bytes], bound: int) -> int:
+        """Append one finished request (``fields`` from :func:`emulator.journal.encode_record`) to the
+        shared journal, keeping at most ``bound`` entries (the oldest drop off); its number (1, 2, ...
+        since the last full clear, in the order the appends reached the backend)."""
+
+    async def journal_send(self, org: str | None, fields: Sequence[bytes], bound: int) -> Awaitable[int]:
+        """:meth:`journal_append` without waiting for its reply: returns once the append is written to
+        the backend's connection (not answered), with an awaitable of its number.
+        Reads and clears through this backend object wait for its appends still unanswered."""
+
+    async def journal_read(self) -> list[tuple[int, list[bytes]]]:
+        """The journal, oldest first: ``(number, fields)``, without the entries a per-organisation
+        :meth:`journal_clear` (or :meth:`forget_org`) dropped."""
+
+    async def journal_clear(self, org: str | None) -> None:
+        """Forget the journal (``None``: all of it, numbers start over) or one organisation's entries."""
+
     async def settings_write(self, fields: Mapping[str, str | None]) -> None:
         """Set (a string) or delete (``None``) fields of the shared run-time settings, atomically."""
 
@@ -118,8 +135,8 @@ class StateBackend(Protocol):
         """Forget everything this backend holds for this emulator (its namespace only)."""
 
     async def forget_org(self, org: str) -> None:
-        """Forget one organisation's rate-limit windows, idempotency keys and hash fields ``<org>:...``
-        (its scenario calls and states): a per-tenant reset."""
+        """Forget one organisation's rate-limit windows, idempotency keys, hash fields ``<org>:...``
+        (its scenario calls and states) and journal entries: a per-tenant reset."""
 
     async def aclose(self) -> None:
         """Release connections (server shutdown)."""

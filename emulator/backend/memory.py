@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse, scope_org
 from ..ratelimit import RateLimiter, Verdict
@@ -26,6 +28,9 @@ class MemoryBackend:
         self.numbers: dict[str, int] = {}
         self._births = 0  # never reset: every new log gets an epoch no earlier log had
         self.settings: dict[str, str] = {}
+        #: The journal as the contract describes it (the app's memory mode keeps its own ring, emulator/journal.py).
+        self.journal: deque[tuple[int, str | None, list[bytes]]] = deque()
+        self.journal_seq = 0
 
     @property
     def shared(self) -> bool:
@@ -132,6 +137,30 @@ class MemoryBackend:
         self.hashes.pop(key, None)
         self.counters.pop(key, None)
 
+    async def journal_append(self, org: str | None, fields: Sequence[bytes], bound: int) -> int:
+        self.journal_seq += 1
+        self.journal.append((self.journal_seq, org, list(fields)))
+        while len(self.journal) > bound:
+            self.journal.popleft()
+        return self.journal_seq
+
+    async def journal_send(self, org: str | None, fields: Sequence[bytes], bound: int) -> Awaitable[int]:
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        done.set_result(await self.journal_append(org, fields, bound))
+        return done
+
+    async def journal_read(self) -> list[tuple[int, list[bytes]]]:
+        return [(seq, fields) for seq, _, fields in self.journal]
+
+    async def journal_clear(self, org: str | None) -> None:
+        if org is None:
+            self.journal.clear()
+            self.journal_seq = 0
+            return
+        kept = [item for item in self.journal if item[1] != org]
+        self.journal.clear()
+        self.journal.extend(kept)
+
     async def settings_write(self, fields: Mapping[str, str | None]) -> None:
         for name, value in fields.items():
             if value is None:
@@ -158,6 +187,8 @@ class MemoryBackend:
         self.logs.clear()
         self.numbers.clear()
         self.settings.clear()
+        self.journal.clear()
+        self.journal_seq = 0
 
     async def reset(self) -> None:
         self.clear()
@@ -170,6 +201,7 @@ class MemoryBackend:
         for fields in self.hashes.values():  # scenario calls and states are fields "<org>:..."
             for name in [name for name in fields if name.startswith(field_prefix)]:
                 del fields[name]
+        await self.journal_clear(org)
 
     async def aclose(self) -> None:
         return None

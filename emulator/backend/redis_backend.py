@@ -10,7 +10,8 @@ deletes that namespace only.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import orjson
@@ -69,6 +70,8 @@ class RedisBackend(RedisSettings):
         self._scripts: dict[str, Any] = {}
         #: Round trips made (EVALSHA, INCR, SCAN...): what bench/ reports per request.
         self.round_trips = 0
+        #: Journal appends sent whose reply is still to come (:meth:`journal_send`).
+        self._journal_pending: set[asyncio.Future[int]] = set()
 
     @property
     def shared(self) -> bool:
@@ -96,6 +99,8 @@ class RedisBackend(RedisSettings):
                     "RATE_HIT_LOG_READ",
                     "LOG_APPEND",
                     "LOG_RESTART",
+                    "JOURNAL_APPEND",
+                    "JOURNAL_CLEAR_ORG",
                 )
             }
         return self._client
@@ -133,6 +138,76 @@ class RedisBackend(RedisSettings):
 
     async def log_restart(self, owner: str, ops: Sequence[bytes]) -> str:
         return bytes(await self._run("LOG_RESTART", self._log_keys(owner), list(ops))).decode()
+
+    def _journal_keys(self) -> list[str]:
+        return [self.key("journal"), self.key("journal-seq"), self.key("journal-cleared")]
+
+    async def journal_append(self, org: str | None, fields: Sequence[bytes], bound: int) -> int:
+        stream, counter, _ = self._journal_keys()
+        return int(await self._run("JOURNAL_APPEND", [stream, counter], [bound, org or "", *fields]))
+
+    async def journal_send(self, org: str | None, fields: Sequence[bytes], bound: int) -> Awaitable[int]:
+        """Write the append on a connection of its own and return once it is written, not answered:
+        the reply is read in the background (no round trip on the request's path)."""
+        stream, counter, _ = self._journal_keys()
+        pool = self._redis().connection_pool
+        connection = await pool.get_connection()
+        try:
+            args = ("EVAL", redis_scripts.JOURNAL_APPEND, 2, stream, counter, bound, org or "", *fields)
+            await connection.send_command(*args)
+        except BaseException:
+            await pool.release(connection)
+            raise
+        reply = asyncio.ensure_future(self._journal_reply(pool, connection))
+        self._journal_pending.add(reply)
+        reply.add_done_callback(self._journal_done)
+        return reply
+
+    @staticmethod
+    async def _journal_reply(pool: Any, connection: Any) -> int:
+        try:
+            return int(await connection.read_response())
+        finally:
+            await pool.release(connection)
+
+    def _journal_done(self, reply: asyncio.Future[int]) -> None:
+        self._journal_pending.discard(reply)
+        if not reply.cancelled() and reply.exception() is not None:
+            logging.getLogger("emulator").warning("journal append failed: %r", reply.exception())
+
+    async def _journal_flush(self) -> None:
+        """Wait for the replies of this process's appends (a read here then sees them all)."""
+        loop = asyncio.get_running_loop()
+        mine = [reply for reply in self._journal_pending if reply.get_loop() is loop]  # a test client runs its own loop
+        if mine:
+            await asyncio.gather(*mine, return_exceptions=True)
+
+    async def journal_read(self) -> list[tuple[int, list[bytes]]]:
+        await self._journal_flush()
+        stream, _, cleared = self._journal_keys()
+        client = self._redis()
+        self.round_trips += 1
+        async with client.pipeline(transaction=True) as pipe:  # one round trip, one consistent view
+            entries, marks = await pipe.xrange(stream).hgetall(cleared).execute()
+        upto = {bytes(org).decode(): int(seq) for org, seq in marks.items()}
+        found = []
+        for entry_id, data in entries:
+            seq = int(bytes(entry_id).split(b"-")[0])
+            org = bytes(data[b"o"]).decode()
+            if org in upto and seq <= upto[org]:
+                continue
+            found.append((seq, [bytes(data[b"h"]), bytes(data[b"q"]), bytes(data[b"r"])]))
+        return found
+
+    async def journal_clear(self, org: str | None) -> None:
+        await self._journal_flush()
+        stream, counter, cleared = self._journal_keys()
+        if org is None:
+            client = self._redis()
+            self.round_trips += 1
+            await client.unlink(stream, counter, cleared)
+            return
+        await self._run("JOURNAL_CLEAR_ORG", [counter, cleared], [org])
 
     async def idem_begin(self, scope: str, signature: Signature, now: float) -> Decision:
         keys = [self.key("idem", scope), self.key("claims")]
@@ -185,6 +260,7 @@ class RedisBackend(RedisSettings):
             fields = [field async for field, _ in client.hscan_iter(name, match=f"{org}:*", count=1000)]
             if fields:
                 await client.hdel(name, *fields)
+        await self.journal_clear(org)
 
     async def _unlink_matching(self, pattern: str) -> None:
         client = self._redis()
@@ -198,6 +274,7 @@ class RedisBackend(RedisSettings):
             await client.unlink(*batch)
 
     async def aclose(self) -> None:
+        await self._journal_flush()
         client, self._client, self._loop = self._client, None, None
         if client is not None:
             await client.aclose()

@@ -178,3 +178,20 @@ end
 return epoch
 """
 )
+
+#: KEYS: the journal stream, its counter. ARGV: bound, organisation ("" for none), head, request body,
+#: response body. The entry's id is ``<number>-1``: numbers come from the counter, so they follow the
+#: order in which appends reach Redis across processes. Returns the number.
+JOURNAL_APPEND = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], seq .. '-1', 'o', ARGV[2], 'h', ARGV[3], 'q', ARGV[4], 'r', ARGV[5])
+return seq
+"""
+
+#: KEYS: the journal's counter, its hash of per-organisation marks. ARGV: organisation. Entries of the
+#: organisation numbered up to the mark are cleared (filtered out on read).
+JOURNAL_CLEAR_ORG = """
+local seq = redis.call('GET', KEYS[1]) or '0'
+redis.call('HSET', KEYS[2], ARGV[1], seq)
+return seq
+"""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from ..errors import BadRequest, ExpectationFailed, invalid
+from ..journal import JournalEntry, decode_record
 from ..params import ORG, Param
 from ..pipeline.body import parse_json
 from ..responses import json_response, no_content
@@ -18,7 +19,7 @@ from ..scenarios.match import compile_path
 
 if TYPE_CHECKING:
     from ..context import RequestContext
-    from ..journal import JournalEntry
+    from ..state import EmulatorState
 
 NEAR_MISSES = 3
 _VERIFY_KEYS = {"method", "path", "status", "count", "org"}
@@ -88,6 +89,13 @@ def _status(value: Any) -> int | None:
         raise invalid("/status", f"expected an HTTP status code, got {value!r}.") from None
 
 
+async def journal_entries(state: EmulatorState) -> list[JournalEntry]:
+    """The journal, oldest first: this process's ring in memory, the shared one with a shared backend."""
+    if state.shared_store is None:
+        return list(state.journal)
+    return [decode_record(seq, fields) for seq, fields in await state.backend.journal_read()]
+
+
 async def list_requests(ctx: RequestContext) -> Response:
     params = ctx.params
     method = params.text("method")
@@ -100,16 +108,19 @@ async def list_requests(ctx: RequestContext) -> Response:
     )
     test = pattern.matcher()
     reveal = ctx.state.config.show_credentials
-    return json_response({"items": [entry.to_json(reveal) for entry in ctx.state.journal if test(entry)]})
+    return json_response({"items": [entry.to_json(reveal) for entry in await journal_entries(ctx.state) if test(entry)]})
 
 
 async def clear_requests(ctx: RequestContext) -> Response:
     """Forget the journal; with ``?org=`` only that organisation's entries (a test on a shared server)."""
     org = ctx.params.text("org")
+    state = ctx.state
     if org:
-        ctx.state.journal.forget_org(org)
+        state.journal.forget_org(org)
     else:
-        ctx.state.journal.clear()
+        state.journal.clear()
+    if state.shared_store is not None:
+        await state.backend.journal_clear(org or None)
     return no_content()
 
 
@@ -137,7 +148,7 @@ async def verify(ctx: RequestContext) -> Response:
         raise BadRequest('A JSON body such as {"method": "POST", "path": "/v1/chats", "count": 1} is required.')
     pattern, count = _verify_request(parse_json(raw))
     test = pattern.matcher()
-    entries = list(ctx.state.journal)
+    entries = await journal_entries(ctx.state)
     found = [entry for entry in entries if test(entry)]
     ok = len(found) >= 1 if count is None else len(found) == count
     if ok:

@@ -1,4 +1,11 @@
-"""Pipeline step 1: record every request and its answer in the journal."""
+"""Pipeline step 1: record every request and its answer in the journal.
+
+In memory the step is inline (:data:`JOURNAL`). With a shared backend (:func:`shared_journal_step`)
+the finished request is also appended to the shared journal (a Redis stream). The append is *sent*
+before the response is returned, and its reply read in the background: no round trip on the request's
+path, and a client that got its answer and then reads the journal through any replica finds its request
+(the append reached Redis before the response left; see docs/scale.md).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,14 @@ from typing import TYPE_CHECKING
 from starlette.responses import StreamingResponse
 
 from ..console.feed import record_stream
-from ..journal import JournalEntry
+from ..journal import JournalEntry, encode_record
 from . import Inline
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
     from ..context import RequestContext
+    from . import Next
 
 
 def open_entry(ctx: RequestContext) -> None:
@@ -24,6 +32,12 @@ def open_entry(ctx: RequestContext) -> None:
 
 def close_entry(ctx: RequestContext, response: Response) -> Response:
     """The finished request in the journal (one tuple; see :mod:`emulator.journal`), pushed to open consoles."""
+    finish_entry(ctx, response)
+    return response
+
+
+def finish_entry(ctx: RequestContext, response: Response) -> tuple[object, ...] | JournalEntry:
+    """:func:`close_entry`'s work; returns what the journal now holds for the request."""
     state = ctx.state
     pending = ctx.entry
     assert pending is not None
@@ -54,13 +68,25 @@ def close_entry(ctx: RequestContext, response: Response) -> Response:
     feed = state.feed
     if not feed.subscribers:  # the only cost while no console is open
         state.journal.finish(pending, record)
-        return response
+        return record
     entry = JournalEntry(*record)
     state.journal.finish(pending, entry)  # the object itself: a stream's events are added to it as they go
     if streamed:
         record_stream(response, entry, state.clock)
     feed.publish(entry)
-    return response
+    return entry
 
 
 JOURNAL = Inline(enter=open_entry, leave=close_entry)
+
+
+async def shared_journal_step(ctx: RequestContext, call_next: Next) -> Response:
+    """:data:`JOURNAL`, then the finished request sent to the shared journal before the response goes."""
+    open_entry(ctx)
+    response = await call_next(ctx)
+    done = finish_entry(ctx, response)
+    state = ctx.state
+    if state.config.journal_size > 0:
+        org, fields = encode_record(done)
+        await state.backend.journal_send(org, fields, state.config.journal_size)
+    return response

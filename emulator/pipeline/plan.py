@@ -11,7 +11,7 @@ from .auth import AUTH
 from .body import body_reader
 from .cors import make_cors_step, no_origin, origin_matcher
 from .idempotency import idempotency_step, no_key
-from .journal import JOURNAL
+from .journal import JOURNAL, shared_journal_step
 from .query import QUERY
 from .ratelimit import limiter
 from .scenarios import no_scenario, scenario_step
@@ -61,7 +61,9 @@ def plan(config: Config, api: Router, control: Router, validators: Validators) -
     if config.state != MEMORY:  # resources shared through per-tenant logs (emulator/backend/shared_store.py)
         api_after.append(Stage("store", store_step, _needs_auth))
     api_after += [Stage("scenarios", scenario_step, idle=no_scenario), body, query]
-    api_before = (Stage("cors", make_cors_step(origins, api), idle=no_origin), Stage.of("journal", JOURNAL))
+    # with a shared backend the journal is shared too (a Redis stream): its step awaits the append
+    journal = Stage.of("journal", JOURNAL) if config.state == MEMORY else Stage("journal", shared_journal_step)
+    api_before = (Stage("cors", make_cors_step(origins, api), idle=no_origin), journal)
     control_before = [Stage("cors", make_cors_step(origins, control), idle=no_origin)]
     if config.admin_token:
         control_before.append(Stage.of("admin", admin_check(config.admin_token)))
