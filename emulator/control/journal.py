@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
@@ -90,10 +90,19 @@ def _status(value: Any) -> int | None:
 
 
 async def journal_entries(state: EmulatorState) -> list[JournalEntry]:
-    """The journal, oldest first: this process's ring in memory, the shared one with a shared backend."""
+    """The journal, oldest first: this process's ring in memory; with a shared backend the shared journal
+    and this replica's requests in flight."""
     if state.shared_store is None:
         return list(state.journal)
-    return [decode_record(seq, fields) for seq, fields in await state.backend.journal_read()]
+    found = [decode_record(seq, fields) for seq, fields in await state.backend.journal_read()]
+    # requests still in flight on this replica (held, streaming...) show last with status null, numbered
+    # after the shared entries (their number is provisional: the shared one is given when they finish)
+    last = found[-1].seq if found else 0
+    for entry in state.journal:
+        if entry.status is None:
+            last += 1
+            found.append(replace(entry, seq=last))  # a copy: a console's entry in the ring keeps its number
+    return found
 
 
 async def list_requests(ctx: RequestContext) -> Response:
