@@ -109,11 +109,13 @@ def test_boom(cuadra_emulator):
         raise RuntimeError("kaboom inside the emulator")
 
     object.__setattr__(route, "handler", boom)
+    app.recompose()  # each route's chain ends in the handler it was composed with
     try:
         with cuadra_emulator.client() as client:
             assert client.get("/v1/usage").status_code == 500
     finally:
         object.__setattr__(route, "handler", original)
+        app.recompose()
 
 
 def test_next_one_is_clean(cuadra_emulator):
