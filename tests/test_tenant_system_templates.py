@@ -13,6 +13,7 @@ from emulator import Config, EmulatorApp, create_app
 from emulator.domain.models import SYSTEM_ORG
 from emulator.domain.particles import KIND as PARTICLES
 from emulator.domain.system_prompts import KIND as PROMPTS
+from tests.test_tenants import tenant
 
 PROMPT, PARTICLE = "sp_sys_customer_support", "part_sys_role_support"
 
@@ -27,12 +28,6 @@ def web(tapp: EmulatorApp) -> Iterator[TestClient]:
     with TestClient(tapp, base_url="http://emulator") as client:
         yield client
     assert not tapp.state.server_errors
-
-
-def tenant(web: TestClient, org: str) -> dict[str, str]:
-    response = web.post("/_emulator/tenants", json={"org": org})
-    assert response.status_code in (200, 201), response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 def view(web: TestClient, headers: dict[str, str]) -> dict[str, Any]:
