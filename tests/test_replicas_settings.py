@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import AUTH
-from tests.test_replicas import Replicas, _serve, serving_two
+from tests.test_replicas import TIMEOUT, Replicas, _serve, serving_two
+
+# control calls wait up to 5 s for every replica's acknowledgement: httpx's 5 s default is too short under load
+get = partial(httpx.get, timeout=TIMEOUT)
+post = partial(httpx.post, timeout=TIMEOUT)
 
 START = "2025-01-01T00:00:00Z"
 
@@ -28,14 +33,14 @@ def replicas(redis_url: str, redis_namespace: str) -> Iterator[Replicas]:
 
 
 def clock(base: str, org: str | None = None) -> dict[str, object]:
-    response = httpx.get(f"{base}/_emulator/clock", params={"org": org} if org else None)
+    response = get(f"{base}/_emulator/clock", params={"org": org} if org else None)
     assert response.status_code == 200
     body: dict[str, object] = response.json()
     return body
 
 
 def move(base: str, **body: object) -> dict[str, object]:
-    response = httpx.post(f"{base}/_emulator/clock", json=body)
+    response = post(f"{base}/_emulator/clock", json=body)
     assert response.status_code == 200, response.text
     moved: dict[str, object] = response.json()
     return moved
@@ -52,13 +57,13 @@ def test_replicas_settings_clock_advanced_through_one_is_read_by_the_other(repli
 
 def test_replicas_settings_token_expires_on_the_other_replica_when_one_advances(replicas: Replicas) -> None:
     a, b = replicas
-    minted = httpx.post(f"{a}/_emulator/tokens", json={"org": "org_clock", "expiresIn": 60}).json()
+    minted = post(f"{a}/_emulator/tokens", json={"org": "org_clock", "expiresIn": 60}).json()
     bearer = {"Authorization": f"Bearer {minted['token']}"}
-    assert httpx.get(f"{b}/v1/datasets", headers=bearer).status_code == 200
+    assert get(f"{b}/v1/datasets", headers=bearer).status_code == 200
     move(a, advance=60 + 30)  # expiry plus the 30 s verification leeway
-    assert httpx.get(f"{b}/v1/datasets", headers=bearer).status_code == 200
+    assert get(f"{b}/v1/datasets", headers=bearer).status_code == 200
     move(a, advance=1)
-    assert httpx.get(f"{b}/v1/datasets", headers=bearer).status_code == 401
+    assert get(f"{b}/v1/datasets", headers=bearer).status_code == 401
 
 
 def test_replicas_settings_rate_window_frees_after_an_advance_through_one_replica(replicas: Replicas) -> None:
@@ -73,47 +78,47 @@ def test_replicas_settings_rate_window_frees_after_an_advance_through_one_replic
 
 def test_replicas_settings_tenant_offset_through_one_is_applied_by_the_other(replicas: Replicas) -> None:
     a, b = replicas
-    minted = httpx.post(f"{a}/_emulator/tokens", json={"org": "org_late", "expiresIn": 3600}).json()
+    minted = post(f"{a}/_emulator/tokens", json={"org": "org_late", "expiresIn": 3600}).json()
     bearer = {"Authorization": f"Bearer {minted['token']}"}
     moved = move(b, org="org_late", advance=3631)  # expiry plus the 30 s leeway
     assert moved["offset"] == 3631
     assert clock(a, "org_late") == moved
     assert clock(a)["now"] == START  # the server clock did not move
-    assert httpx.get(f"{a}/v1/datasets", headers=bearer).status_code == 401  # expired in its own time only
-    assert httpx.get(f"{a}/v1/datasets", headers=AUTH).status_code == 200
-    assert httpx.post(f"{a}/_emulator/reset", json={"org": "org_late"}).status_code == 204
+    assert get(f"{a}/v1/datasets", headers=bearer).status_code == 401  # expired in its own time only
+    assert get(f"{a}/v1/datasets", headers=AUTH).status_code == 200
+    assert post(f"{a}/_emulator/reset", json={"org": "org_late"}).status_code == 204
     assert clock(b, "org_late")["offset"] == 0
 
 
 def test_replicas_settings_strict_requests_switched_through_one_apply_on_the_other(replicas: Replicas) -> None:
     a, b = replicas
     body = {"name": "kb", "extra": 1}
-    assert httpx.post(f"{b}/v1/datasets", json=body, headers=AUTH).status_code == 201
-    switched = httpx.post(f"{a}/_emulator/strict-requests", json={"strict": True})
+    assert post(f"{b}/v1/datasets", json=body, headers=AUTH).status_code == 201
+    switched = post(f"{a}/_emulator/strict-requests", json={"strict": True})
     assert switched.status_code == 200
-    refused = httpx.post(f"{b}/v1/datasets", json=body, headers=AUTH)
+    refused = post(f"{b}/v1/datasets", json=body, headers=AUTH)
     assert refused.status_code == 422 and "extra" in refused.text
-    assert httpx.get(f"{b}/_emulator/strict-requests").json() == switched.json()
-    httpx.post(f"{b}/_emulator/strict-requests", json={"strict": False, "org": "org_default"})
-    assert httpx.post(f"{a}/v1/datasets", json=body, headers=AUTH).status_code == 201  # the tenant opted out
-    assert httpx.get(f"{a}/_emulator/strict-requests").json()["orgs"] == {"org_default": False}
-    httpx.post(f"{b}/_emulator/reset")
-    assert httpx.get(f"{a}/_emulator/strict-requests").json() == {"strict": False, "default": False, "orgs": {}}
+    assert get(f"{b}/_emulator/strict-requests").json() == switched.json()
+    post(f"{b}/_emulator/strict-requests", json={"strict": False, "org": "org_default"})
+    assert post(f"{a}/v1/datasets", json=body, headers=AUTH).status_code == 201  # the tenant opted out
+    assert get(f"{a}/_emulator/strict-requests").json()["orgs"] == {"org_default": False}
+    post(f"{b}/_emulator/reset")
+    assert get(f"{a}/_emulator/strict-requests").json() == {"strict": False, "default": False, "orgs": {}}
 
 
 def test_replicas_settings_tenant_minted_through_one_has_its_limits_on_the_other(replicas: Replicas) -> None:
     a, b = replicas
-    minted = httpx.post(f"{a}/_emulator/tenants", json={"org": "org_tight", "settings": {"rate_limit_per_user": 2}})
+    minted = post(f"{a}/_emulator/tenants", json={"org": "org_tight", "settings": {"rate_limit_per_user": 2}})
     assert minted.status_code == 201
     bearer = {"Authorization": f"Bearer {minted.json()['token']}"}
-    statuses = [httpx.get(f"{base}/v1/datasets", headers=bearer).status_code for base in (b, a, b)]
+    statuses = [get(f"{base}/v1/datasets", headers=bearer).status_code for base in (b, a, b)]
     assert statuses == [200, 200, 429]
-    assert httpx.get(f"{b}/v1/datasets", headers=AUTH).status_code == 200  # other tenants keep the server's limits
+    assert get(f"{b}/v1/datasets", headers=AUTH).status_code == 200  # other tenants keep the server's limits
 
 
 def test_replicas_settings_tenant_clock_mode_follows_the_tenant(replicas: Replicas) -> None:
     a, b = replicas
-    minted = httpx.post(f"{b}/_emulator/tenants", json={"org": "org_sys", "settings": {"clock": "system"}})
+    minted = post(f"{b}/_emulator/tenants", json={"org": "org_sys", "settings": {"clock": "system"}})
     assert minted.status_code == 201 and minted.json()["settings"] == {"clock": "system"}
     start = float(clock(a)["epoch"])  # type: ignore[arg-type]
     on_a, on_b = clock(a, "org_sys"), clock(b, "org_sys")
@@ -142,7 +147,7 @@ def test_replicas_settings_held_answer_on_one_is_released_by_an_advance_through_
     with serving_two(redis_url, redis_namespace, "--scenario", str(scenario)) as (a, b):
         headers = AUTH
         if org is not None:  # a tenant's request waits on the tenant's own clock; only its offset moves
-            headers = {"Authorization": f"Bearer {httpx.post(f'{a}/_emulator/tokens', json={'org': org}).json()['token']}"}
+            headers = {"Authorization": f"Bearer {post(f'{a}/_emulator/tokens', json={'org': org}).json()['token']}"}
 
         async def held_then_advanced() -> tuple[bool, httpx.Response]:
             async with httpx.AsyncClient(headers=headers, timeout=20) as client:
@@ -162,7 +167,7 @@ def test_replicas_settings_workers_2_all_read_a_clock_moved_through_one(redis_ur
     server = _serve(redis_url, redis_namespace, "--workers", "2")
     base, _ = next(server)
     try:
-        httpx.post(f"{base}/_emulator/reset")
+        post(f"{base}/_emulator/reset")
         with httpx.Client() as client:
             moved = client.post(f"{base}/_emulator/clock", json={"advance": 3600}).json()
             switched = client.post(f"{base}/_emulator/strict-requests", json={"strict": True}).json()
@@ -173,5 +178,5 @@ def test_replicas_settings_workers_2_all_read_a_clock_moved_through_one(redis_ur
                 assert client.get(f"{base}/_emulator/strict-requests").json() == switched
         assert seen == {moved["now"]} and moved["now"] == "2025-01-01T01:00:00Z"
     finally:
-        httpx.post(f"{base}/_emulator/reset")
+        post(f"{base}/_emulator/reset")
         server.close()
