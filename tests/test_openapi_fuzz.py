@@ -32,18 +32,23 @@ EXAMPLES = 5
 SKIP = {("POST", "/v1/files"), ("POST", "/v1/files/expand")}
 
 
-def _fuzz(operation: Any) -> None:
-    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
-
-    @given(case=strategy)
-    @settings(
-        max_examples=EXAMPLES,
+def fuzz_settings(examples: int) -> settings:
+    """Hypothesis settings of every fuzz run: reproducible (derandomized, no example database), no deadline."""
+    return settings(
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
+
+
+def _fuzz(operation: Any) -> None:
+    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @given(case=strategy)
+    @fuzz_settings(EXAMPLES)
     def run(case: Any) -> None:
         headers = dict(case.headers or {})
         headers.setdefault("Authorization", AUTH["Authorization"])

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
@@ -27,6 +27,7 @@ from emulator import Config, EmulatorApp, create_app  # noqa: E402
 from emulator.resources import load_schema  # noqa: E402
 from emulator.routing import Route  # noqa: E402
 from tests.conftest import AUTH  # noqa: E402
+from tests.test_openapi_fuzz import fuzz_settings  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -120,14 +121,7 @@ def _route(app: EmulatorApp, method: str, path: str) -> Route:
 
 def _fuzz(twins: Twins, operation: Any, route: Route) -> None:
     @given(case=operation.as_strategy(GenerationMode.POSITIVE), extras=EXTRAS)
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(EXAMPLES)
     def run(case: Any, extras: dict[str, Any]) -> None:
         twins.send(case, route, extras)
 
