@@ -5,7 +5,7 @@
 
 1. Idle RSS: ``cuadra-emulator serve`` with the bundled fixtures, read from ``/proc/<pid>/status`` once
    it answers 200 on the liveness path (median of ``--cold`` starts, which also give the cold start
-   next to a bare Starlette app on uvicorn).
+   next to a bare Starlette app on uvicorn; the package's bytecode compiled first, as in ``startup.py``).
 2. Chats: in a fresh process, the default app with the bench fixtures (credits no run exhausts), heap
    settled as ``serve`` settles it, then ``-n`` distinct ``POST /v1/chats`` (one exchange each) sent
    in-process through the whole API path; RSS before and after (after a ``gc.collect()``), bytes per chat,
@@ -97,6 +97,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(grow(args.n))))
         return
     print(f"machine: {c.machine()}")
+    print(c.compile_bytecode())
     if c.busy_warning():
         print(c.busy_warning())
     budget = c.Budget(issue="issue 16")

@@ -5,6 +5,9 @@
 
 1. Cold start: ``cuadra-emulator serve --port <free>`` spawned until the first 200 on
    ``/v1/health/liveness`` (median of ``--cold``), next to ``uvicorn`` serving a bare Starlette app.
+   The ``emulator`` package's bytecode is compiled first (``compileall`` into ``__pycache__``), as
+   ``pip install .`` and the Docker image do: an editable install under ``PYTHONDONTWRITEBYTECODE=1``
+   would otherwise compile every module from source at each start.
 2. In-process: ``create_app()`` + the first request through ``httpx.ASGITransport`` (median of
    ``--inproc``), next to building a bare Starlette app + its first request. The very first build in
    the process (lazy imports) is shown separately.
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument("--resets", type=int, default=20, help="timed resets per case (median)")
     args = parser.parse_args()
     print(f"machine: {c.machine()}")
+    print(c.compile_bytecode())
     if c.busy_warning():
         print(c.busy_warning())
     print(f"stack:   uvicorn {c.uvicorn_stack()}, access log off\n")

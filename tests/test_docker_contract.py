@@ -277,6 +277,21 @@ def test_docs_ci_lists_every_emulator_variable_and_mount_path() -> None:
     assert SCENARIOS_MOUNT in text and FIXTURES_MOUNT in text
 
 
+def test_dockerfile_installs_the_package_with_compiled_bytecode(image: Image) -> None:
+    """With PYTHONDONTWRITEBYTECODE=1 nothing is compiled at run time: the install must write the bytecode,
+    or every start compiles the whole package from source (bench/startup.py's cold start)."""
+    installs = [
+        rest
+        for keyword, rest in instructions(DOCKERFILE.read_text(encoding="utf-8"))
+        if keyword == "RUN" and "pip install" in rest
+    ]
+    assert installs, "no RUN pip install in the Dockerfile"
+    if image.env.get("PYTHONDONTWRITEBYTECODE"):
+        for command in installs:
+            words = shlex.split(command.replace("&&", " && "))
+            assert "--compile" in words and "--no-compile" not in words, command
+
+
 def test_dockerfile_is_hadolint_clean() -> None:
     binary = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if binary is None:
