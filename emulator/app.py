@@ -15,7 +15,7 @@ from .context import RequestContext, RequestHeaders
 from .errors import InternalError, problem_response
 from .pipeline import Next, Stage, Step, build
 from .pipeline.plan import plan
-from .responses import JsonResponse
+from .responses import EventStream, JsonResponse
 from .routing import Router
 from .state import EmulatorState
 from .tenants.routing import split_tenant
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("cuadra_emulator")
 CONTROL_PREFIX = "/_emulator"
-#: Responses whose whole answer is their head (``raw_headers``, fixed once built) and one body message.
-_HEAD_AND_BODY = frozenset({Response, JsonResponse})
+#: Responses whose whole answer is their head (``raw_headers``, fixed once built) and one body message
+#: (an EventStream sent frame by frame for the console's recorder still sends that head first).
+_HEAD_AND_BODY = frozenset({Response, JsonResponse, EventStream})
 
 
 class EmulatorApp:

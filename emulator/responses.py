@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.responses import Response
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response, StreamingResponse
 
 if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
     from .store import Collection, Store
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
@@ -45,6 +48,54 @@ class JsonResponse(Response):
             self.raw_headers = [(b"content-length", b"%d" % len(self.body)), _JSON_TYPE]
         else:
             super().init_headers(headers)
+
+
+class EventStream(StreamingResponse):
+    """A ``text/event-stream`` response whose frames are all known before it starts, to go out at once.
+
+    Nothing paces or cuts such a stream, so it is sent as its head and **one** body message holding every
+    frame: the client reads the same bytes as when they are sent frame by frame, for two ASGI messages
+    instead of one per event, and without StreamingResponse's task listening for a disconnect (nothing
+    waits between frames). When a wrapper has replaced ``body_iterator`` (the console's recorder times
+    each frame), it is sent frame by frame as any StreamingResponse. ``on_close`` runs once, when the
+    body is sent or abandoned.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self, frames: list[bytes], headers: Mapping[str, str] | None = None, on_close: Callable[[], None] | None = None
+    ) -> None:
+        self.frames = frames
+        self._on_close = on_close
+        self._own = self._each()
+        super().__init__(self._own, headers=headers)
+
+    async def _each(self) -> AsyncIterator[bytes]:
+        try:
+            for data in self.frames:
+                yield data
+        finally:
+            self._closed()
+
+    def _closed(self) -> None:
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.body_iterator is not self._own:
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": b"".join(self.frames), "more_body": False})
+        except OSError:  # as StreamingResponse: a server of ASGI spec 2.4 raises it for a gone client
+            raise ClientDisconnect() from None
+        finally:
+            self._closed()
+        if self.background is not None:
+            await self.background()
 
 
 def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collection], build: Callable[[], Any]) -> Response:

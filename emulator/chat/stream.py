@@ -99,6 +99,11 @@ class StreamPlan:
         ]
 
     @property
+    def immediate(self) -> bool:
+        """No pacing and no fault: every event goes out at once (see :func:`frames`)."""
+        return not self.first_token_delay and not self.token_interval and self.fault is None
+
+    @property
     def message(self) -> str:
         """The in-band error message: ``error_message`` or the default for ``error_code``."""
         return self.error_message if self.error_message is not None else ERROR_MESSAGES[self.error_code]
@@ -157,6 +162,11 @@ def schedule(kinds: Sequence[EventKind], plan: StreamPlan) -> list[Step]:
             break
         steps.append(Step("send", pause, first))
     return steps
+
+
+def frames(events: list[Event]) -> list[bytes]:
+    """Every event framed, for a plan that is :attr:`StreamPlan.immediate` (what :func:`deliver` yields)."""
+    return [DONE if payload is None else frame(payload) for _, payload in events]
 
 
 def malformed_frame(event: dict[str, Any] | None) -> bytes:

@@ -8,7 +8,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ..chat.events import ai_sdk_events, native_events
 from ..chat.generate import count_tokens, title_text
-from ..chat.stream import StreamPlan, deliver
+from ..chat.stream import StreamPlan, deliver, frames
 from ..chat.turn import run_turn, set_status
 from ..context import RequestContext
 from ..domain import artifacts as artifacts_domain
@@ -20,7 +20,7 @@ from ..errors import BadRequest
 from ..faults import connection_from_scope
 from ..pagination import paginate
 from ..params import PAGE, expansions
-from ..responses import json_response, no_content
+from ..responses import EventStream, json_response, no_content
 from ..routing import route
 from .common import now_iso
 
@@ -42,17 +42,24 @@ async def create_chat(ctx: RequestContext) -> Response:
     plan = ctx.directives.stream_plan or StreamPlan(token_interval=interval, first_token_delay=interval)
     state, org_id = ctx.state, principal.org_id
     set_status(state, org_id, turn.chat_id, "generating")
+    headers = {**STREAM_HEADERS, **headers}
+
+    def on_close() -> None:
+        set_status(state, org_id, turn.chat_id, None)
+
+    if plan.immediate:  # nothing to wait for between events: all of them in one body message
+        return EventStream(frames(events), headers, on_close)
     clock = ctx.clock
     body = deliver(
         events,
         clock,
         plan,
-        on_close=lambda: set_status(state, org_id, turn.chat_id, None),
+        on_close=on_close,
         # a scenario's first-token delay is a scripted wait (held on a manual clock); config pacing is not
         wait=(lambda seconds: state.wait(clock, seconds)) if ctx.directives.stream_plan is not None else None,
         connection=connection_from_scope(ctx.scope),
     )
-    return StreamingResponse(body, media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
 
 async def list_chats(ctx: RequestContext) -> Response:
