@@ -7,8 +7,10 @@ and the key path. Values a file leaves out (ids, names, e-mails, descriptions) a
 
 from __future__ import annotations
 
+import functools
+import marshal
 import random
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +64,19 @@ def _load_order(path: Path) -> tuple[bool, str]:
     return (path.suffix != ".yaml", path.name)  # every *.yaml by name, then every *.yml
 
 
-def _read_file(path: Path, validate: bool) -> Located | None:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(str(path), None, (), f"cannot read file: {exc}") from None
-    doc = load_located(text, str(path))
+
+
+def _read_file(path: Path, validate: bool) -> Located | None:
+    return _parse(str(path), _read_text(path), validate)
+
+
+def _parse(filename: str, text: str, validate: bool) -> Located | None:
+    doc = load_located(text, filename)
     if doc.data is None:
         return None
     if not isinstance(doc.data, dict):
@@ -103,8 +112,22 @@ def load_fixtures(directory: Path | None, seed: int, *, bundled: bool = True) ->
     """Load the fixture files :func:`fixture_files` lists (the bundled set when ``directory`` is None).
 
     Raises :class:`SourceError` naming the file, the line and the key path of the first problem.
+    Each call returns data of its own (the caller may change it); files whose names and texts were
+    already loaded with this seed in this process are not parsed again.
     """
-    docs = [doc for path, validate in fixture_files(directory, bundled) if (doc := _read_file(path, validate)) is not None]
+    sources = tuple((str(path), validate, _read_text(path)) for path, validate in fixture_files(directory, bundled))
+    return FixtureSet(*marshal.loads(_load_marshalled(sources, seed)))
+
+
+@functools.lru_cache(maxsize=16)
+def _load_marshalled(sources: tuple[tuple[str, bool, str], ...], seed: int) -> bytes:
+    """The :class:`FixtureSet` of ``sources`` (file name, validate, text) as marshalled field values.
+
+    A pure function of its arguments, cached: every app a process builds (a test suite builds
+    thousands) would otherwise parse the same YAML again, most of ``create_app``'s time. Marshalled so
+    that the cache holds nothing mutable and each caller unpacks a copy of its own (~50 us).
+    """
+    docs = [doc for name, validate, text in sources if (doc := _parse(name, text, validate)) is not None]
     rng = random.Random(f"fixtures:{seed}")
     faker = _LazyFaker(seed)
     sections: dict[str, list[tuple[Located, int, dict[str, Any]]]] = {}
@@ -112,7 +135,7 @@ def load_fixtures(directory: Path | None, seed: int, *, bundled: bool = True) ->
         for section, items in doc.data.items():
             for index, item in enumerate(items):
                 sections.setdefault(section, []).append((doc, index, item))
-    return _build(sections, rng, faker)
+    return marshal.dumps(astuple(_build(sections, rng, faker)))
 
 
 class _LazyFaker:

@@ -32,6 +32,32 @@ def test_fixtures_same_seed_same_filled_values(tmp_path: Path) -> None:
     assert first.datasets[0]["id"] != other.datasets[0]["id"]
 
 
+def test_fixtures_each_load_returns_data_of_its_own(tmp_path: Path) -> None:
+    # loads of unchanged files are served from a per-process cache: a caller changing its copy must not
+    # change what the next app is built from
+    (tmp_path / "people.yaml").write_text(BASE + "tokens:\n  - token: t1\n    user: u1\n")
+    first = load_fixtures(tmp_path, 0, bundled=False)
+    pristine = load_fixtures(tmp_path, 0, bundled=False)
+    first.users["u1"]["name"] = "Changed"
+    first.tokens["t1"]["scopes"].append("extra")
+    first.organizations.clear()
+    again = load_fixtures(tmp_path, 0, bundled=False)
+    assert again == pristine and again.organizations and again.tokens["t1"]["scopes"] == ["*"]
+    assert again.users["u1"] is not first.users["u1"]
+
+
+def test_fixtures_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "people.yaml"
+    path.write_text(BASE)
+    assert load_fixtures(tmp_path, 0, bundled=False).organizations["org_a"]["name"] != "Renamed"
+    path.write_text(BASE.replace("  - id: org_a\n", "  - id: org_a\n    name: Renamed\n", 1))
+    assert load_fixtures(tmp_path, 0, bundled=False).organizations["org_a"]["name"] == "Renamed"
+    path.write_text(BASE + "  - id: u1\n    organization: org_a\n")
+    for _ in range(2):  # a bad file fails every load, not only the first
+        with pytest.raises(SourceError, match="duplicate id"):
+            load_fixtures(tmp_path, 0, bundled=False)
+
+
 def test_fixtures_bundled_files_need_no_faker() -> None:
     import subprocess
     import sys
