@@ -1,10 +1,11 @@
 """Request-body validation against the JSON Schemas shipped in ``emulator/schemas/requests``.
 
-Each schema gets two validators, built once per app on first use: a ``fastjsonschema`` function
-(compiled to Python; a valid body passes in a few microseconds) and a ``jsonschema`` validator that
-only runs when the fast one rejects a body, to name every failing field. jsonschema stays the
-authority: if it finds nothing wrong, the body is accepted. The request schemas use only keywords
-whose meaning is the same in draft 7 (fastjsonschema) and 2020-12.
+Each schema gets two validators, built once per app on first use: a ``jsonschema_rs`` validator
+(compiled in Rust; a chat body passes in ~5k instructions, against ~57k for the generated Python
+of ``fastjsonschema``) and a ``jsonschema`` validator that only runs when the fast one rejects a
+body, to name every failing field. jsonschema stays the authority: if it finds nothing wrong, the
+body is accepted. ``tests/test_validation_fast.py`` checks that the two agree on every request
+schema (a body the fast path accepts, jsonschema accepts too).
 
 Unknown fields: the schemas say ``additionalProperties: false`` (they list what the emulator knows),
 but production ignores fields it does not know. :meth:`Validators.ignore_unknown` removes them and
@@ -14,7 +15,7 @@ names each one in a warning; the body step calls it unless strict mode is on (do
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .errors import unprocessable
@@ -42,25 +43,22 @@ class Validators:
 
     def __init__(self) -> None:
         self._compiled: dict[str, Any] = {}
-        self._fast: dict[str, Any] = {}
+        self._fast: dict[str, Callable[[Any], bool]] = {}
 
-    def fast(self, name: str) -> Any:
+    def fast(self, name: str) -> Callable[[Any], bool]:
+        """The fast check of schema ``name``: True for a valid body (False may still be accepted, see
+        :meth:`validate`). Formats are annotations, as for jsonschema without a format checker."""
         check = self._fast.get(name)
         if check is None:
-            import fastjsonschema
+            import jsonschema_rs
 
-            schema = {k: v for k, v in load_schema(f"requests/{name}.json").items() if k != "$schema"}
-            check = self._fast[name] = fastjsonschema.compile(schema)
+            schema = load_schema(f"requests/{name}.json")
+            check = self._fast[name] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False).is_valid
         return check
 
     def is_valid(self, name: str, data: Any) -> bool:
-        from fastjsonschema import JsonSchemaException
-
-        try:
-            self.fast(name)(data)
-        except JsonSchemaException:
-            return False
-        return True
+        check = self._fast.get(name) or self.fast(name)
+        return check(data)
 
     def get(self, name: str) -> Any:
         validator = self._compiled.get(name)
