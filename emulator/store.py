@@ -55,7 +55,9 @@ class Collection:
         self.version = 0  # bumped by every write; cached renderings of this collection key on it
         self._codec = codec
         self._records: dict[str, Any] = {}  # id -> record (bytes when packed)
-        self._seq_of: dict[str, int] = {}
+        #: id -> sequence number, for removals only: built by the first one (a collection that is only
+        #: added to, the common case, never pays for it, nor frees it on a reset)
+        self._seq_of: dict[str, int] | None = None
         self._order = array("q")  # ascending sequence numbers (8 bytes each, no int objects)
         self._ids: list[str] = []  # the id at the same position as its sequence number in _order
         #: With a codec: ids of the records held unpacked, least recently used first, each with its
@@ -65,7 +67,6 @@ class Collection:
     def clone(self) -> Collection:
         other = Collection(self._codec)
         other._records = dict(self._records)
-        other._seq_of = dict(self._seq_of)
         other._order = self._order[:]
         other._ids = self._ids[:]
         other._hot = dict(self._hot)
@@ -104,7 +105,8 @@ class Collection:
 
     def insert(self, record_id: str, record: Record, seq: int) -> None:
         self._keep(record_id, record)
-        self._seq_of[record_id] = seq
+        if self._seq_of is not None:
+            self._seq_of[record_id] = seq
         self._order.append(seq)  # seq is always the store's newest, so the order stays sorted
         self._ids.append(record_id)
 
@@ -126,7 +128,10 @@ class Collection:
         del self._records[record_id]
         self._hot.pop(record_id, None)
         self.version += 1
-        seq = self._seq_of.pop(record_id)
+        seq_of = self._seq_of
+        if seq_of is None:
+            seq_of = self._seq_of = dict(zip(self._ids, self._order, strict=True))
+        seq = seq_of.pop(record_id)
         index = bisect_right(self._order, seq) - 1
         del self._order[index]
         del self._ids[index]

@@ -132,6 +132,40 @@ def test_store_with_a_codec_lists_pages_windows_clones_and_removes_like_plain_di
         assert len(copy.collection("org", "chats")) == 6 and len(col) == 5
 
 
+@pytest.mark.parametrize("codecs", [pytest.param({}, id="plain"), pytest.param({"chats": CHAT}, id="packed")])
+def test_store_removes_the_right_record_after_inserts_clones_and_removes(codecs: dict[str, Layout], two_hot: None) -> None:
+    """A collection finds a removed record's position through an index built by its first removal (and
+    kept up to date after it, never shared with a clone): random inserts, removes and clones against a list."""
+    import random
+
+    rng = random.Random(16)
+    store, model = Store(codecs), []
+    for n in range(5):  # a baseline, as fixtures make one
+        store.insert("org", "chats", f"chat_b{n}", chat(id=f"chat_b{n}"))
+        model.append(f"chat_b{n}")
+    stores = [(store.clone(), list(model)), (store.clone(), list(model))]
+    for step in range(400):
+        index = rng.randrange(len(stores))
+        live, ids = stores[index]
+        action = rng.random()
+        if action < 0.5 or not ids:
+            live.insert("org", "chats", f"chat_{step}", chat(id=f"chat_{step}", title=str(step)))
+            ids.append(f"chat_{step}")
+        elif action < 0.95:
+            victim = rng.choice(ids)
+            assert live.remove("org", "chats", victim)["id"] == victim  # type: ignore[index]
+            ids.remove(victim)
+        else:
+            stores.append((live.clone(), list(ids)))
+    assert len(stores) > 3
+    for live, ids in [*stores, (store, model)]:
+        col = live.collection("org", "chats")
+        assert [r["id"] for r in col.values()] == ids and len(col) == len(ids)
+        first, _, last = col.page_after(None, 3)
+        rest, more, _ = col.page_after(last, len(ids))
+        assert [r["id"] for r in first + rest] == ids and not more
+
+
 def test_rendered_cache_is_bounded_in_entries_and_bytes() -> None:
     cache = Rendered(max_entries=3, max_bytes=10)
     for n in range(3):
