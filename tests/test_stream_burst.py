@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from emulator import EmulatorApp
-from emulator.chat.stream import StreamPlan
+from emulator.chat.events import native_events, native_frames
+from emulator.chat.sse import frames
+from emulator.chat.stream import UNPACED, StreamPlan
+from emulator.chat.turn import Turn
 from emulator.server import LiveServer
 from tests.conftest import AUTH, chat_body, sse_events
 from tests.faults_helpers import AI_SDK, chat_request, inject_plan, raw_exchange
@@ -129,3 +132,32 @@ def test_stream_unpaced_over_a_socket_is_one_chunk_and_a_paced_one_a_chunk_per_e
     assert events.endswith(b"data: [DONE]\n\n") and events.count(b"\n\n") > 10
     paced_body = exchange(paced).split(b"\r\n\r\n", 1)[1]
     assert paced_body.count(b"\r\ndata: ") == events.count(b"\n\n")  # one chunk per event when paced
+
+
+USAGE = {"promptTokens": 3, "completionTokens": 4, "totalTokens": 7, "credits": 0.0007}
+CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"q":"ä \\"x\\""}'}}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({}, id="plain"),
+        pytest.param({"pieces": ["Grüße ", "日本 ", '"quoted"\n', "\\ \u2028 \x00", "\ud800 lone"]}, id="escapes-and-surrogate"),
+        pytest.param({"pieces": []}, id="no-pieces"),
+        pytest.param({"reasoning": ["Think ", "more."]}, id="reasoning"),
+        pytest.param({"sources": [{"sourceId": "s1", "filename": "a.pdf"}]}, id="sources"),
+        pytest.param({"tool_calls": [CALL], "pieces": []}, id="tool-call"),
+    ],
+)
+def test_native_frames_are_the_framed_native_events(extra: dict[str, Any]) -> None:
+    fields: dict[str, Any] = {"pieces": ["Hello", " there", "!"], **extra}
+    turn = Turn("chat_1", "msg_1", {}, fields.pop("pieces"), USAGE, {}, **fields)
+    assert native_frames(turn) == frames(native_events(turn))
+
+
+def test_unpaced_plan_is_immediate_and_any_pacing_or_fault_is_not() -> None:
+    assert UNPACED.immediate and StreamPlan().immediate
+    assert not StreamPlan(token_interval=0.01).immediate
+    assert not StreamPlan(first_token_delay=0.01).immediate
+    assert not StreamPlan(cut_after=0).immediate
+    assert not StreamPlan(cut_before_done=True).immediate

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..responses import dumps
@@ -86,7 +87,7 @@ class StreamPlan:
         if len(faults) > 1:
             raise ValueError(f"at most one stream fault per plan (got {', '.join(faults)})")
 
-    @property
+    @cached_property
     def fault(self) -> str | None:
         """The name of the fault field that is set, or None for a clean (possibly paced) stream."""
         faults = self._faults()
@@ -98,15 +99,19 @@ class StreamPlan:
             name for name in _ACTION if (getattr(self, name) is not None if name in _COUNTED else getattr(self, name) is True)
         ]
 
-    @property
+    @cached_property
     def immediate(self) -> bool:
-        """No pacing and no fault: every event goes out at once (see :func:`frames`)."""
+        """No pacing and no fault: every event goes out at once (see :class:`emulator.responses.EventStream`)."""
         return not self.first_token_delay and not self.token_interval and self.fault is None
 
     @property
     def message(self) -> str:
         """The in-band error message: ``error_message`` or the default for ``error_code``."""
         return self.error_message if self.error_message is not None else ERROR_MESSAGES[self.error_code]
+
+
+#: The plan of a stream without pacing or fault (the default configuration's).
+UNPACED = StreamPlan()
 
 
 @dataclass(frozen=True)
@@ -162,11 +167,6 @@ def schedule(kinds: Sequence[EventKind], plan: StreamPlan) -> list[Step]:
             break
         steps.append(Step("send", pause, first))
     return steps
-
-
-def frames(events: list[Event]) -> list[bytes]:
-    """Every event framed, for a plan that is :attr:`StreamPlan.immediate` (what :func:`deliver` yields)."""
-    return [DONE if payload is None else frame(payload) for _, payload in events]
 
 
 def malformed_frame(event: dict[str, Any] | None) -> bytes:

@@ -6,9 +6,10 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from ..chat.events import ai_sdk_events, native_events
+from ..chat.events import ai_sdk_events, native_events, native_frames
 from ..chat.generate import count_tokens, title_text
-from ..chat.stream import StreamPlan, deliver, frames
+from ..chat.sse import frames
+from ..chat.stream import UNPACED, StreamPlan, deliver
 from ..chat.turn import run_turn, set_status
 from ..context import RequestContext
 from ..domain import artifacts as artifacts_domain
@@ -35,11 +36,12 @@ async def create_chat(ctx: RequestContext) -> Response:
     if not ctx.json.get("stream"):
         return json_response({"id": turn.chat_id, "message": turn.message, "usage": turn.usage}, headers=headers)
     ai_sdk = ctx.headers.get("x-stream-format", "").lower() == "ai-sdk"
-    events = ai_sdk_events(turn) if ai_sdk else native_events(turn)
     if ai_sdk:
         headers["x-vercel-ai-ui-message-stream"] = "v1"
     interval = ctx.state.config.stream_token_interval
-    plan = ctx.directives.stream_plan or StreamPlan(token_interval=interval, first_token_delay=interval)
+    plan = ctx.directives.stream_plan
+    if plan is None:
+        plan = StreamPlan(token_interval=interval, first_token_delay=interval) if interval else UNPACED
     state, org_id = ctx.state, principal.org_id
     set_status(state, org_id, turn.chat_id, "generating")
     headers = {**STREAM_HEADERS, **headers}
@@ -48,10 +50,10 @@ async def create_chat(ctx: RequestContext) -> Response:
         set_status(state, org_id, turn.chat_id, None)
 
     if plan.immediate:  # nothing to wait for between events: all of them in one body message
-        return EventStream(frames(events), headers, on_close)
+        return EventStream(frames(ai_sdk_events(turn)) if ai_sdk else native_frames(turn), headers, on_close)
     clock = ctx.clock
     body = deliver(
-        events,
+        ai_sdk_events(turn) if ai_sdk else native_events(turn),
         clock,
         plan,
         on_close=on_close,
