@@ -5,6 +5,9 @@
 placeholders are served (enough for ``startup.py``'s liveness probe). No auth, no validation, no store;
 the chat handler parses the JSON body (orjson, as the emulator) since any real handler must: what is
 left is Starlette routing + uvicorn + the parse, i.e. the best the emulator could do on this stack.
+The stream is sent one event per body message, as a Starlette SSE handler does; with
+``BENCH_BARE_STREAM=joined`` all events go in one message (what the emulator does when nothing paces
+or cuts the stream), the ceiling for a stream sent at once.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ def create_app(samples: dict[str, Any] | None = None) -> Starlette:
     chat = samples["chat"].encode()
     chat_headers = dict(samples["chat_headers"])
     events = [event.encode() for event in samples["stream_events"]]
+    if os.environ.get("BENCH_BARE_STREAM") == "joined":  # every event in one body message (one chunk)
+        events = [b"".join(events)]
     stream_headers = dict(samples["stream_headers"])
     liveness = b'{"status":"ok"}'
 

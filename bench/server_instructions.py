@@ -10,6 +10,8 @@ server (``cuadra-emulator serve`` with its default configuration and the bench f
 app of ``throughput.py`` sending the same bytes) runs under ``valgrind --tool=callgrind``; after a
 warm-up its counters are zeroed (``callgrind_control -z``), ``n`` requests are sent one after the other
 on one keep-alive connection (chat requests are distinct conversations), and the counters are dumped.
+For the stream, ``bare-joined`` is the bare app sending all events in one
+body message (``BENCH_BARE_STREAM=joined``), as the emulator does for a stream nothing paces or cuts.
 The figure is the server's user-space instructions per request: load-independent, so it can be
 compared on a busy machine, and bare / emulator estimates the throughput ratio of a server that is
 CPU-bound (kernel time, e.g. per socket write, is not counted).
@@ -99,14 +101,18 @@ def main() -> None:
         with c.Server("emulator", emulator) as plain:
             samples = capture_samples(plain.port)
         (tmp / "samples.json").write_text(json.dumps(samples))
+        bare_env = {"BENCH_SAMPLES": str(tmp / "samples.json")}
         servers = {
             "emulator": (emulator, {}),
-            "bare": (c.bare_command, {"BENCH_SAMPLES": str(tmp / "samples.json")}),
+            "bare": (c.bare_command, bare_env),
+            "bare-joined": (c.bare_command, {**bare_env, "BENCH_BARE_STREAM": "joined"}),
         }
         rows = []
         for sc in chosen:
             figures = {}
             for name, (command, env) in servers.items():
+                if name == "bare-joined" and not sc.stream:
+                    continue
                 out = tmp / f"{name}-{sc.key}.out"
                 server = c.Server(name, lambda port, command=command, out=out: under_callgrind(command(port), out), env=env)
                 started = time.monotonic()
@@ -117,8 +123,18 @@ def main() -> None:
                     server.stop()
                 print(f"  {sc.label:<22} {name:<9} {figures[name]:>12,.0f}  ({time.monotonic() - started:.0f} s)", flush=True)
             emu, bare = figures["emulator"], figures["bare"]
-            rows.append([sc.label, f"{emu:,.0f}", f"{bare:,.0f}", f"{bare / emu:.0%}"])
-        print(c.table(["scenario", "emulator", "bare", "bare / emulator"], rows))
+            joined = figures.get("bare-joined")
+            rows.append(
+                [
+                    sc.label,
+                    f"{emu:,.0f}",
+                    f"{bare:,.0f}",
+                    f"{bare / emu:.0%}",
+                    "-" if joined is None else f"{joined:,.0f}",
+                    "-" if joined is None else f"{joined / emu:.0%}",
+                ]
+            )
+        print(c.table(["scenario", "emulator", "bare", "bare / emulator", "bare, stream joined", "joined / emulator"], rows))
 
 
 if __name__ == "__main__":
