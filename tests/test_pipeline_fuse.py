@@ -128,3 +128,33 @@ def test_fused_chain_runs_a_default_request_without_the_nested_steps() -> None:
         calls.clear()
         assert client.get("/v1/models", headers=AUTH | {"Origin": "http://localhost:1"}).status_code == 200
         assert calls == ["journal", "auth", "ratelimit", "query"]  # CORS has work: the whole nested chain
+
+
+@pytest.mark.parametrize("fuse", [pytest.param(True, id="fused"), pytest.param(False, id="nested")])
+def test_route_chain_is_composed_when_its_route_first_serves_a_request(fuse: bool) -> None:
+    """Building an app composes no route's chain (most apps serve few of their ~100 routes); a route's
+    chain is composed once, by its first request, and serves every later one."""
+    app = create_app(Config(clock="manual", rate_limit="off"))
+    composed: list[str] = []
+
+    def counted(stage: Stage) -> Stage:
+        applies = stage.applies
+
+        def recorded(route: Any) -> bool:
+            composed.append(f"{route.method} {route.path}")
+            return applies(route)
+
+        return replace(stage, applies=recorded)
+
+    first = app.api_chain.after[0]
+    app.api_chain = Chain(app.api_chain.before, (counted(first), *app.api_chain.after[1:]))
+    app.recompose(fuse=fuse)
+    assert composed == []
+    with TestClient(app, base_url="http://emulator") as client:
+        for _ in range(3):
+            assert client.get("/v1/models", headers=AUTH).status_code == 200
+        assert composed == ["GET /v1/models"]
+        assert client.get("/v1/nothing-here", headers=AUTH).status_code == 404
+        assert client.get("/v1/datasets", headers=AUTH).status_code == 200
+        assert client.get("/v1/datasets", headers=AUTH).status_code == 200
+    assert composed == ["GET /v1/models", "GET /v1/datasets"]

@@ -146,22 +146,19 @@ def build(chain: Chain, router: Router, *, fuse: bool = True) -> Next:
     plain nested one (the two answer alike: tests compare them).
     """
     from .fuse import Link, fused
-    from .route import make_route_step
+    from .route import RouteChain, RouteChains, make_route_step
 
-    after = {id(r): (r.handler, [s for s in chain.after if s.applies(r)]) for r in router.routes}
-    tails = {key: suffixes([s.step for s in stages], handler) for key, (handler, stages) in after.items()}
-    before = [*(s.step for s in chain.before), make_route_step(router, {key: rest[0] for key, rest in tails.items()})]
-    heads = suffixes(before, _unreachable)
+    def compose(route: Route) -> RouteChain:
+        stages = [s for s in chain.after if s.applies(route)]
+        rest = suffixes([s.step for s in stages], route.handler)
+        links = tuple(Link.of(stage, rest[i]) for i, stage in enumerate(stages))
+        return RouteChain(route.handler, (*links, None), rest[0])
+
+    chains = RouteChains(router, compose)  # each route's chain is composed when it first serves a request
+    heads = suffixes([*(s.step for s in chain.before), make_route_step(router, chains)], _unreachable)
     if not fuse:
         return heads[0]
-    return fused(
-        tuple(Link.of(stage, heads[i]) for i, stage in enumerate(chain.before)),
-        {
-            key: (handler, tuple(Link.of(stage, tails[key][i]) for i, stage in enumerate(stages)))
-            for key, (handler, stages) in after.items()
-        },
-        router,
-    )
+    return fused(tuple(Link.of(stage, heads[i]) for i, stage in enumerate(chain.before)), chains, router)
 
 
 async def _unreachable(ctx: RequestContext) -> Response:

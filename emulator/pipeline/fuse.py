@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..context import RequestContext
     from ..routing import Router
     from . import AsyncEnter, Enter, Idle, Leave, Next, Stage
+    from .route import RouteChain
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +49,10 @@ class Link:
 _ROUTING = None
 
 
-def fused(before: tuple[Link, ...], after: Mapping[int, tuple[Next, tuple[Link, ...]]], router: Router) -> Next:
+def fused(before: tuple[Link, ...], after: Mapping[int, RouteChain], router: Router) -> Next:
     """The fused chain: ``before`` for every request, routing, then the matched route's links and handler
-    (``after[id(route)]``)."""
+    (``after[id(route)]``, whose links end with None: the handler)."""
     head: tuple[Link | None, ...] = (*before, _ROUTING)
-    # None at the end of a route's links: its handler
-    tails = {key: (handler, (*links, None)) for key, (handler, links) in after.items()}
 
     async def run(ctx: RequestContext) -> Response:
         leaves: list[Leave] = []
@@ -68,7 +67,7 @@ def fused(before: tuple[Link, ...], after: Mapping[int, tuple[Next, tuple[Link, 
                     if handler is None:  # routing: 404 and 405 are raised here, answered below
                         route, ctx.path_params = router.match(ctx.method, ctx.path)
                         ctx.route = route
-                        handler, links = tails[id(route)]
+                        handler, links, _ = after[id(route)]
                         i = 0
                         continue
                     response = await handler(ctx)
