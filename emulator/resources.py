@@ -14,8 +14,9 @@ from typing import Any
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+@cache
 def bundled_dir(name: str) -> Path:
-    """The bundled ``fixtures`` or ``scenarios`` folder."""
+    """The bundled ``fixtures`` or ``scenarios`` folder (where the package was installed: looked up once)."""
     packaged = PACKAGE_DIR / "_bundled" / name
     if packaged.is_dir():
         return packaged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ class Route:
             object.__setattr__(self, "no_query", Params.parse(self.query, QueryParams("")))
 
 
+@functools.lru_cache(maxsize=1024)
+def template_pattern(template: str) -> re.Pattern[str]:
+    """The regex matching ``template``'s paths, one named group per ``{parameter}`` (cached: every app
+    builds its routers from the same templates)."""
+    return re.compile("^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", template) + "$")
+
+
 #: The spelling the ``routes/*.py`` modules use: ``route("GET", "/v1/models", handler, scope=...)``
 #: (the constructor itself, so mypy checks every option's name and type).
 route = Route
@@ -78,9 +86,7 @@ class Router:
             if item.method in table:
                 raise ValueError(f"duplicate route {item.method} {item.path}")
             table[item.method] = item
-        for template, table in dynamic.items():
-            pattern = "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", template) + "$"
-            self._dynamic.append((re.compile(pattern), table))
+        self._dynamic.extend((template_pattern(template), table) for template, table in dynamic.items())
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route for ``method path`` and its path parameters; raises NotFound/MethodNotAllowed."""
