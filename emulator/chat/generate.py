@@ -58,18 +58,27 @@ def split_pieces(text: str) -> list[str]:
     return pieces
 
 
+#: ``random.Random``'s C seeding, without the Python ``__init__``/``seed`` wrappers around it: for an int
+#: seed they only call it and clear ``gauss_next`` (``Random(n)`` costs ~37k instructions, this ~32k).
+_seed_state = random.Random.__mro__[1].seed  # type: ignore[attr-defined]
+
+
 def conversation_rng(seed: int, model_id: str, history: Sequence[tuple[str, str | None]], salt: str = "") -> random.Random:
-    """A ``random.Random`` determined by seed, model and conversation (never by global state)."""
+    """A ``random.Random`` determined by seed, model and conversation (never by global state): the
+    generator ``random.Random(n)`` gives, ``n`` the first 16 bytes of a SHA-256 of them."""
     digest = hashlib.sha256(dumps([seed, model_id, salt, list(history)])).digest()
-    return random.Random(int.from_bytes(digest[:16], "big"))
+    rng = random.Random.__new__(random.Random)
+    _seed_state(rng, int.from_bytes(digest[:16], "big"))
+    rng.gauss_next = None  # type: ignore[attr-defined]
+    return rng
 
 
-def _topic(history: Sequence[tuple[str, str | None]]) -> str | None:
+def _topic_words(history: Sequence[tuple[str, str | None]]) -> list[str]:
+    """The words of the last user message with content (the reply quotes the first eight)."""
     for role, content in reversed(history):
         if role == "user" and content:
-            words = content.split()
-            return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
-    return None
+            return content.split()
+    return []
 
 
 def _pieces_after_space(texts: Sequence[str]) -> tuple[tuple[str, ...], ...]:
@@ -92,22 +101,36 @@ def reply_with_pieces(
 ) -> tuple[str, list[str]]:
     """:func:`reply_text` and its stream pieces (``split_pieces`` of it), assembled from pre-split parts.
 
-    The sentences are drawn by index with the same calls on the same generator as by value, so the
-    text is the same; every part starts and ends with a non-space, so pieces never span two parts.
+    The parts are drawn by index with the same ``_randbelow`` calls on the same generator as
+    ``rng.choice``/``rng.sample``/``rng.randint`` make (``tests/test_chat_generate.py`` compares with
+    that definition), so the text is the same; every part starts and ends with a non-space, so pieces
+    never span two parts.
     """
     rng = conversation_rng(seed, model_id, history)
-    opener = rng.choice(range(len(_OPENERS)))
+    below = rng._randbelow  # type: ignore[attr-defined]
+    opener = below(len(_OPENERS))  # rng.choice(_OPENERS)
     parts = [_OPENERS[opener]]
     pieces = list(_OPENER_PIECES[opener])
-    topic = _topic(history)
-    if topic:
-        asked = f"You asked: “{topic}”."
-        parts.append(asked)
-        pieces += _PIECE.findall(" " + asked)
-    for index in rng.sample(range(len(_SENTENCES)), rng.randint(1, 3)):
+    words = _topic_words(history)
+    if words:
+        shown = words[:8]
+        topic = " ".join(shown) + ("…" if len(words) > 8 else "")
+        parts.append(f"You asked: “{topic}”.")
+        # the pieces of " You asked: “w1 w2 …”.": words from str.split() hold no whitespace (as \S+)
+        pieces += [" You", " asked:", *[f" {word}" for word in shown]]
+        pieces[-len(shown)] = f" “{shown[0]}"
+        pieces[-1] += topic[len(" ".join(shown)) :] + "”."
+    # rng.sample(_SENTENCES, rng.randint(1, 3)), drawn the way Random.sample draws from a short population
+    count = 1 + below(3)
+    pool = list(range(len(_SENTENCES)))
+    size = len(pool)
+    for i in range(count):
+        j = below(size - i)
+        index = pool[j]
+        pool[j] = pool[size - i - 1]
         parts.append(_SENTENCES[index])
         pieces += _SENTENCE_PIECES[index]
-    closer = rng.choice(range(len(_CLOSERS)))
+    closer = below(len(_CLOSERS))  # rng.choice(_CLOSERS)
     parts.append(_CLOSERS[closer])
     pieces += _CLOSER_PIECES[closer]
     if max_tokens is not None:
