@@ -99,21 +99,27 @@ def run_turn(
             chat = {**chat, "systemPrompt": system_prompt}
     check_tool_results(chat["messages"], body["messages"])
     messages = list(chat["messages"])
+    history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
+    history += [(m["role"], m["content"]) for m in messages]
+    # the tokens of what came before; the new messages' are counted once, for their tokenCount
+    input_tokens = sum(count_tokens(content) for _, content in history)
     for item in body["messages"]:
+        content = item.get("content")
+        tokens = count_tokens(content)
+        input_tokens += tokens
         messages.append(
             chats_domain.message_record(
                 ids.prefixed("msg"),
                 chat["id"],
                 item["role"],
-                item.get("content"),
+                content,
                 now,
-                tokenCount=count_tokens(item.get("content")),
+                tokenCount=tokens,
                 toolCallId=item.get("toolCallId"),
                 toolCalls=item.get("toolCalls"),
             )
         )
-    history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
-    history += [(m["role"], m["content"]) for m in messages]
+        history.append((item["role"], content))
     reply = compose_reply(state.config.seed, model, history, body, lambda: ids.prefixed("call"), scripted)
     candidates = candidate_files(state, org_id, model_id)
     sources = (
@@ -132,13 +138,12 @@ def run_turn(
         + sum(count_tokens(c["function"]["arguments"]) for c in reply.tool_calls)
         + (count_tokens(artifact["content"]) if artifact else 0)
     )
-    input_tokens = sum(count_tokens(content) for _, content in history)
     multiplier = billing.get("creditMultiplier") or 1
     usage = usage_domain.token_usage(input_tokens, output_tokens, multiplier)
     if reasoning_tokens:
         usage["reasoningTokens"] = reasoning_tokens
     credits = usage_domain.credits_for(usage["totalTokens"], multiplier)
-    usage_domain.require_credits(store, org, credits, instant)
+    balance = usage_domain.require_credits(store, org, credits, instant)
 
     assistant = chats_domain.message_record(
         message_id,
@@ -156,7 +161,10 @@ def run_turn(
     if reply.reasoning:
         assistant["reasoning"] = "".join(reply.reasoning)
     messages.append(assistant)
-    chat = {**chat, "messages": messages, "updatedAt": now, "modelId": model_id}
+    if is_new:  # not stored yet: its messages are filled in (updatedAt and modelId are already these)
+        chat["messages"] = messages
+    else:
+        chat = {**chat, "messages": messages, "updatedAt": now, "modelId": model_id}
     if is_new:
         store.insert(org_id, chats_domain.KIND, chat["id"], chat)
         if chats_domain.is_listed(chat):
@@ -165,7 +173,7 @@ def run_turn(
         store.replace(org_id, chats_domain.KIND, chat["id"], chat)
     if artifact is not None:
         store.insert(org_id, artifacts_domain.KIND, artifact["id"], artifact)
-    usage_domain.record(store, org, model_id, usage, credits, instant)
+    usage_domain.record(store, org, model_id, usage, credits, instant, balance)
     return Turn(
         chat["id"],
         message_id,

@@ -140,7 +140,9 @@ def spend(org: dict[str, Any], current: dict[str, Any], amount: int) -> dict[str
     }
 
 
-def charge(store: Store, org: dict[str, Any], amount: int, now: float) -> None:
-    """Spend ``amount`` credits of the organisation in the documented order."""
-    current = balance(store, org, now)
+def charge(store: Store, org: dict[str, Any], amount: int, now: float, current: dict[str, Any] | None = None) -> None:
+    """Spend ``amount`` credits of the organisation in the documented order (``current``: its
+    :func:`balance` at ``now`` when the caller just read it)."""
+    if current is None:
+        current = balance(store, org, now)
     store.replace(org["id"], KIND, BALANCE_ID, spend(org, current, amount))

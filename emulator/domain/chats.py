@@ -73,21 +73,32 @@ def chat_record(
     }
 
 
-def message_record(message_id: str, chat_id: str, role: str, content: str | None, now: str, **extra: Any) -> Record:
-    record: Record = {
+def message_record(
+    message_id: str,
+    chat_id: str,
+    role: str,
+    content: str | None,
+    now: str,
+    *,
+    tokenCount: int | None = None,  # noqa: N803 (named as the record's keys)
+    cost: str | None = None,
+    responseTimeMs: int | None = None,  # noqa: N803
+    toolCallId: str | None = None,  # noqa: N803
+    toolCalls: list[dict[str, Any]] | None = None,  # noqa: N803
+) -> Record:
+    return {
         "id": message_id,
         "chatId": chat_id,
         "role": role,
         "content": content,
         "createdAt": now,
-        "tokenCount": extra.get("tokenCount"),
-        "cost": extra.get("cost"),
-        "responseTimeMs": extra.get("responseTimeMs"),
+        "tokenCount": tokenCount,
+        "cost": cost,
+        "responseTimeMs": responseTimeMs,
         "metadata": {"source": "api"},
-        "toolCallId": extra.get("toolCallId"),
-        "toolCalls": extra.get("toolCalls"),
+        "toolCallId": toolCallId,
+        "toolCalls": toolCalls,
     }
-    return record
 
 
 def require_chat(store: Store, org_id: str, user_id: str, chat_id: str) -> Record:
@@ -138,8 +149,8 @@ def listed_count(store: Store, org_id: str, user_id: str) -> int:
 
 def adjust_listed(store: Store, org_id: str, user_id: str, delta: int) -> None:
     """Keep the per-user count of listed chats in step with inserts and deletes."""
-    count = listed_count(store, org_id, user_id) + delta
-    if store.get(org_id, COUNT_KIND, user_id) is None:
-        store.insert(org_id, COUNT_KIND, user_id, {"count": count})
+    record = store.get(org_id, COUNT_KIND, user_id)
+    if record is None:
+        store.insert(org_id, COUNT_KIND, user_id, {"count": delta})
     else:
-        store.replace(org_id, COUNT_KIND, user_id, {"count": count})
+        store.replace(org_id, COUNT_KIND, user_id, {"count": int(record["count"]) + delta})

@@ -39,16 +39,33 @@ def token_usage(input_tokens: int, output_tokens: int, multiplier: float) -> dic
     return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": total, "cost": cost_for(total, multiplier)}
 
 
-def require_credits(store: Store, org: dict[str, Any], required: int, now: float) -> None:
-    """Raise the documented 402 when the organisation cannot pay ``required`` credits at ``now``."""
-    available = billing.available(org, billing.balance(store, org, now))
+def require_credits(store: Store, org: dict[str, Any], required: int, now: float) -> dict[str, Any]:
+    """Raise the documented 402 when the organisation cannot pay ``required`` credits at ``now``.
+
+    Returns the balance record it read (:func:`billing.balance`), for :func:`record` to charge.
+    """
+    current = billing.balance(store, org, now)
+    available = billing.available(org, current)
     if required > available:
         raise InsufficientCredits(f"Insufficient credits. Required: {required} credits. Available: {available} credits.")
+    return current
 
 
-def record(store: Store, org: dict[str, Any], model_id: str, usage: dict[str, Any], credits: int, now: float) -> None:
-    """Charge one served call (:func:`billing.charge`) and add it to the period's per-model ledger."""
-    billing.charge(store, org, credits, now)
+def record(
+    store: Store,
+    org: dict[str, Any],
+    model_id: str,
+    usage: dict[str, Any],
+    credits: int,
+    now: float,
+    balance: dict[str, Any] | None = None,
+) -> None:
+    """Charge one served call (:func:`billing.charge`) and add it to the period's per-model ledger.
+
+    ``balance``: the record :func:`require_credits` returned at the same ``now`` (no write to the
+    organisation's balance in between), so the period and balance are not looked up twice.
+    """
+    billing.charge(store, org, credits, now, balance)
     org_id = org["id"]
     current = store.get(org_id, KIND, model_id)
     if current is None:

@@ -147,9 +147,9 @@ async def generate_title(ctx: RequestContext) -> Response:
     usage = usage_domain.token_usage(sum(count_tokens(c) for c in contents), count_tokens(title), multiplier)
     credits = usage_domain.credits_for(usage["totalTokens"], multiplier)
     org, now = state.organization(org_id), ctx.clock.now()
-    usage_domain.require_credits(state.store, org, credits, now)
+    balance = usage_domain.require_credits(state.store, org, credits, now)
     state.store.replace(org_id, chats_domain.KIND, chat["id"], {**chat, "title": title, "updatedAt": now_iso(ctx)})
-    usage_domain.record(state.store, org, chat["modelId"], usage, credits, now)
+    usage_domain.record(state.store, org, chat["modelId"], usage, credits, now, balance)
     return json_response({"title": title, "usage": usage})
 
 
