@@ -32,22 +32,33 @@ def dumps(data: Any) -> bytes:
 
 
 _JSON_TYPE = (b"content-type", b"application/json")
+_FILLED = (b"content-length", b"content-type")
 
 
 class JsonResponse(Response):
     """A response whose body is already JSON bytes; its usual two headers are built pre-encoded.
 
     Starlette's ``init_headers`` encodes the media type and length field by field for every response;
-    for the common case (no extra headers, a status with a body) this gives the same list directly.
+    for a status with a body this gives the same list directly (``tests/test_responses_head.py``).
     """
 
     media_type = "application/json"
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        if headers is None and self.status_code >= 200 and self.status_code not in (204, 304):
-            self.raw_headers = [(b"content-length", b"%d" % len(self.body)), _JSON_TYPE]
-        else:
+        if self.status_code < 200 or self.status_code in (204, 304):
             super().init_headers(headers)
+            return
+        length = (b"content-length", b"%d" % len(self.body))
+        if headers is None:
+            self.raw_headers = [length, _JSON_TYPE]
+            return
+        # Starlette's order: the given headers, then the length and type it fills in
+        raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+        if any(name in _FILLED for name, _ in raw):  # the caller sets one of them itself
+            super().init_headers(headers)
+            return
+        raw += (length, _JSON_TYPE)
+        self.raw_headers = raw
 
 
 class EventStream(StreamingResponse):

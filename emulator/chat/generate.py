@@ -6,6 +6,7 @@ history gives the same reply whatever else happened before (request order, other
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -47,6 +48,13 @@ _CLOSERS = (
 def count_tokens(text: str | None) -> int:
     """Tokens as the emulator counts them: words and punctuation marks (documented in fidelity.md)."""
     return len(_TOKEN.findall(text or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def prompt_tokens(text: str) -> int:
+    """:func:`count_tokens` of a system prompt, memoised: every turn of every chat of a model counts its
+    prompt again (~24k instructions for a 55-character prompt), and a model has one. A pure function."""
+    return count_tokens(text)
 
 
 def split_pieces(text: str) -> list[str]:

@@ -77,7 +77,8 @@ def compose_reply(
     model that does not support them.
     """
     model_id = model["id"]
-    tools = normalize_tools(body.get("tools"))
+    requested = body.get("tools")
+    tools = normalize_tools(requested) if requested else []
     if tools and not model.get("supportsTools", False):
         raise invalid("/tools", f"model {model_id} does not support tool calling (supportsTools is false)")
     if tools:

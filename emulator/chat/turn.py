@@ -12,7 +12,7 @@ from ..domain import plans as plans_domain
 from ..domain import usage as usage_domain
 from ..errors import invalid
 from ..ids import Ids
-from .generate import artifact_text, conversation_rng, count_tokens, title_text
+from .generate import artifact_text, conversation_rng, count_tokens, prompt_tokens, title_text
 from .reply import FinishReason, ScriptedReply, compose_reply
 from .sources import candidate_files, pick_sources
 
@@ -99,10 +99,11 @@ def run_turn(
             chat = {**chat, "systemPrompt": system_prompt}
     check_tool_results(chat["messages"], body["messages"])
     messages = list(chat["messages"])
-    history = [("system", chat["systemPrompt"])] if chat["systemPrompt"] else []
+    prompt = chat["systemPrompt"]
+    history = [("system", prompt)] if prompt else []
     history += [(m["role"], m["content"]) for m in messages]
     # the tokens of what came before; the new messages' are counted once, for their tokenCount
-    input_tokens = sum(count_tokens(content) for _, content in history)
+    input_tokens = (prompt_tokens(prompt) if prompt else 0) + sum(count_tokens(m["content"]) for m in messages)
     for item in body["messages"]:
         content = item.get("content")
         tokens = count_tokens(content)

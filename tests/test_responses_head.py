@@ -1,0 +1,29 @@
+"""JsonResponse builds its head directly; it must be the head Starlette's Response builds for the same arguments."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.responses import Response
+
+from emulator.responses import JsonResponse
+
+BODY = b'{"id":"chat_1","ok":true}'
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 304, 404, 422])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(None, id="none"),
+        pytest.param({}, id="empty"),
+        pytest.param({"X-Chat-Id": "chat_1"}, id="one"),
+        pytest.param({"Retry-After": "3", "X-RateLimit-Remaining": "0", "x-Lower": "é"}, id="several-latin1"),
+        pytest.param({"Content-Type": "application/problem+json"}, id="own-type"),
+        pytest.param({"content-length": "999", "X-A": "b"}, id="own-length"),
+    ],
+)
+def test_responses_head_json_head_is_starlettes(status: int, headers: dict[str, str] | None) -> None:
+    ours = JsonResponse(BODY, status_code=status, headers=headers)
+    theirs = Response(BODY, status_code=status, headers=headers, media_type="application/json")
+    assert ours.raw_headers == theirs.raw_headers
+    assert ours.status_code == theirs.status_code and ours.body == theirs.body
