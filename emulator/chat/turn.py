@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..clock import isoformat
@@ -32,11 +33,11 @@ class Turn(NamedTuple):
     pieces: list[str]
     usage: dict[str, Any]
     model: dict[str, Any]
-    reasoning: list[str]
-    tool_calls: list[dict[str, Any]]
-    sources: list[dict[str, Any]]
-    artifact: dict[str, Any] | None
-    finish_reason: FinishReason
+    reasoning: Sequence[str] = ()
+    tool_calls: Sequence[dict[str, Any]] = ()
+    sources: Sequence[dict[str, Any]] = ()
+    artifact: dict[str, Any] | None = None
+    finish_reason: FinishReason = "stop"
 
 
 def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
