@@ -132,6 +132,8 @@ class Layout:
     def pack(self, record: Record, strings: Strings) -> object:
         """What a store keeps for ``record``: bytes, or the record itself when marshal cannot encode it."""
         try:
+            if self._flat and tuple(record) == self.keys:  # the values to_values gives, sooner
+                return marshal.dumps(tuple(record.values()))
             return marshal.dumps(self.to_values(record, strings))
         except ValueError:
             return record
@@ -139,7 +141,10 @@ class Layout:
     def unpack(self, stored: object, strings: Strings) -> Record:
         """The record :meth:`pack` was given (with the same ``strings``), as a new dict (nested records too)."""
         if type(stored) is bytes:
-            return self.from_values(marshal.loads(stored), strings)
+            values = marshal.loads(stored)
+            if self._flat and type(values) is tuple and len(values) == len(self.keys):
+                return dict(zip(self.keys, values, strict=True))  # what from_values gives, sooner
+            return self.from_values(values, strings)
         return stored  # type: ignore[return-value]
 
 

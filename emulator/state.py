@@ -38,8 +38,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ORG_KIND", "STORE_CODECS", "EmulatorState", "build_baseline"]
 
-#: Kinds the store keeps packed: those that grow with traffic (see :mod:`emulator.compact`).
-STORE_CODECS = MappingProxyType({chats_domain.KIND: chats_domain.CHAT_LAYOUT})
+#: Kinds the store keeps packed: those that grow with traffic or that test suites create in bulk (see
+#: :mod:`emulator.compact`).
+STORE_CODECS = MappingProxyType(
+    {chats_domain.KIND: chats_domain.CHAT_LAYOUT, datasets_domain.KIND: datasets_domain.DATASET_LAYOUT}
+)
 
 
 def build_baseline(fixtures: FixtureSet, now: float) -> Store:

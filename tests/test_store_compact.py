@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import marshal
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from emulator import store as store_module
 from emulator.chat.turn import run_turn
 from emulator.compact import Codec, Layout, Strings
 from emulator.domain import chats as chats_domain
+from emulator.domain import datasets as datasets_domain
 from emulator.ids import Ids
 from emulator.store import HOT_RECORDS, Rendered, Store
 from tests.conftest import SUPPORT_BOT, chat_body
@@ -62,6 +64,29 @@ def test_compact_layout_gives_back_an_equal_record_with_its_key_order(record: di
     assert list(back) == list(record)
     nested = record.get("messages", [])
     assert [list(m) for m in back.get("messages", []) if isinstance(m, dict)] == [list(m) for m in nested if isinstance(m, dict)]
+
+
+FLAT = Layout(("id", "name", "createdAt"))
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        pytest.param({"id": "ds_1", "name": "Hé ✓", "createdAt": "2026-01-01T00:00:00Z"}, id="fits-the-layout"),
+        pytest.param({"id": "ds_1", "name": None, "createdAt": "x", "extra": [1, {"a": 2.5}]}, id="extra-keys"),
+        pytest.param({"name": "n", "id": "ds_1", "createdAt": "x"}, id="keys-in-another-order"),
+        pytest.param({"id": "ds_1"}, id="fewer-keys"),
+        pytest.param({"id": "ds_1", "name": ("a", 1), "createdAt": 3}, id="a-tuple-and-an-int"),
+    ],
+)
+def test_compact_flat_layout_packs_as_the_general_path_does(record: dict[str, Any]) -> None:
+    """A layout without shared or nested keys (datasets) packs by a shorter path: the same values as the
+    general one, read back as an equal dict with the same key order."""
+    strings = Strings()
+    packed = FLAT.pack(record, strings)
+    assert type(packed) is bytes and marshal.loads(packed) == FLAT.to_values(record, strings)
+    assert FLAT.unpack(packed, strings) == FLAT.from_values(marshal.loads(packed), strings) == record
+    assert list(FLAT.unpack(packed, strings)) == list(record)
 
 
 def test_compact_layout_keeps_a_record_marshal_cannot_encode_as_it_is() -> None:
@@ -190,6 +215,59 @@ def test_store_chats_round_trip_through_the_api_with_the_same_json(client: TestC
     assert got["messages"][1] == created.json()["message"]
     assert got["messages"][3] == again.json()["message"]
     assert list(got)[:3] == ["id", "organizationId", "modelId"]
+
+
+def _dataset_calls(client: TestClient) -> list[tuple[int, bytes]]:
+    """Create, read, list, update and delete datasets, then reset: every answer, in order."""
+    answers = []
+
+    def keep(response: Any) -> Any:
+        answers.append((response.status_code, response.content))
+        return response
+
+    ids = [keep(client.post("/v1/datasets", json={"name": f"Set “{n}”", "description": f"d{n}"})).json()["id"] for n in range(8)]
+    keep(client.post("/v1/datasets", json={"name": "no description"}))
+    for dataset_id in ids:
+        keep(client.get(f"/v1/datasets/{dataset_id}"))
+    keep(client.patch(f"/v1/datasets/{ids[1]}", json={"name": "renamed", "consentForTraining": True}))
+    keep(client.delete(f"/v1/datasets/{ids[2]}"))
+    keep(client.get(f"/v1/datasets/{ids[2]}"))
+    cursor = None
+    while True:
+        page = keep(client.get("/v1/datasets", params={"limit": 3, **({"cursor": cursor} if cursor else {})})).json()
+        if not page["hasMore"]:
+            break
+        cursor = page["nextCursor"]
+    keep(client.get("/v1/datasets", params={"limit": 4, "offset": 2}))
+    keep(client.get(f"/v1/datasets/{ids[0]}", params={"expand[]": ["items", "snapshots"]}))
+    keep(client.post("/_emulator/reset"))
+    keep(client.get("/v1/datasets"))
+    keep(client.get(f"/v1/datasets/{ids[0]}"))
+    return answers
+
+
+def test_store_datasets_packed_answer_byte_for_byte_as_plain_dicts(
+    make_app: Any, two_hot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Datasets are kept packed (all but the two most recently used, here): every answer is the one the
+    same calls get when datasets are kept as dicts."""
+    from emulator import state as state_module
+
+    assert datasets_domain.KIND in state_module.STORE_CODECS
+    answers = {}
+    for packed in (True, False):
+        if not packed:
+            codecs = {k: v for k, v in state_module.STORE_CODECS.items() if k != datasets_domain.KIND}
+            monkeypatch.setattr(state_module, "STORE_CODECS", codecs)
+        app = make_app()
+        with TestClient(app, base_url="http://emulator", headers={"Authorization": "Bearer test-token"}) as client:
+            answers[packed] = _dataset_calls(client)
+        org_id = app.state.tokens["test-token"].org_id
+        stored = app.state.store.collection(org_id, datasets_domain.KIND)._records
+        assert (bytes in {type(v) for v in stored.values()}) == packed or len(stored) <= 2
+    assert answers[True] == answers[False]
+    statuses = [status for status, _ in answers[True]]
+    assert statuses.count(201) == 9 and 404 in statuses and 204 in statuses
 
 
 def test_store_growing_with_chats_adds_no_objects_the_cyclic_collector_tracks(app: EmulatorApp) -> None:
