@@ -46,7 +46,10 @@ class Ids:
 
     def prefixed(self, prefix: str) -> str:
         """An id like ``chat_3f9a…`` (24 hex digits), as the Cuadra docs' examples look."""
-        return f"{prefix}_{self._digest(prefix, 12).hex()}"
+        # _digest(prefix, 12) written out: a chat turn mints three of these
+        position = self._position = self._position + 1
+        data = f"{self._head}{prefix}\x1f{position}".encode()
+        return f"{prefix}_{blake2b(data, key=self._key, digest_size=12).hexdigest()}"
 
     def uuid(self) -> str:
         """A version-4-shaped UUID string (models use UUIDs in the reference)."""

@@ -78,8 +78,8 @@ def run_turn(
     if not model.get("enabled", True):
         raise invalid("/modelId", f"model {model_id} is disabled")
     org = plans_domain.organization(state, org_id)
-    plans_domain.require_tier(store, org, model)
     billing = models_domain.effective(store, model)
+    plans_domain.require_tier(store, org, model, billing)
     instant = state.clock_for(org_id).now()
     now = isoformat(instant)
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
