@@ -42,6 +42,11 @@ class Turn(NamedTuple):
 
 def check_tool_results(stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
     """Every ``tool`` message must answer a tool call of this chat (stored or earlier in ``new``); 422 otherwise."""
+    for item in new:
+        if item["role"] == "tool":
+            break
+    else:  # no tool message: nothing to check (the usual turn)
+        return
     known = {call.get("id") for m in stored for call in (m.get("toolCalls") or ()) if isinstance(call, dict)}
     for index, item in enumerate(new):
         if item["role"] == "assistant":

@@ -24,6 +24,8 @@ logger = logging.getLogger("cuadra_emulator")
 
 
 def is_json_type(content_type: str) -> bool:
+    if content_type == "application/json":  # the usual header, as sent: no parsing
+        return True
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
