@@ -53,10 +53,13 @@ class JsonResponse(Response):
             self.raw_headers = [length, _JSON_TYPE]
             return
         # Starlette's order: the given headers, then the length and type it fills in
-        raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
-        if any(name in _FILLED for name, _ in raw):  # the caller sets one of them itself
-            super().init_headers(headers)
-            return
+        raw = []
+        for key, value in headers.items():
+            name = key.lower().encode("latin-1")
+            if name in _FILLED:  # the caller sets one of them itself
+                super().init_headers(headers)
+                return
+            raw.append((name, value.encode("latin-1")))
         raw += (length, _JSON_TYPE)
         self.raw_headers = raw
 

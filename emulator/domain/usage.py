@@ -34,30 +34,6 @@ def cost_for(total_tokens: int, multiplier: float) -> str:
     return str(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
 
-def add_cost(total: str, cost: str) -> str:
-    """``str(Decimal(total) + Decimal(cost))``, the ledger's running cost.
-
-    In integers when ``cost`` has six places (as :func:`cost_for` writes it) and ``total`` is a plain
-    decimal with at most six: the sum then has six places too, and stays far within ``Decimal``'s 28
-    digits. Anything else (an exponent, a sign, more places, a fixture's odd value) goes through ``Decimal``.
-    """
-    whole, _, places = total.partition(".")
-    cost_whole, _, cost_places = cost.partition(".")
-    if (
-        len(cost_places) == 6
-        and len(places) <= 6
-        and 0 < len(whole) <= 15
-        and 0 < len(cost_whole) <= 15
-        and whole.isdecimal()
-        and cost_whole.isdecimal()
-        and cost_places.isdecimal()
-        and (places.isdecimal() or not places)
-    ):
-        micros = (int(whole) + int(cost_whole)) * 1_000_000 + int(places.ljust(6, "0")) + int(cost_places)
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
-    return str(Decimal(total) + Decimal(cost))
-
-
 def token_usage(input_tokens: int, output_tokens: int, multiplier: float) -> dict[str, Any]:
     total = input_tokens + output_tokens
     return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": total, "cost": cost_for(total, multiplier)}
@@ -120,7 +96,7 @@ def record(
             "outputTokens": current["outputTokens"] + usage["outputTokens"],
             "totalTokens": current["totalTokens"] + usage["totalTokens"],
             "credits": current["credits"] + credits,
-            "cost": add_cost(current["cost"], usage["cost"]),
+            "cost": str(Decimal(current["cost"]) + Decimal(usage["cost"])),
         },
     )
 
