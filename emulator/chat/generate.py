@@ -125,8 +125,9 @@ def reply_with_pieces(
         topic = " ".join(shown) + ("…" if len(words) > 8 else "")
         parts.append(f"You asked: “{topic}”.")
         # the pieces of " You asked: “w1 w2 …”.": words from str.split() hold no whitespace (as \S+)
-        pieces += [" You", " asked:", *[f" {word}" for word in shown]]
-        pieces[-len(shown)] = f" “{shown[0]}"
+        pieces += (" You", " asked:", f" “{shown[0]}")
+        for word in shown[1:]:
+            pieces.append(f" {word}")
         pieces[-1] += topic[len(" ".join(shown)) :] + "”."
     # rng.sample(_SENTENCES, rng.randint(1, 3)), drawn the way Random.sample draws from a short population
     count = 1 + below(3)

@@ -98,9 +98,10 @@ def compose_reply(
         text = content if content else (None if calls else "")
         return Reply(text, split_pieces(text or ""), calls, reasoning, "tool-calls" if calls else "stop")
 
-    answering_tool = bool(history) and history[-1][0] == "tool"
-    last_user = next((content for role, content in reversed(history) if role == "user"), None)
-    tool = None if answering_tool else choose_tool(tools, body.get("toolChoice"), last_user)
+    tool = None
+    if tools and not (history and history[-1][0] == "tool"):  # not while answering a tool's result
+        last_user = next((content for role, content in reversed(history) if role == "user"), None)
+        tool = choose_tool(tools, body.get("toolChoice"), last_user)
     if tool is not None:
         call = build_call(tool, conversation_rng(seed, model_id, history, salt="tool"), new_call_id)
         return Reply(None, [], [call], reasoning, "tool-calls")

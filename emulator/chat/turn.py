@@ -107,9 +107,11 @@ def run_turn(
     messages = list(chat["messages"])
     prompt = chat["systemPrompt"]
     history = [("system", prompt)] if prompt else []
-    history += [(m["role"], m["content"]) for m in messages]
     # the tokens of what came before; the new messages' are counted once, for their tokenCount
-    input_tokens = (prompt_tokens(prompt) if prompt else 0) + sum(count_tokens(m["content"]) for m in messages)
+    input_tokens = prompt_tokens(prompt) if prompt else 0
+    for m in messages:  # loops, not comprehensions: each of those costs a frame of its own (3.11)
+        history.append((m["role"], m["content"]))
+        input_tokens += count_tokens(m["content"])
     for item in body["messages"]:
         content = item.get("content")
         tokens = count_tokens(content)
@@ -142,7 +144,7 @@ def run_turn(
     output_tokens = (
         len(reply.pieces)
         + reasoning_tokens
-        + sum(count_tokens(c["function"]["arguments"]) for c in reply.tool_calls)
+        + (sum(count_tokens(c["function"]["arguments"]) for c in reply.tool_calls) if reply.tool_calls else 0)
         + (count_tokens(artifact["content"]) if artifact else 0)
     )
     multiplier = billing.get("creditMultiplier") or 1
