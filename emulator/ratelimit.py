@@ -14,7 +14,8 @@ import math
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from math import ceil, floor
+from typing import Any, NamedTuple
 
 #: The documented limits (guides.md §3): requests per minute.
 DEFAULT_PER_USER = 60
@@ -41,12 +42,12 @@ def limit_pair(org: Mapping[str, Any], per_user: int | None = None, per_org: int
     return int(own.get("perUser") or per_user or DEFAULT_PER_USER), int(own.get("perOrg") or per_org or DEFAULT_PER_ORG)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """The outcome of one request against its buckets, reported for the most restrictive bucket.
 
     ``reset`` is whole seconds until that bucket frees its next slot (for a limited request it equals
-    ``retry_after``: the exact wait, rounded up, after which the request is admitted).
+    ``retry_after``: the exact wait, rounded up, after which the request is admitted). A named tuple:
+    one is made per request, and a frozen dataclass costs five ``object.__setattr__`` calls to build.
     """
 
     allowed: bool
@@ -119,15 +120,28 @@ class Bucket:
 
 
 class RateLimiter:
-    """Sliding-window buckets keyed by anything hashable (e.g. ``("user", org, user)``, ``("org", org)``)."""
+    """Sliding-window buckets keyed by anything hashable (e.g. ``("user", org, user)``, ``("org", org)``).
+
+    A *lane* is a caller's pair of buckets (their own and their organisation's) remembered under a
+    short name (:meth:`hit_pair`'s ``lane``), so that the next request of that caller counts without
+    building the bucket keys or looking them up (:meth:`hit_lane`). Lanes only point at buckets held
+    here: whatever drops buckets (the idle sweep, :meth:`forget`, :meth:`clear`) drops every lane.
+    """
 
     def __init__(self, window: float = WINDOW_SECONDS) -> None:
         self.window = window
         self._buckets: dict[Hashable, Bucket] = {}
+        self._lanes: dict[Hashable, tuple[Bucket, Bucket]] = {}
         self._next_sweep = -math.inf
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+    def _bucket(self, key: Hashable) -> Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = Bucket()
+        return bucket
 
     def hit(self, buckets: Sequence[tuple[Hashable, int]], now: float) -> Verdict:
         """Admit a request against every ``(bucket, limit)`` or refuse it; a refusal consumes nothing.
@@ -137,19 +151,17 @@ class RateLimiter:
         """
         if now >= self._next_sweep:
             self._sweep(now)
+        return self._count([(self._bucket(key), limit) for key, limit in buckets], now)
+
+    def _count(self, found: Sequence[tuple[Bucket, int]], now: float) -> Verdict:
         window = self.window
-        found = []
         worst: tuple[float, int] | None = None
-        for key, limit in buckets:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = self._buckets[key] = Bucket()
+        for bucket, limit in found:
             bucket.expire(now, window)
             if bucket.total >= limit:
                 wait = bucket.wait(limit, now, window)
                 if worst is None or wait > worst[0]:
                     worst = (wait, limit)
-            found.append((bucket, limit))
         if worst is not None:
             seconds = max(1, ceil_seconds(worst[0]))
             return Verdict(False, worst[1], 0, seconds, seconds)
@@ -164,44 +176,61 @@ class RateLimiter:
         bucket, limit = chosen
         return Verdict(True, limit, max(0, limit - bucket.total), ceil_seconds(bucket.slots[0][0] + window - now))
 
-    def hit_pair(self, user: Hashable, per_user: int, org: Hashable, per_org: int, now: float) -> Verdict:
-        """``hit(((user, per_user), (org, per_org)), now)``, the same verdict, without the general loop.
+    def open_lane(self, lane: Hashable, user: Hashable, org: Hashable) -> None:
+        """Remember the buckets ``user`` and ``org`` (made when new) as ``lane``, for :meth:`hit_lane`."""
+        self._lanes[lane] = (self._bucket(user), self._bucket(org))
 
-        The request path's form (a user and their organisation): an admitted request touches two
-        buckets and builds one verdict; a refusal (rare) takes :meth:`hit`, which describes it.
+    def hit_lane(self, lane: Hashable, per_user: int, per_org: int, now: float) -> Verdict | None:
+        """``hit(((user, per_user), (org, per_org)), now)`` for the buckets :meth:`open_lane` remembered as
+        ``lane``: the same verdict and windows; None (nothing counted) when there is no such lane (a new
+        caller, or a sweep just dropped it: open it and call again).
+
+        The request path's form: an admitted request bumps both buckets (:meth:`Bucket.add` written
+        out) and builds one verdict; a refusal (rare) takes :meth:`hit`'s code, which describes it.
+        ``tests/test_ratelimit_window.py`` compares the two.
         """
         if now >= self._next_sweep:
             self._sweep(now)
-        buckets = self._buckets
-        mine = buckets.get(user)
-        if mine is None:
-            mine = buckets[user] = Bucket()
-        theirs = buckets.get(org)
-        if theirs is None:
-            theirs = buckets[org] = Bucket()
+        pair = self._lanes.get(lane)
+        if pair is None:
+            return None
+        mine, theirs = pair
         window = self.window
-        if mine.slots and mine.slots[0][0] + window <= now:
+        own = mine.slots
+        if own and own[0][0] + window <= now:
             mine.expire(now, window)
-        if theirs.slots and theirs.slots[0][0] + window <= now:
+        shared = theirs.slots
+        if shared and shared[0][0] + window <= now:
             theirs.expire(now, window)
         if mine.total >= per_user or theirs.total >= per_org:
-            return self.hit(((user, per_user), (org, per_org)), now)
-        second = math.floor(now)
-        mine.add(second)
-        theirs.add(second)
-        if per_org - theirs.total < per_user - mine.total:
-            mine, per_user = theirs, per_org
-        return Verdict(True, per_user, max(0, per_user - mine.total), ceil_seconds(mine.slots[0][0] + window - now))
+            return self._count(((mine, per_user), (theirs, per_org)), now)
+        second = floor(now)
+        if own and own[-1][0] >= second:
+            own[-1][1] += 1
+        else:
+            own.append([second, 1])
+        if shared and shared[-1][0] >= second:
+            shared[-1][1] += 1
+        else:
+            shared.append([second, 1])
+        mine.total = used = mine.total + 1
+        theirs.total = spent = theirs.total + 1
+        # admitted below both limits: neither remaining count is negative and both oldest slots are live
+        if per_org - spent < per_user - used:
+            return Verdict(True, per_org, per_org - spent, ceil(shared[0][0] + window - now))
+        return Verdict(True, per_user, per_user - used, ceil(own[0][0] + window - now))
 
     def clear(self) -> None:
         """Forget every bucket (emulator reset)."""
         self._buckets.clear()
+        self._lanes.clear()
         self._next_sweep = -math.inf
 
     def forget(self, predicate: Callable[[Hashable], bool]) -> None:
         """Drop the buckets whose key passes ``predicate`` (one organisation's, on a per-tenant reset)."""
         for key in [key for key in self._buckets if predicate(key)]:
             del self._buckets[key]
+        self._lanes.clear()
 
     def _sweep(self, now: float) -> None:
         """Drop buckets that went quiet for a whole window, so memory follows the active callers."""
@@ -209,3 +238,4 @@ class RateLimiter:
         idle = [key for key, bucket in self._buckets.items() if not bucket.slots or bucket.slots[-1][0] + self.window <= now]
         for key in idle:
             del self._buckets[key]
+        self._lanes.clear()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from functools import partial
+from operator import eq
 
 import pytest
 
@@ -135,16 +137,24 @@ def test_limits_for_precedence(org: dict[str, object], per_user: int | None, per
         pytest.param(0, 9, id="zero-limit"),
     ],
 )
-def test_limiter_hit_pair_gives_the_verdicts_of_hit(per_user: int, per_org: int) -> None:
-    general, pair = RateLimiter(), RateLimiter()
+def test_limiter_lanes_give_the_verdicts_of_hit(per_user: int, per_org: int) -> None:
+    general, lanes = RateLimiter(), RateLimiter()
     rng = random.Random(11)
     now = T0
     for _ in range(600):
-        now += rng.choice([0.0, 0.0, 0.3, 1.0, 2.5, 7.0, 61.0])
-        user = ("user", "org", rng.randrange(3))
+        now += rng.choice([0.0, 0.0, 0.3, 1.0, 2.5, 7.0, 61.0, -0.4, -3.0])  # a tenant's clock may be set back
+        n = rng.randrange(3)
+        user = ("user", "org", n)
         expected = general.hit([(user, per_user), (ORG, per_org)], now)
-        assert pair.hit_pair(user, per_user, ORG, per_org, now) == expected, now - T0
-    assert len(pair) == len(general)
+        verdict = lanes.hit_lane(n, per_user, per_org, now)
+        if verdict is None:
+            lanes.open_lane(n, user, ORG)
+            verdict = lanes.hit_lane(n, per_user, per_org, now)
+        assert verdict == expected, now - T0
+        if rng.random() < 0.02:  # a per-tenant reset drops buckets (and with them every lane)
+            for limiter in (general, lanes):
+                limiter.forget(partial(eq, user))
+    assert len(lanes) == len(general)
 
 
 def test_memory_backend_rate_hit_now_shares_the_windows_of_rate_hit() -> None:

@@ -41,11 +41,17 @@ class MemoryBackend:
 
     def rate_hit_now(self, org_id: str, user_id: str, per_user: int, per_org: int, now: float) -> Verdict:
         """``await rate_hit([(f"u:{org_id}:{user_id}", per_user), (f"o:{org_id}", per_org)], now)``, the
-        same verdict and windows, as a plain call: the request path's form while the state is in memory."""
+        same verdict and windows, as a plain call: the request path's form while the state is in memory.
+        A caller seen before is counted through its lane (no bucket keys built)."""
         limiter = self.org_limiters.get(org_id)
         if limiter is None:
             limiter = self.org_limiters[org_id] = RateLimiter()
-        return limiter.hit_pair(f"u:{org_id}:{user_id}", per_user, f"o:{org_id}", per_org, now)
+        verdict = limiter.hit_lane(user_id, per_user, per_org, now)
+        if verdict is None:  # a new caller, or one whose lane the idle sweep dropped
+            limiter.open_lane(user_id, f"u:{org_id}:{user_id}", f"o:{org_id}")
+            verdict = limiter.hit_lane(user_id, per_user, per_org, now)
+            assert verdict is not None  # the lane was just opened and the sweep is not due again
+        return verdict
 
     def _limiter(self, buckets: Sequence[tuple[str, int]]) -> RateLimiter:
         """The limiter of the organisation whose ``o:{org}`` bucket is in ``buckets``: each organisation's

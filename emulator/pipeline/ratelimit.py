@@ -2,13 +2,14 @@
 
 In the chain only with ``rate_limit="on"`` (``pipeline/plan.py``); the windows live in ``state.backend``
 (this process, or Redis shared by every worker and replica). Only authenticated API routes count;
-health and the control plane do not. In memory the count is one plain call (:func:`admit`); a shared
-backend is awaited (:func:`admit_shared`); both leave the verdict on the context for :func:`report`.
+health and the control plane do not. In memory the count is one plain call (:meth:`Admission.admit`);
+a shared backend is awaited (:meth:`Admission.admit_shared`); both leave the verdict on the context
+for :func:`report`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..backend.memory import MemoryBackend
 from ..errors import TooManyRequests
@@ -18,61 +19,93 @@ from . import Inline
 if TYPE_CHECKING:
     from starlette.responses import Response
 
+    from ..config import Config
     from ..context import RequestContext
-    from ..principal import Principal
+    from ..state import EmulatorState
+    from ..tenants.settings import TenantSettings
 
 
-def _limits(ctx: RequestContext) -> tuple[Principal, int, int] | None:
-    """The caller and their ``(per_user, per_org)`` limits, or None when nothing is counted."""
-    principal = ctx.principal
-    route = ctx.route
-    if principal is None or route is None or not route.auth:
-        return None
-    state = ctx.state
-    config = state.config
-    org_id = principal.org_id
-    own = state.tenant_settings.get(org_id)
+def resolve_limits(config: Config, own: TenantSettings | None, org: dict[str, Any]) -> tuple[int, int] | None:
+    """An organisation's ``(per_user, per_org)`` limits, or None when its requests are not counted: its
+    tenant settings (``own``) first, then the server's, with the organisation record's ``rateLimits``
+    winning over both (:func:`emulator.ratelimit.limit_pair`)."""
     if own is None:
-        return principal, *limit_pair(state.organization(org_id), config.rate_limit_per_user, config.rate_limit_per_org)
+        return limit_pair(org, config.rate_limit_per_user, config.rate_limit_per_org)
     if own.rate_limit == "off":
         return None
     per_user = own.rate_limit_per_user if own.rate_limit_per_user is not None else config.rate_limit_per_user
     per_org = own.rate_limit_per_org if own.rate_limit_per_org is not None else config.rate_limit_per_org
-    return principal, *limit_pair(state.organization(org_id), per_user, per_org)
+    return limit_pair(org, per_user, per_org)
 
 
-def _judge(ctx: RequestContext, verdict: Verdict) -> None:
-    if not verdict.allowed:
-        raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
-    ctx.rate = verdict
+class Admission:
+    """The rate-limit stage of one app: counts requests and remembers each organisation's limits.
+
+    The limits are a function of the frozen config, the organisation's tenant settings (a frozen
+    object, replaced whole when they change) and its organisation record (replaced, never edited, when
+    it changes): they are resolved again only when one of those two is another object than last time,
+    so a settings call, a tenant minted or reset, or an emulator reset takes effect on the next request.
+    """
+
+    __slots__ = ("_limits",)
+
+    def __init__(self) -> None:
+        #: org id -> (the settings and record the limits were resolved from, the limits)
+        self._limits: dict[str, tuple[TenantSettings | None, dict[str, Any], tuple[int, int] | None]] = {}
+
+    def limits(self, state: EmulatorState, org_id: str) -> tuple[int, int] | None:
+        """:func:`resolve_limits` for ``org_id`` as the state says now (memoised, see the class)."""
+        own = state.tenant_settings.get(org_id)
+        org = state.organization(org_id)
+        found = self._limits.get(org_id)
+        if found is not None and found[0] is own and found[1] is org:
+            return found[2]
+        limits = resolve_limits(state.config, own, org)
+        self._limits[org_id] = (own, org, limits)
+        return limits
+
+    def admit(self, ctx: RequestContext) -> None:
+        """Count the request in the in-memory windows (a 429 problem when over a limit); no await."""
+        principal = ctx.principal
+        if principal is None:
+            return
+        state = ctx.state
+        org_id = principal.org_id
+        limits = self.limits(state, org_id)
+        if limits is None:
+            return
+        backend = state.backend
+        assert isinstance(backend, MemoryBackend)
+        verdict = backend.rate_hit_now(org_id, principal.user_id, *limits, state.clocks.of(org_id).now())
+        if not verdict.allowed:
+            _refuse(verdict)
+        ctx.rate = verdict
+
+    async def admit_shared(self, ctx: RequestContext) -> None:
+        """:meth:`admit` against a shared backend (one round trip)."""
+        principal = ctx.principal
+        if principal is None:
+            return
+        state = ctx.state
+        org_id = principal.org_id
+        limits = self.limits(state, org_id)
+        if limits is None:
+            return
+        per_user, per_org = limits
+        buckets = ((f"u:{org_id}:{principal.user_id}", per_user), (f"o:{org_id}", per_org))
+        shared = state.shared_store
+        now = state.clocks.of(org_id).now()
+        if shared is None:
+            verdict = await state.backend.rate_hit(buckets, now)
+        else:  # the tenant's log is read in the same round trip (the store step then skips its own)
+            verdict, ctx.number = await shared.rate_hit(org_id, buckets, now)
+        if not verdict.allowed:
+            _refuse(verdict)
+        ctx.rate = verdict
 
 
-def admit(ctx: RequestContext) -> None:
-    """Count the request in the in-memory windows (a 429 problem when over a limit); no await."""
-    found = _limits(ctx)
-    if found is None:
-        return
-    principal, per_user, per_org = found
-    backend = ctx.state.backend
-    assert isinstance(backend, MemoryBackend)
-    _judge(ctx, backend.rate_hit_now(principal.org_id, principal.user_id, per_user, per_org, ctx.clock.now()))
-
-
-async def admit_shared(ctx: RequestContext) -> None:
-    """:func:`admit` against a shared backend (one round trip)."""
-    found = _limits(ctx)
-    if found is None:
-        return
-    principal, per_user, per_org = found
-    org_id = principal.org_id
-    buckets = ((f"u:{org_id}:{principal.user_id}", per_user), (f"o:{org_id}", per_org))
-    state = ctx.state
-    shared = state.shared_store
-    if shared is None:
-        verdict = await state.backend.rate_hit(buckets, ctx.clock.now())
-    else:  # the tenant's log is read in the same round trip (the store step then skips its own)
-        verdict, ctx.number = await shared.rate_hit(org_id, buckets, ctx.clock.now())
-    _judge(ctx, verdict)
+def _refuse(verdict: Verdict) -> None:
+    raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
 
 
 def report(ctx: RequestContext, response: Response) -> Response:
@@ -86,4 +119,7 @@ def report(ctx: RequestContext, response: Response) -> Response:
 
 def limiter(shared: bool) -> Inline:
     """The rate-limit stage for a state kept in memory (``shared=False``: no await) or in a shared backend."""
-    return Inline(wait=admit_shared, leave=report) if shared else Inline(enter=admit, leave=report)
+    admission = Admission()
+    if shared:
+        return Inline(wait=admission.admit_shared, leave=report)
+    return Inline(enter=admission.admit, leave=report)
