@@ -12,7 +12,9 @@ from starlette.testclient import TestClient
 
 from emulator import EmulatorApp
 from emulator.cli import build_config, main
+from emulator.domain.models import SYSTEM_ORG
 from emulator.principal import Principal
+from emulator.state import ORG_KIND
 from tests.conftest import AUTH, chat_body
 
 PROBLEM = "application/problem+json"
@@ -150,6 +152,26 @@ def test_ratelimit_fixture_overrides_per_organisation(make_app: Callable[..., Em
         assert get("tb").headers["x-ratelimit-remaining"] == "0"  # 3rd request of org_small
         assert_limited(get("tb"), retry_after=60, limit=3)
         assert get("tc").headers["x-ratelimit-limit"] == "60"  # the documented default
+
+
+def test_ratelimit_limits_follow_settings_and_organisation_record_changes(limited: EmulatorApp, lclient: TestClient) -> None:
+    def limit() -> str | None:
+        response = lclient.get("/v1/datasets")
+        assert response.status_code == 200, response.text
+        return response.headers.get("x-ratelimit-limit")
+
+    assert limit() == "60"
+    assert lclient.post("/_emulator/tenants", json={"org": "org_default", "settings": {"rate_limit_per_user": 5}}).is_success
+    assert limit() == "5"
+    store = limited.state.store
+    org = store.get(SYSTEM_ORG, ORG_KIND, "org_default")
+    assert org is not None
+    store.replace(SYSTEM_ORG, ORG_KIND, "org_default", {**org, "rateLimits": {"perUser": 4}})
+    assert limit() == "4"  # the organisation's own limits win over settings
+    assert lclient.post("/_emulator/tenants", json={"org": "org_default", "settings": {"rate_limit": "off"}}).is_success
+    assert limit() is None
+    assert lclient.post("/_emulator/reset").status_code == 204
+    assert limit() == "60"
 
 
 def test_ratelimit_config_overrides_documented_defaults(make_app: Callable[..., EmulatorApp]) -> None:
