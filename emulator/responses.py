@@ -65,29 +65,33 @@ class JsonResponse(Response):
 
 
 class EventStream(StreamingResponse):
-    """A ``text/event-stream`` response whose frames are all known before it starts, to go out at once.
+    """A ``text/event-stream`` response whose events are all known before it starts, to go out at once.
 
     Nothing paces or cuts such a stream, so it is sent as its head and **one** body message holding every
-    frame: the client reads the same bytes as when they are sent frame by frame, for two ASGI messages
-    instead of one per event, and without StreamingResponse's task listening for a disconnect (nothing
-    waits between frames). When a wrapper has replaced ``body_iterator`` (the console's recorder times
-    each frame), it is sent frame by frame as any StreamingResponse. ``on_close`` runs once, when the
-    body is sent or abandoned.
+    frame (``events``: the ``data: ...`` frames joined, each ending in a blank line): the client reads
+    the same bytes as when they are sent frame by frame, for two ASGI messages instead of one per event,
+    and without StreamingResponse's task listening for a disconnect (nothing waits between frames). When
+    a wrapper has replaced ``body_iterator`` (the console's recorder times each frame), it is sent frame
+    by frame as any StreamingResponse. ``on_close`` runs once, when the body is sent or abandoned.
     """
 
     media_type = "text/event-stream"
 
     def __init__(
-        self, frames: list[bytes], headers: Mapping[str, str] | None = None, on_close: Callable[[], None] | None = None
+        self, events: bytes, headers: Mapping[str, str] | None = None, on_close: Callable[[], None] | None = None
     ) -> None:
-        self.frames = frames
+        self.events = events  # not ``body``: Starlette would give the stream a content-length
         self._on_close = on_close
         self._own = self._each()
         super().__init__(self._own, headers=headers)
 
+    def frames(self) -> list[bytes]:
+        """The frames one by one (a frame's JSON holds no blank line: control characters are escaped)."""
+        return [data + b"\n\n" for data in self.events.split(b"\n\n")[:-1]]
+
     async def _each(self) -> AsyncIterator[bytes]:
         try:
-            for data in self.frames:
+            for data in self.frames():
                 yield data
         finally:
             self._closed()
@@ -103,7 +107,7 @@ class EventStream(StreamingResponse):
             return
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            await send({"type": "http.response.body", "body": b"".join(self.frames), "more_body": False})
+            await send({"type": "http.response.body", "body": self.events, "more_body": False})
         except OSError:  # as StreamingResponse: a server of ASGI spec 2.4 raises it for a gone client
             raise ClientDisconnect() from None
         finally:

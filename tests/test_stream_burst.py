@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emulator import EmulatorApp
-from emulator.chat.events import native_events, native_frames
+from emulator.chat.events import native_events, native_stream
 from emulator.chat.sse import frames
 from emulator.chat.stream import UNPACED, StreamPlan
 from emulator.chat.turn import Turn
@@ -142,6 +142,11 @@ CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "argu
     "extra",
     [
         pytest.param({}, id="plain"),
+        pytest.param({"pieces": ["Grüße ", "日本 ", "\u2028 \x7f ", "🎉", "<a href='x'>/</a>"]}, id="unicode-no-escape"),
+        pytest.param({"pieces": ["Say ", '"hi"']}, id="quote"),
+        pytest.param({"pieces": ["back", "\\slash"]}, id="backslash"),
+        pytest.param({"pieces": ["lone ", "\udfff"]}, id="surrogate"),
+        pytest.param({"pieces": ["Line one.", "\n\n", "Line\ttwo."]}, id="newlines"),
         pytest.param({"pieces": ["Grüße ", "日本 ", '"quoted"\n', "\\ \u2028 \x00", "\ud800 lone"]}, id="escapes-and-surrogate"),
         pytest.param({"pieces": []}, id="no-pieces"),
         pytest.param({"reasoning": ["Think ", "more."]}, id="reasoning"),
@@ -149,10 +154,10 @@ CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "argu
         pytest.param({"tool_calls": [CALL], "pieces": []}, id="tool-call"),
     ],
 )
-def test_native_frames_are_the_framed_native_events(extra: dict[str, Any]) -> None:
+def test_native_stream_is_the_framed_native_events(extra: dict[str, Any]) -> None:
     fields: dict[str, Any] = {"pieces": ["Hello", " there", "!"], **extra}
     turn = Turn("chat_1", "msg_1", {}, fields.pop("pieces"), USAGE, {}, **fields)
-    assert native_frames(turn) == frames(native_events(turn))
+    assert native_stream(turn) == b"".join(frames(native_events(turn)))
 
 
 def test_unpaced_plan_is_immediate_and_any_pacing_or_fault_is_not() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from ..chat.events import ai_sdk_events, native_events, native_frames
+from ..chat.events import ai_sdk_events, native_events, native_stream
 from ..chat.generate import count_tokens, title_text
 from ..chat.sse import frames
 from ..chat.stream import UNPACED, StreamPlan, deliver
@@ -50,7 +50,8 @@ async def create_chat(ctx: RequestContext) -> Response:
         set_status(state, org_id, turn.chat_id, None)
 
     if plan.immediate:  # nothing to wait for between events: all of them in one body message
-        return EventStream(frames(ai_sdk_events(turn)) if ai_sdk else native_frames(turn), headers, on_close)
+        events = b"".join(frames(ai_sdk_events(turn))) if ai_sdk else native_stream(turn)
+        return EventStream(events, headers, on_close)
     clock = ctx.clock
     body = deliver(
         ai_sdk_events(turn) if ai_sdk else native_events(turn),
