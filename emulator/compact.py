@@ -85,18 +85,22 @@ class Layout:
         known = strings.known
         for index in self._shared_at:
             value = values[index]
+            if value is None:  # kept as it is (strings.code(None) is None)
+                continue
             code = known.get(value) if type(value) is str else None
             values[index] = strings.code(value) if code is None else code
+        # plain loops: a comprehension costs a frame of its own (3.11), and a chat is packed once per turn
         for index, _, sub in self._at:
             items = values[index]
             if type(items) is list:
                 flat = sub.keys if sub._flat else None
-                values[index] = [
-                    (tuple(item.values()) if tuple(item) == flat else sub.to_values(item, strings))
-                    if type(item) is dict
-                    else item
-                    for item in items
-                ]
+                packed: list[Any] = []
+                for item in items:
+                    if type(item) is dict:
+                        packed.append(tuple(item.values()) if tuple(item) == flat else sub.to_values(item, strings))
+                    else:
+                        packed.append(item)
+                values[index] = packed
         if len(values) > len(keys):
             rest = dict(islice(record.items(), len(keys), None))
             del values[len(keys) :]
