@@ -177,7 +177,8 @@ def test_billing_period_follows_the_tenants_own_clock(client: TestClient) -> Non
 @pytest.mark.parametrize("cycle", ["monthly", "yearly"])
 @pytest.mark.parametrize(
     "anchor",
-    ["2025-01-31T00:00:00Z", "2025-01-30T12:00:00Z", "2024-02-29T23:59:59Z", "2025-03-01T00:00:00Z", "2025-01-15T06:30:00Z"],
+    ["2025-01-31T00:00:00Z", "2025-01-30T12:00:00Z", "2024-02-29T23:59:59Z", "2025-03-01T00:00:00Z", "2025-01-15T06:30:00Z"]
+    + ["2025-01-15T06:30:00.5Z", "2025-01-31T23:59:59.75Z"],
 )
 def test_billing_org_period_is_the_period_at_every_second_near_boundaries(anchor: str, cycle: str) -> None:
     """The per-month memo behind a chat turn's period gives what the date arithmetic gives: every
@@ -188,6 +189,7 @@ def test_billing_org_period_is_the_period_at_every_second_near_boundaries(anchor
     period = base
     while period.start < at("2028-01-01T00:00:00Z"):
         instants += [period.start - 1, period.start - 0.5, period.start, period.start + 0.25, period.end, period.end + 0.75]
+        instants += [period.start - 0.25, period.end + 0.25, period.end + 0.999]
         period = period_at(parse_instant(anchor), cycle, period.end + 1)
     for instant in instants:
         assert org_period(org, instant) == period_at(parse_instant(anchor), cycle, instant), instant

@@ -9,6 +9,7 @@ the clock passes ``periodEnd``; purchased credits are spent after them and never
 from __future__ import annotations
 
 import calendar
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,13 +74,28 @@ def anchor_text(org: dict[str, Any]) -> str:
 
 
 def org_period(org: dict[str, Any], now: float) -> Period:
-    """The period of ``org`` that contains ``now`` (:func:`period_at`, looked up per calendar month)."""
+    """The period of ``org`` that contains ``now`` (:func:`period_at`, looked up per clock second, then
+    per calendar month)."""
     cycle = org.get("plan", {}).get("billingCycle", "monthly")
+    anchor = anchor_text(org)
+    period = _period_of_second(anchor, cycle, math.floor(now))
+    return period if period is not None else _period_in_month(anchor, cycle, now)
+
+
+@lru_cache(maxsize=256)
+def _period_of_second(anchor: str, cycle: str, second: int) -> Period | None:
+    """The period holding all of clock second ``second``, or None when a boundary falls inside it (an
+    anchor with a fraction of a second). A busy server asks for the same second many times."""
+    period = _period_in_month(anchor, cycle, second)
+    return period if second + 1 <= period.end + 1 else None
+
+
+def _period_in_month(anchor: str, cycle: str, now: float) -> Period:
     moment = time.gmtime(now)
-    for period in _periods_near(anchor_text(org), cycle, moment.tm_year * 12 + moment.tm_mon - 1):
+    for period in _periods_near(anchor, cycle, moment.tm_year * 12 + moment.tm_mon - 1):
         if period.start <= now < period.end + 1:
             return period
-    return period_at(org_anchor(org), cycle, now)  # not reached: the three periods cover the month
+    return period_at(parse_instant(anchor), cycle, now)  # not reached: the three periods cover the month
 
 
 @lru_cache(maxsize=256)
