@@ -41,8 +41,13 @@ def require_link(store: Store, org_id: str, model_id: str, dataset_id: str) -> R
 
 def links_of_model(store: Store, org_id: str, model_id: str) -> list[Record]:
     """The model's links, highest ``priority`` first (then oldest first)."""
-    links = [link for link in store.collection(org_id, KIND).values() if link["modelId"] == model_id]
-    return sorted(links, key=lambda link: -int(link["priority"]))
+    links = []
+    for link in store.collection(org_id, KIND).values():  # a loop: every chat turn asks (no comprehension frame)
+        if link["modelId"] == model_id:
+            links.append(link)
+    if len(links) > 1:
+        links.sort(key=lambda link: -int(link["priority"]))  # stable, as sorted() was
+    return links
 
 
 def drop_links(store: Store, org_id: str, *, model_id: str | None = None, dataset_id: str | None = None) -> int:
