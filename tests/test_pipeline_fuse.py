@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from emulator import Config, create_app
 from emulator.app import EmulatorApp
-from emulator.pipeline import Chain, Stage
+from emulator.pipeline import Chain, Inline, Stage
 
 MODEL = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
 AUTH = {"Authorization": "Bearer test-token"}
@@ -158,3 +158,31 @@ def test_route_chain_is_composed_when_its_route_first_serves_a_request(fuse: boo
         assert client.get("/v1/datasets", headers=AUTH).status_code == 200
         assert client.get("/v1/datasets", headers=AUTH).status_code == 200
     assert composed == ["GET /v1/models", "GET /v1/datasets"]
+
+
+@pytest.mark.parametrize("fuse", [pytest.param(True, id="fused"), pytest.param(False, id="nested")])
+def test_an_idle_stage_with_a_leave_acts_only_when_it_has_work(fuse: bool) -> None:
+    """A stage with an idle predicate and an inline ``leave`` (idle: its step would change nothing): the
+    fused chain skips it, its leave included, and the stages around it still run theirs."""
+
+    def unmarked(ctx: Any) -> bool:
+        return ctx.headers.get("x-mark") is None
+
+    def marked(ctx: Any, response: Any) -> Any:
+        if unmarked(ctx):
+            raise AssertionError("the leave of a stage that had nothing to do ran")
+        response.raw_headers.append((b"x-marked", b"1"))
+        return response
+
+    app = create_app(Config(clock="manual", rate_limit="on"))
+    mark = replace(Stage.of("mark", Inline(leave=marked)), idle=unmarked)
+    app.api_chain = app.api_chain.with_stage(mark, after="auth")
+    app.recompose(fuse=fuse)
+    with TestClient(app, base_url="http://emulator") as client:
+        if fuse:
+            plain = client.get("/v1/models", headers=AUTH)
+            assert plain.status_code == 200 and "x-marked" not in plain.headers
+            assert plain.headers["x-ratelimit-remaining"] == "59"
+        answer = client.get("/v1/models", headers=AUTH | {"X-Mark": "yes"})
+    assert answer.status_code == 200 and answer.headers["x-marked"] == "1"
+    assert answer.headers["x-ratelimit-remaining"] == ("58" if fuse else "59")

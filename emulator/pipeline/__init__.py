@@ -145,20 +145,21 @@ def build(chain: Chain, router: Router, *, fuse: bool = True) -> Next:
     ``fuse``: the fused form of the same chain (:mod:`emulator.pipeline.fuse`); ``False`` gives the
     plain nested one (the two answer alike: tests compare them).
     """
-    from .fuse import Link, fused
+    from .fuse import fused, links
     from .route import RouteChain, RouteChains, make_route_step
 
     def compose(route: Route) -> RouteChain:
         stages = [s for s in chain.after if s.applies(route)]
         rest = suffixes([s.step for s in stages], route.handler)
-        links = tuple(Link.of(stage, rest[i]) for i, stage in enumerate(stages))
-        return RouteChain(route.handler, (*links, None), rest[0])
+        fused_links, leaves = links(stages, rest, outer)
+        return RouteChain(route.handler, fused_links, rest[0], leaves)
 
     chains = RouteChains(router, compose)  # each route's chain is composed when it first serves a request
     heads = suffixes([*(s.step for s in chain.before), make_route_step(router, chains)], _unreachable)
+    head, outer = links(chain.before, heads, ())
     if not fuse:
         return heads[0]
-    return fused(tuple(Link.of(stage, heads[i]) for i, stage in enumerate(chain.before)), chains, router)
+    return fused(head, outer, chains, router)
 
 
 async def _unreachable(ctx: RequestContext) -> Response:

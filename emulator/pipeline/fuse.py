@@ -11,13 +11,12 @@ that raises gets no ``leave`` call, the stages around it do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import ApiError, problem_response
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from starlette.responses import Response
 
@@ -27,66 +26,64 @@ if TYPE_CHECKING:
     from .route import RouteChain
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One stage as the fused chain calls it; ``rest`` is the nested chain from this stage on."""
+#: One stage as the fused chain calls it: ``(idle, enter, wait, rest, undo)``. ``rest`` (the nested chain
+#: from this stage on) is set only for a stage without an inline form; ``undo`` holds the ``leave`` calls
+#: of the inline stages before it (of the whole chain, innermost first): what answers a request the stage
+#: refuses or hands to ``rest``.
+Link = tuple["Idle | None", "Enter | None", "AsyncEnter | None", "Next | None", "tuple[Leave, ...]"]
 
-    idle: Idle | None
-    enter: Enter | None
-    wait: AsyncEnter | None
-    leave: Leave | None
-    rest: Next
 
-    @classmethod
-    def of(cls, stage: Stage, rest: Next) -> Link:
+def links(stages: Sequence[Stage], rests: Sequence[Next], outer: tuple[Leave, ...]) -> tuple[tuple[Link, ...], tuple[Leave, ...]]:
+    """The links of ``stages`` (``rests[i]``: the nested chain from ``stages[i]`` on) inside stages whose
+    leaves are ``outer``; and the leaves of all of them, innermost first (what answers once every stage
+    passed). A stage with both an ``idle`` predicate and a ``leave`` runs as its step when it has work
+    (its leave must not run when it was skipped)."""
+    found: list[Link] = []
+    undo = outer
+    for stage, rest in zip(stages, rests, strict=False):  # rests may end with the handler's own
         inline = stage.inline
-        if inline is None:
-            return cls(stage.idle, None, None, None, rest)
-        return cls(stage.idle, inline.enter, inline.wait, inline.leave, rest)
+        if inline is None or (stage.idle is not None and inline.leave is not None):
+            found.append((stage.idle, None, None, rest, undo))
+            continue
+        found.append((stage.idle, inline.enter, inline.wait, None, undo))
+        if inline.leave is not None:
+            undo = (inline.leave, *undo)
+    return tuple(found), undo
 
 
-#: Where the routing step sits between the stages before it and the matched route's own stages.
-_ROUTING = None
-
-
-def fused(before: tuple[Link, ...], after: Mapping[int, RouteChain], router: Router) -> Next:
-    """The fused chain: ``before`` for every request, routing, then the matched route's links and handler
-    (``after[id(route)]``, whose links end with None: the handler)."""
-    head: tuple[Link | None, ...] = (*before, _ROUTING)
+def fused(head: tuple[Link, ...], outer: tuple[Leave, ...], after: Mapping[int, RouteChain], router: Router) -> Next:
+    """The fused chain: ``head`` (whose leaves are ``outer``) for every request, routing, then the matched
+    route's links and handler (``after[id(route)]``)."""
 
     async def run(ctx: RequestContext) -> Response:
-        leaves: list[Leave] = []
         links = head
-        handler: Next | None = None
-        i = 0
+        undo: tuple[Leave, ...] = ()
         try:
             while True:
-                link = links[i]
-                i += 1
-                if link is None:
-                    if handler is None:  # routing: 404 and 405 are raised here, answered below
+                # undo stays the current stage's after the loop: what answers when that stage raises
+                for idle, enter, wait, rest, undo in links:  # noqa: B007
+                    if idle is not None and idle(ctx):
+                        continue
+                    if enter is not None:
+                        enter(ctx)
+                    elif wait is not None:
+                        await wait(ctx)
+                    elif rest is not None:  # work and no inline form: the nested chain from here
+                        response = await rest(ctx)
+                        break
+                else:
+                    if links is head:  # routing: 404 and 405 are raised here, answered below
+                        undo = outer
                         route, ctx.path_params = router.match(ctx.method, ctx.path)
                         ctx.route = route
-                        handler, links, _ = after[id(route)]
-                        i = 0
+                        handler, links, _, leaves = after[id(route)]
                         continue
+                    undo = leaves
                     response = await handler(ctx)
-                    break
-                if link.idle is not None and link.idle(ctx):
-                    continue
-                if link.enter is not None:
-                    link.enter(ctx)
-                elif link.wait is not None:
-                    await link.wait(ctx)
-                elif link.leave is None:  # work and no inline form: the nested chain from here
-                    response = await link.rest(ctx)
-                    break
-                if link.leave is not None:
-                    leaves.append(link.leave)
+                break
         except ApiError as error:
             response = problem_response(error)
-        while leaves:
-            leave = leaves.pop()
+        for leave in undo:
             try:
                 response = leave(ctx, response)
             except ApiError as error:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from ..context import RequestContext
     from ..routing import Route, Router
-    from . import Next, Step
+    from . import Leave, Next, Step
     from .fuse import Link
 
 
@@ -24,10 +24,12 @@ class RouteChain(NamedTuple):
     """One route's part of the pipeline, after the routing step."""
 
     handler: Next
-    #: its stages as the fused chain calls them, then None (the handler)
-    links: tuple[Link | None, ...]
+    #: its stages as the fused chain calls them
+    links: tuple[Link, ...]
     #: the same stages as the nested chain, ending in the handler
     nested: Next
+    #: the fused chain's leave calls once every stage passed (the whole chain's, innermost first)
+    leaves: tuple[Leave, ...]
 
 
 class RouteChains(dict[int, RouteChain]):
