@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from .config import Config
 from .console.doors import DOORS, door
-from .context import RequestContext, RequestHeaders
+from .context import NO_PATH_PARAMS, RequestContext, RequestHeaders
 from .errors import InternalError, problem_response
 from .pipeline import Next, Stage, Step, build
 from .pipeline.plan import plan
@@ -106,6 +106,7 @@ class EmulatorApp:
             path=path,
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=RequestHeaders.of(scope),
+            path_params=NO_PATH_PARAMS,
             tenant=tenant,
         )
         chain = self._control if path.startswith(CONTROL_PREFIX) else self._api

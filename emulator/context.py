@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
     from .state import EmulatorState
 
 
+#: A request's path parameters before routing (or on a route without any): shared, read-only.
+NO_PATH_PARAMS: Mapping[str, str] = MappingProxyType({})
+
+
 class RequestHeaders(Headers):
     """Starlette's read-only headers over the scope's own list (no copy), with lookups that never raise.
 
@@ -38,7 +44,9 @@ class RequestHeaders(Headers):
         raw = scope["headers"]
         if not isinstance(raw, list):  # ASGI allows any iterable
             raw = scope["headers"] = list(raw)
-        return cls(raw=raw)
+        headers = cls.__new__(cls)  # what ``Headers(raw=raw)`` keeps, without its argument checks
+        headers._list = raw
+        return headers
 
     def get(self, key: str, default: Any = None) -> Any:
         name = key.lower().encode("latin-1")
@@ -71,16 +79,16 @@ class RequestContext:
     path: str
     raw_query: str
     headers: Headers
+    #: The route's path parameters: the routing step sets them (made with ``NO_PATH_PARAMS``).
+    path_params: Mapping[str, str]
     route: Route | None = None
-    path_params: dict[str, str] = field(default_factory=dict)
     principal: Principal | None = None
     json: Any = None
     #: The request's place in the journal while it is in flight (the journal step).
     entry: Pending | None = None
     #: The tenant named by a ``/_tenant/{org}/...`` URL prefix: fixture credentials act in it.
     tenant: str | None = None
-    #: What a scenario rule decided for this request (stream faults, scripted replies, ...).
-    directives: Directives = field(default_factory=lambda: Directives())
+    _directives: Directives | None = None
     #: The route's declared query parameters, parsed (the query step sets it).
     params: Params = NO_PARAMS
     #: The rate limiter's verdict on an admitted request (its headers go on the response).
@@ -95,6 +103,15 @@ class RequestContext:
     _body: bytes | None = None
     _query: QueryParams | None = None
     _ids: Ids | None = None
+
+    @property
+    def directives(self) -> Directives:
+        """What a scenario rule decided for this request (stream faults, scripted replies, ...); made on
+        first use (most requests meet no rule)."""
+        directives = self._directives
+        if directives is None:
+            directives = self._directives = Directives()
+        return directives
 
     @property
     def query(self) -> QueryParams:
