@@ -42,6 +42,10 @@ def limit_pair(org: Mapping[str, Any], per_user: int | None = None, per_org: int
     return int(own.get("perUser") or per_user or DEFAULT_PER_USER), int(own.get("perOrg") or per_org or DEFAULT_PER_ORG)
 
 
+#: ``X-RateLimit-Reset`` for every whole second of a window (an admitted request's reset is one of them).
+_RESET_HEADERS = tuple((b"x-ratelimit-reset", b"%d" % seconds) for seconds in range(int(WINDOW_SECONDS) + 1))
+
+
 class Verdict(NamedTuple):
     """The outcome of one request against its buckets, reported for the most restrictive bucket.
 
@@ -69,10 +73,11 @@ class Verdict(NamedTuple):
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """:meth:`headers` pre-encoded for appending to a response's ``raw_headers`` (no lookups)."""
+        reset = self.reset
         out = [
             (b"x-ratelimit-limit", b"%d" % self.limit),
             (b"x-ratelimit-remaining", b"%d" % self.remaining),
-            (b"x-ratelimit-reset", b"%d" % self.reset),
+            _RESET_HEADERS[reset] if 0 <= reset < len(_RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
         ]
         if not self.allowed:
             out.append((b"retry-after", b"%d" % self.retry_after))

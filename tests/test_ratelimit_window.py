@@ -96,7 +96,8 @@ def test_verdict_headers() -> None:
         "X-RateLimit-Reset": "60",
     }
     assert Verdict(False, 60, 0, 7, 7).headers()["Retry-After"] == "7"
-    for verdict in (Verdict(True, 60, 59, 60), Verdict(False, 60, 0, 7, 7)):
+    resets = [Verdict(True, 10**9, 10**9 - 1, reset) for reset in (-1, 0, 1, 59, 60, 61, 3600)]
+    for verdict in (Verdict(True, 60, 59, 60), Verdict(False, 60, 0, 7, 7), *resets):
         assert verdict.raw_headers() == [(k.lower().encode(), v.encode()) for k, v in verdict.headers().items()]
 
 
