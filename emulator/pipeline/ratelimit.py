@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..backend.memory import MemoryBackend
+from ..domain.models import SYSTEM_ORG
 from ..errors import TooManyRequests
 from ..ratelimit import Verdict, limit_pair
+from ..tenants import ORG_KIND
 from . import Inline
 
 if TYPE_CHECKING:
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..context import RequestContext
     from ..state import EmulatorState
+    from ..store import Collection
     from ..tenants.settings import TenantSettings
 
 
@@ -42,26 +45,27 @@ class Admission:
     """The rate-limit stage of one app: counts requests and remembers each organisation's limits.
 
     The limits are a function of the frozen config, the organisation's tenant settings (a frozen
-    object, replaced whole when they change) and its organisation record (replaced, never edited, when
-    it changes): they are resolved again only when one of those two is another object than last time,
-    so a settings call, a tenant minted or reset, or an emulator reset takes effect on the next request.
+    object, replaced whole when they change) and its organisation record: they are resolved again only
+    when the settings are another object than last time or the organisation records were written since
+    (the collection's version, the witness cached renderings use too: another store after a reset,
+    a tenant minted or reset), so a change takes effect on the next request.
     """
 
     __slots__ = ("_limits",)
 
     def __init__(self) -> None:
-        #: org id -> (the settings and record the limits were resolved from, the limits)
-        self._limits: dict[str, tuple[TenantSettings | None, dict[str, Any], tuple[int, int] | None]] = {}
+        #: org id -> (the settings, organisation records and their version the limits come from, the limits)
+        self._limits: dict[str, tuple[TenantSettings | None, Collection, int, tuple[int, int] | None]] = {}
 
     def limits(self, state: EmulatorState, org_id: str) -> tuple[int, int] | None:
         """:func:`resolve_limits` for ``org_id`` as the state says now (memoised, see the class)."""
         own = state.tenant_settings.get(org_id)
-        org = state.organization(org_id)
+        orgs = state.store.collection(SYSTEM_ORG, ORG_KIND)
         found = self._limits.get(org_id)
-        if found is not None and found[0] is own and found[1] is org:
-            return found[2]
-        limits = resolve_limits(state.config, own, org)
-        self._limits[org_id] = (own, org, limits)
+        if found is not None and found[0] is own and found[1] is orgs and found[2] == orgs.version:
+            return found[3]
+        limits = resolve_limits(state.config, own, state.organization(org_id))
+        self._limits[org_id] = (own, orgs, orgs.version, limits)
         return limits
 
     def admit(self, ctx: RequestContext) -> None:
