@@ -10,7 +10,10 @@
    settled as ``serve`` settles it, then ``-n`` distinct ``POST /v1/chats`` (one exchange each) sent
    in-process through the whole API path; RSS before and after (after a ``gc.collect()``), bytes per chat,
    and the cyclic collector's pauses during the run (thread CPU time).
-3. ``state.reset()`` with 10k datasets created since the last reset (median of ``--resets``).
+3. The same chats sent to a ``serve`` process over HTTP (one keep-alive connection, one chat after the
+   other), with the bench fixtures: the RSS of the emulator's own process, without the harness that
+   step 2's process also holds (httpx, the bench modules). The budget line reads this figure.
+4. ``state.reset()`` with 10k datasets created since the last reset (median of ``--resets``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import http.client
 import json
 import subprocess
 import sys
@@ -86,6 +90,34 @@ async def grow(n: int) -> dict[str, Any]:
     }
 
 
+def served(n: int) -> dict[str, Any]:
+    """RSS of a ``serve`` process (bench fixtures, default configuration) before and after ``n`` distinct
+    chats sent over HTTP, one after the other on one keep-alive connection (``http.client``)."""
+    with tempfile.TemporaryDirectory(prefix="bench-fixtures-") as tmp:
+        fixtures = c.rich_fixtures(Path(tmp))
+        with c.Server("emulator", lambda port: c.emulator_command(port, ["--fixtures", str(fixtures)])) as server:
+            assert server.proc is not None
+            template = c.chat_body(False, c.COUNTER)
+            headers = {"Authorization": c.AUTH_HEADER, "Content-Type": "application/json"}
+            connection = http.client.HTTPConnection(c.HOST, server.port, timeout=30)
+
+            def chat(label: str) -> None:
+                connection.request("POST", "/v1/chats", template.replace(c.COUNTER.encode(), label.encode()), headers)
+                answer = connection.getresponse()
+                body = answer.read()
+                if answer.status != 200:
+                    raise RuntimeError(f"chat {label} answered {answer.status}: {body[:300]!r}")
+
+            chat("warm-up")  # first-use imports and validators are not per-chat memory (as in-process)
+            before = pid_rss(server.proc.pid)
+            begun = perf_counter()
+            for i in range(n):
+                chat(str(i))
+            seconds = perf_counter() - begun
+            connection.close()
+            return {"before": before, "after": pid_rss(server.proc.pid), "seconds": seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=100_000, help="stored chats (default 100,000)")
@@ -122,12 +154,19 @@ def main() -> None:
         f"p99 {r['p99_pause_ms']:.1f} ms, longest {r['max_pause_ms']:.1f} ms (thread CPU time)"
     )
 
+    s = served(args.n)
+    print(
+        f"{args.n:,} chats through POST /v1/chats to serve over HTTP ({s['seconds']:.1f} s, 1 connection): "
+        f"RSS of the server {s['before'] / 2**20:.1f} -> {s['after'] / 2**20:.1f} MB, "
+        f"{(s['after'] - s['before']) / args.n:,.0f} bytes per chat"
+    )
+
     resets = asyncio.run(measure_reset(10_000, args.resets))
     reset_10k = c.median(resets["10,000 created since last reset"])
     print(f"state.reset() with 10,000 created since the last reset: {reset_10k * 1000:.3f} ms (median)")
 
-    scaled = r["after"] if args.n == 100_000 else r["before"] + per_chat * 100_000
-    note = "" if args.n == 100_000 else f" (extrapolated from {args.n:,})"
+    scaled = s["after"] if args.n == 100_000 else s["before"] + (s["after"] - s["before"]) / args.n * 100_000
+    note = " (serve)" if args.n == 100_000 else f" (serve, extrapolated from {args.n:,})"
     budget.check("100k stored chats <= 150 MB RSS", scaled <= CHATS_BUDGET, f"{scaled / 2**20:.0f} MB{note}")
     budget.check("idle RSS <= 45 MB", idle <= IDLE_BUDGET, f"{idle / 2**20:.1f} MB")
     budget.check(f"cold start <= {COLD_BUDGET} s", cold_emu <= COLD_BUDGET, f"{cold_emu:.3f} s")
