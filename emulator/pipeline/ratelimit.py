@@ -78,9 +78,10 @@ class Admission:
         limits = self.limits(state, org_id)
         if limits is None:
             return
+        per_user, per_org = limits  # passed one by one: a starred call builds a tuple
         backend = state.backend
         assert isinstance(backend, MemoryBackend)
-        verdict = backend.rate_hit_now(org_id, principal.user_id, *limits, state.clocks.of(org_id).now())
+        verdict = backend.rate_hit_now(org_id, principal.user_id, per_user, per_org, state.clocks.of(org_id).now())
         if not verdict.allowed:
             _refuse(verdict)
         ctx.rate = verdict
