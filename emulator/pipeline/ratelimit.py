@@ -68,36 +68,39 @@ class Admission:
         self._limits[org_id] = (own, orgs, orgs.version, limits)
         return limits
 
-    def admit(self, ctx: RequestContext) -> None:
-        """Count the request in the in-memory windows (a 429 problem when over a limit); no await."""
+    def counted(self, ctx: RequestContext) -> tuple[str, str, int, int] | None:
+        """``(org id, user id, per-user limit, per-org limit)`` of a request that counts, else None."""
         principal = ctx.principal
         if principal is None:
-            return
-        state = ctx.state
+            return None
         org_id = principal.org_id
-        limits = self.limits(state, org_id)
+        limits = self.limits(ctx.state, org_id)
         if limits is None:
+            return None
+        return org_id, principal.user_id, limits[0], limits[1]
+
+    def admit(self, ctx: RequestContext) -> None:
+        """Count the request in the in-memory windows (a 429 problem when over a limit); no await."""
+        counted = self.counted(ctx)
+        if counted is None:
             return
-        per_user, per_org = limits  # passed one by one: a starred call builds a tuple
+        org_id, user_id, per_user, per_org = counted  # passed one by one: a starred call builds a tuple
+        state = ctx.state
         backend = state.backend
         assert isinstance(backend, MemoryBackend)
-        verdict = backend.rate_hit_now(org_id, principal.user_id, per_user, per_org, state.clocks.of(org_id).now())
+        verdict = backend.rate_hit_now(org_id, user_id, per_user, per_org, state.clocks.of(org_id).now())
         if not verdict.allowed:
             _refuse(verdict)
         ctx.rate = verdict
 
     async def admit_shared(self, ctx: RequestContext) -> None:
         """:meth:`admit` against a shared backend (one round trip)."""
-        principal = ctx.principal
-        if principal is None:
+        counted = self.counted(ctx)
+        if counted is None:
             return
+        org_id, user_id, per_user, per_org = counted
         state = ctx.state
-        org_id = principal.org_id
-        limits = self.limits(state, org_id)
-        if limits is None:
-            return
-        per_user, per_org = limits
-        buckets = ((f"u:{org_id}:{principal.user_id}", per_user), (f"o:{org_id}", per_org))
+        buckets = ((f"u:{org_id}:{user_id}", per_user), (f"o:{org_id}", per_org))
         shared = state.shared_store
         now = state.clocks.of(org_id).now()
         if shared is None:
