@@ -21,6 +21,7 @@ import functools
 import http.client
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -156,8 +157,14 @@ def wrk_script(sc: Scenario) -> str:
     return "\n".join(lines) + "\n" + WRK_DONE
 
 
+def pinned(cpu: str | None, command: list[str]) -> list[str]:
+    """``command`` run on CPU ``cpu`` (``taskset``), or as it is when pinning is off."""
+    return command if cpu is None else ["taskset", "-c", cpu, *command]
+
+
 def run_wrk(port: int, sc: Scenario, seconds: int, args: argparse.Namespace, script: Path) -> dict[str, Any]:
     cmd = [
+        *pinned(args.load_cpu, []),
         args.wrk,
         "-t",
         str(args.threads),
@@ -258,8 +265,12 @@ def reset(port: int) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def emulator_command(flags: list[str], port: int) -> list[str]:
-    return c.emulator_command(port, flags)
+def emulator_command(flags: list[str], cpu: str | None, port: int) -> list[str]:
+    return pinned(cpu, c.emulator_command(port, flags))
+
+
+def bare_command(cpu: str | None, port: int) -> list[str]:
+    return pinned(cpu, c.bare_command(port))
 
 
 #: The emulator variants: the default configuration (rate limiter on, counting against limits of a
@@ -282,6 +293,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     )
     for name, flags in variants.items():
         print(f"{name + ':':<11}cuadra-emulator serve {' '.join([*flags, *common])}")
+    if args.server_cpu is not None:
+        print(f"pinned:    every server on CPU {args.server_cpu}, wrk on CPU {args.load_cpu} (taskset; --no-pin to turn off)")
     print("chat:      every request a distinct conversation (a running number in the user's message)")
     print(f"bare:      stream sent {'one body message per event' if args.bare_stream == 'events' else 'in one body message'}")
     chosen = [sc for sc in SCENARIOS if sc.key in args.only]
@@ -289,17 +302,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, dict[str, list[Result]]] = {sc.key: {name: [] for name in names} for sc in chosen}
     ttfb: dict[str, tuple[float, float]] = {}
     with contextlib.ExitStack() as stack:
-        ports = {
-            name: stack.enter_context(c.Server(name, functools.partial(emulator_command, [*flags, *common]))).port
-            for name, flags in variants.items()
-        }
+        ports = {}
+        for name, flags in variants.items():
+            command = functools.partial(emulator_command, [*flags, *common], args.server_cpu)
+            ports[name] = stack.enter_context(c.Server(name, command)).port
         samples = capture_samples(next(iter(ports.values())))
         events_per_stream = len(samples["stream_events"])
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
             json.dump(samples, fh)
         stack.callback(Path(fh.name).unlink)
         bare_env = {"BENCH_SAMPLES": fh.name, "BENCH_BARE_STREAM": args.bare_stream}
-        ports["bare"] = stack.enter_context(c.Server("bare", c.bare_command, env=bare_env)).port
+        ports["bare"] = stack.enter_context(c.Server("bare", functools.partial(bare_command, args.server_cpu), env=bare_env)).port
         check_bare(ports["bare"], samples)
         for round_no in range(args.rounds):
             order = names if round_no % 2 == 0 else names[::-1]
@@ -440,6 +453,12 @@ def main() -> None:
     )
     parser.add_argument("--emulator-args", default="", help="extra 'cuadra-emulator serve' flags for every variant")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="do not pin (by default, with wrk, taskset and 2+ CPUs, the servers run on CPU 0 and wrk on CPU 1)",
+    )
     args = parser.parse_args()
     if not set(args.servers) <= set(VARIANTS) or not args.servers:
         parser.error(f"--servers: choose from {', '.join(VARIANTS)}")
@@ -449,6 +468,8 @@ def main() -> None:
     args.wrk = c.which("wrk") if args.loadgen in ("auto", "wrk") else None
     if args.loadgen == "wrk" and not args.wrk:
         parser.error("wrk is not installed (apt-get install -y wrk), use --loadgen python")
+    pin = args.pin and args.wrk is not None and c.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    args.server_cpu, args.load_cpu = ("0", "1") if pin else (None, None)
     data = measure(args)
     text, ratios = report(data)
     print()
