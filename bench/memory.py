@@ -33,7 +33,9 @@ from typing import Any
 import _common as c
 import _inproc
 from gc_pauses import PauseTimer, send_chats
+from server_instructions import send
 from startup import COLD_BUDGET, RESET_BUDGET, cold_start, measure_reset
+from throughput import SCENARIOS
 
 CHATS_BUDGET = 150 * 2**20
 IDLE_BUDGET = 45 * 2**20
@@ -97,22 +99,13 @@ def served(n: int) -> dict[str, Any]:
         fixtures = c.rich_fixtures(Path(tmp))
         with c.Server("emulator", lambda port: c.emulator_command(port, ["--fixtures", str(fixtures)])) as server:
             assert server.proc is not None
-            template = c.chat_body(False, c.COUNTER)
-            headers = {"Authorization": c.AUTH_HEADER, "Content-Type": "application/json"}
+            chat = next(sc for sc in SCENARIOS if sc.key == "chat")
             connection = http.client.HTTPConnection(c.HOST, server.port, timeout=30)
-
-            def chat(label: str) -> None:
-                connection.request("POST", "/v1/chats", template.replace(c.COUNTER.encode(), label.encode()), headers)
-                answer = connection.getresponse()
-                body = answer.read()
-                if answer.status != 200:
-                    raise RuntimeError(f"chat {label} answered {answer.status}: {body[:300]!r}")
-
-            chat("warm-up")  # first-use imports and validators are not per-chat memory (as in-process)
+            send(connection, chat, 0)  # first-use imports and validators are not per-chat memory (as in-process)
             before = pid_rss(server.proc.pid)
             begun = perf_counter()
-            for i in range(n):
-                chat(str(i))
+            for i in range(1, n + 1):
+                send(connection, chat, i)
             seconds = perf_counter() - begun
             connection.close()
             return {"before": before, "after": pid_rss(server.proc.pid), "seconds": seconds}
