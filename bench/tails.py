@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import _common as c
-from throughput import SCENARIOS, WRK_DONE, Scenario, capture_samples, check_bare, wrk_script
+from throughput import SCENARIOS, WRK_DONE, Scenario, capture_samples, check_bare, pinned, wrk_script
 
 P99_FACTOR = 2.0
 CPU_SERVER, CPU_LOAD = "0", "1"
@@ -39,10 +39,6 @@ done = function(summary, latency, requests)
     e.status + e.connect + e.read + e.write + e.timeout))
 end
 """
-
-
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *command]
 
 
 def run(port: int, sc: Scenario, seconds: float, connections: int, script: Path) -> dict[str, Any]:
