@@ -84,7 +84,7 @@ def run_turn(
         raise invalid("/modelId", f"model {model_id} is disabled")
     org = plans_domain.organization(state, org_id)
     billing = models_domain.effective(store, model)
-    plans_domain.require_tier(store, org, model, billing)
+    plans_domain.require_tier(org, model, billing)
     instant = state.clock_for(org_id).now()
     now = isoformat(instant)
     system_prompt = body.get("systemPrompt", body.get("system_prompt"))
@@ -182,7 +182,7 @@ def run_turn(
         store.replace(org_id, chats_domain.KIND, chat["id"], chat)
     if artifact is not None:
         store.insert(org_id, artifacts_domain.KIND, artifact["id"], artifact)
-    usage_domain.record(store, org, model_id, usage, credits, instant, balance)
+    usage_domain.record(store, org, model_id, usage, credits, balance)
     return Turn(
         chat["id"],
         message_id,

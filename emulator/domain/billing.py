@@ -63,11 +63,6 @@ def period_at(anchor: datetime, cycle: str, now: float) -> Period:
     return Period(start, _add_months(anchor, (k + 1) * step).timestamp() - 1)
 
 
-def org_anchor(org: dict[str, Any]) -> datetime:
-    """The organisation's billing anchor: ``billingAnchor``, else the start of a fixture ``billingPeriod``."""
-    return parse_instant(anchor_text(org))
-
-
 def anchor_text(org: dict[str, Any]) -> str:
     """The organisation's billing anchor as written: ``billingAnchor``, else ``billingPeriod.start``."""
     return str(org.get("billingAnchor") or org.get("billingPeriod", {}).get("start") or DEFAULT_ANCHOR)
@@ -87,7 +82,7 @@ def _period_of_second(anchor: str, cycle: str, second: int) -> Period | None:
     """The period holding all of clock second ``second``, or None when a boundary falls inside it (an
     anchor with a fraction of a second). A busy server asks for the same second many times."""
     period = _period_in_month(anchor, cycle, second)
-    return period if second + 1 <= period.end + 1 else None
+    return period if second <= period.end else None
 
 
 def _period_in_month(anchor: str, cycle: str, now: float) -> Period:
@@ -95,18 +90,19 @@ def _period_in_month(anchor: str, cycle: str, now: float) -> Period:
     for period in _periods_near(anchor, cycle, moment.tm_year * 12 + moment.tm_mon - 1):
         if period.start <= now < period.end + 1:
             return period
-    return period_at(parse_instant(anchor), cycle, now)  # not reached: the three periods cover the month
+    raise AssertionError("the three periods around a month cover it")
 
 
 @lru_cache(maxsize=256)
 def _periods_near(anchor: str, cycle: str, month_index: int) -> tuple[Period, Period, Period]:
     """The period containing the 15th of calendar month ``month_index`` (year * 12 + month - 1) and its
     two neighbours. Each calendar month holds at most one period boundary, so these cover the month; a
-    chat turn reads its organisation's period twice, and this memo spares both the date arithmetic."""
+    chat turn reads its organisation's period, and this memo spares it the date arithmetic."""
     year, month = divmod(month_index, 12)
-    middle = period_at(parse_instant(anchor), cycle, datetime(year, month + 1, 15, tzinfo=UTC).timestamp())
-    before = period_at(parse_instant(anchor), cycle, middle.start - 1)
-    after = period_at(parse_instant(anchor), cycle, middle.end + 1)
+    start = parse_instant(anchor)
+    middle = period_at(start, cycle, datetime(year, month + 1, 15, tzinfo=UTC).timestamp())
+    before = period_at(start, cycle, middle.start - 1)
+    after = period_at(start, cycle, middle.end + 1)
     return before, middle, after
 
 
@@ -156,9 +152,7 @@ def spend(org: dict[str, Any], current: dict[str, Any], amount: int) -> dict[str
     }
 
 
-def charge(store: Store, org: dict[str, Any], amount: int, now: float, current: dict[str, Any] | None = None) -> None:
+def charge(store: Store, org: dict[str, Any], amount: int, current: dict[str, Any]) -> None:
     """Spend ``amount`` credits of the organisation in the documented order (``current``: its
-    :func:`balance` at ``now`` when the caller just read it)."""
-    if current is None:
-        current = balance(store, org, now)
+    :func:`balance`, just read by the caller)."""
     store.replace(org["id"], KIND, BALANCE_ID, spend(org, current, amount))

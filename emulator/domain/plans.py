@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Forbidden
-from ..store import Store
-from . import models as models_domain
 
 if TYPE_CHECKING:
     from ..state import EmulatorState
@@ -34,12 +32,10 @@ def organization(state: EmulatorState, org_id: str) -> dict[str, Any]:
     return {**org, "plan": plan}
 
 
-def model_tier(store: Store, model: dict[str, Any], effective: dict[str, Any] | None = None) -> str:
+def model_tier(model: dict[str, Any], effective: dict[str, Any]) -> str:
     """A model's tier; a custom model has its parent's (the parent answers and bills for it).
 
-    ``effective``: :func:`models_domain.effective` of ``model``, when the caller has it already."""
-    if effective is None:
-        effective = models_domain.effective(store, model)
+    ``effective``: what :func:`emulator.domain.models.effective` gives for ``model``."""
     return str(effective.get("modelTier") or model.get("modelTier") or "standard")
 
 
@@ -51,9 +47,9 @@ def upgrade_detail(model: dict[str, Any], plan: dict[str, Any]) -> str:
     return f"Model {name} is a premium model and requires a Pro or Enterprise plan (current plan: {current}). Upgrade to use it."
 
 
-def require_tier(store: Store, org: dict[str, Any], model: dict[str, Any], effective: dict[str, Any] | None = None) -> None:
+def require_tier(org: dict[str, Any], model: dict[str, Any], effective: dict[str, Any]) -> None:
     """Raise the 403 ``premium_model_requires_upgrade`` problem when ``org``'s plan cannot use ``model``
     (``effective`` as for :func:`model_tier`)."""
     plan = org.get("plan", {})
-    if model_tier(store, model, effective) == "premium" and plan.get("tier", "free") not in PREMIUM_PLANS:
+    if model_tier(model, effective) == "premium" and plan.get("tier", "free") not in PREMIUM_PLANS:
         raise Forbidden(upgrade_detail(model, plan), extensions={"code": UPGRADE_CODE, "modelId": model["id"]})

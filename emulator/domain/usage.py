@@ -57,15 +57,14 @@ def record(
     model_id: str,
     usage: dict[str, Any],
     credits: int,
-    now: float,
-    balance: dict[str, Any] | None = None,
+    balance: dict[str, Any],
 ) -> None:
     """Charge one served call (:func:`billing.charge`) and add it to the period's per-model ledger.
 
-    ``balance``: the record :func:`require_credits` returned at the same ``now`` (no write to the
+    ``balance``: the record :func:`require_credits` returned for the call (no write to the
     organisation's balance in between), so the period and balance are not looked up twice.
     """
-    billing.charge(store, org, credits, now, balance)
+    billing.charge(store, org, credits, balance)
     org_id = org["id"]
     current = store.get(org_id, KIND, model_id)
     if current is None:

@@ -150,7 +150,7 @@ async def generate_title(ctx: RequestContext) -> Response:
     org, now = state.organization(org_id), ctx.clock.now()
     balance = usage_domain.require_credits(state.store, org, credits, now)
     state.store.replace(org_id, chats_domain.KIND, chat["id"], {**chat, "title": title, "updatedAt": now_iso(ctx)})
-    usage_domain.record(state.store, org, chat["modelId"], usage, credits, now, balance)
+    usage_domain.record(state.store, org, chat["modelId"], usage, credits, balance)
     return json_response({"title": title, "usage": usage})
 
 
