@@ -122,13 +122,14 @@ def reply_with_pieces(
     words = _topic_words(history)
     if words:
         shown = words[:8]
-        topic = " ".join(shown) + ("…" if len(words) > 8 else "")
+        ellipsis = "…" if len(words) > 8 else ""
+        topic = " ".join(shown) + ellipsis
         parts.append(f"You asked: “{topic}”.")
         # the pieces of " You asked: “w1 w2 …”.": words from str.split() hold no whitespace (as \S+)
         pieces += (" You", " asked:", f" “{shown[0]}")
         for word in shown[1:]:
             pieces.append(f" {word}")
-        pieces[-1] += topic[len(" ".join(shown)) :] + "”."
+        pieces[-1] += ellipsis + "”."
     # rng.sample(_SENTENCES, rng.randint(1, 3)), drawn the way Random.sample draws from a short population
     count = 1 + below(3)
     pool = list(range(len(_SENTENCES)))

@@ -172,13 +172,11 @@ def run_turn(
     messages.append(assistant)
     if is_new:  # not stored yet: its messages are filled in (updatedAt and modelId are already these)
         chat["messages"] = messages
-    else:
-        chat = {**chat, "messages": messages, "updatedAt": now, "modelId": model_id}
-    if is_new:
         store.insert(org_id, chats_domain.KIND, chat["id"], chat)
         if chats_domain.is_listed(chat):
             chats_domain.adjust_listed(store, org_id, user_id, +1)
     else:
+        chat = {**chat, "messages": messages, "updatedAt": now, "modelId": model_id}
         store.replace(org_id, chats_domain.KIND, chat["id"], chat)
     if artifact is not None:
         store.insert(org_id, artifacts_domain.KIND, artifact["id"], artifact)
