@@ -116,11 +116,12 @@ class SettingsSync:
         """Share the server clock's instant and the server-wide strict mode."""
         await self.publish(self.server_fields())
 
-    async def publish_org(self, org: str) -> None:
-        """Share one organisation's clock, strict mode and settings (all defaults after its reset), and
-        the active scenarios (a reset drops the organisation's own activations)."""
+    async def publish_org(self, org: str, *, reset: bool = False) -> None:
+        """Share one organisation's clock, strict mode and settings (all defaults after its ``reset``,
+        which also drops the organisation's own scenario activations: the active scenarios go too)."""
         if self.state.backend.shared:
-            await self.publish(self.org_fields(org) | {"scenarios": self.scenarios_field()})
+            fields = self.org_fields(org)
+            await self.publish(fields | {"scenarios": self.scenarios_field()} if reset else fields)
 
     async def publish_clock(self, clock: object) -> None:
         """After a skipped wait moved ``clock`` (the server's or a tenant's): share the server clock and,

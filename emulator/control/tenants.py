@@ -30,7 +30,7 @@ async def reset(ctx: RequestContext) -> Response:
         await state.backend.forget_org(org)
         if shared is not None:
             await shared.restart(org)  # a new log: every replica rebuilds the tenant on its next request
-        await state.settings_sync.publish_org(org)
+        await state.settings_sync.publish_org(org, reset=True)
     return no_content()
 
 
