@@ -128,7 +128,7 @@ class RateLimiter:
     """Sliding-window buckets keyed by anything hashable (e.g. ``("user", org, user)``, ``("org", org)``).
 
     A *lane* is a caller's pair of buckets (their own and their organisation's) remembered under a
-    short name (:meth:`hit_pair`'s ``lane``), so that the next request of that caller counts without
+    short name (:meth:`open_lane`), so that the next request of that caller counts without
     building the bucket keys or looking them up (:meth:`hit_lane`). Lanes only point at buckets held
     here: whatever drops buckets (the idle sweep, :meth:`forget`, :meth:`clear`) drops every lane.
     """
