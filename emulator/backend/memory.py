@@ -44,8 +44,8 @@ class MemoryBackend:
         same verdict and windows, as a plain call: the request path's form while the state is in memory.
         A caller seen before is counted through its lane (no bucket keys built)."""
         limiter = self.org_limiters.get(org_id)
-        if limiter is None:
-            limiter = self.org_limiters[org_id] = RateLimiter()
+        if limiter is None:  # looked up here first: the request path's form
+            limiter = self._org_limiter(org_id)
         verdict = limiter.hit_lane(user_id, per_user, per_org, now)
         if verdict is None:  # a new caller, or one whose lane the idle sweep dropped
             limiter.open_lane(user_id, f"u:{org_id}:{user_id}", f"o:{org_id}")
@@ -58,8 +58,10 @@ class MemoryBackend:
         idle-bucket sweeps then run on its own clock, so a tenant that jumps ahead cannot drop the
         windows of another tenant (see :mod:`emulator.tenants.clock`)."""
         org = next((name[2:] for name, _ in buckets if name.startswith("o:")), None)
-        if org is None:
-            return self.limiter
+        return self.limiter if org is None else self._org_limiter(org)
+
+    def _org_limiter(self, org: str) -> RateLimiter:
+        """The limiter of organisation ``org`` (made on its first request)."""
         limiter = self.org_limiters.get(org)
         if limiter is None:
             limiter = self.org_limiters[org] = RateLimiter()
