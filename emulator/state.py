@@ -23,7 +23,7 @@ from .domain import chats as chats_domain
 from .domain import datasets as datasets_domain
 from .domain import models as models_domain
 from .fixtures import FIXTURE_TIME, FixtureSet, load_fixtures
-from .ids import RequestNumbers
+from .ids import IdKey, RequestNumbers
 from .journal import Journal
 from .lifecycle import Lifecycle, Lifecycles
 from .principal import Principal
@@ -82,7 +82,7 @@ class EmulatorState:
         self.clock: Clock = ManualClock(config.clock_start) if config.clock == "manual" else SystemClock()
         self.secret = hashlib.sha256(f"cuadra-emulator:{config.seed}".encode()).digest()
         #: Key of the ids' hash (emulator/ids.py), derived from the seed like ``secret``.
-        self.id_key = hashlib.sha256(f"cuadra-emulator-ids:{config.seed}".encode()).digest()
+        self.id_key = IdKey(hashlib.sha256(f"cuadra-emulator-ids:{config.seed}".encode()).digest())
         #: Per-organisation request numbers the ids derive from (memory mode).
         self.request_numbers = RequestNumbers()
         self.baseline = build_baseline(self.fixtures, self.clock.now())
