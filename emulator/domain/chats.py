@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from ..compact import Layout
@@ -45,18 +46,18 @@ CHAT_LAYOUT = Layout(
 )
 
 
-def chat_record(
-    chat_id: str, org_id: str, user_id: str, model_id: str, now: str, *, system_prompt: str | None, ephemeral: bool
-) -> Record:
-    return {
-        "id": chat_id,
-        "organizationId": org_id,
-        "modelId": model_id,
-        "createdBy": user_id,
+#: A new chat's fields before it has any, read-only: :func:`chat_record` copies it (a dict's copy takes its
+#: key table whole; a 21-key literal inserts key by key, ~2x the instructions) and fills in the rest.
+_NEW_CHAT: MappingProxyType[str, Any] = MappingProxyType(
+    {
+        "id": None,
+        "organizationId": None,
+        "modelId": None,
+        "createdBy": None,
         "title": None,
-        "systemPrompt": system_prompt,
+        "systemPrompt": None,
         "metadata": None,
-        "messages": [],
+        "messages": None,
         "documentsCount": 0,
         "visibility": "private",
         "sharedWith": None,
@@ -67,10 +68,27 @@ def chat_record(
         "status": None,
         "lastError": None,
         "lastErrorAt": None,
-        "ephemeral": ephemeral,
-        "createdAt": now,
-        "updatedAt": now,
+        "ephemeral": False,
+        "createdAt": None,
+        "updatedAt": None,
     }
+)
+
+
+def chat_record(
+    chat_id: str, org_id: str, user_id: str, model_id: str, now: str, *, system_prompt: str | None, ephemeral: bool
+) -> Record:
+    """A new chat with no messages, created and updated ``now``."""
+    chat = _NEW_CHAT.copy()
+    chat["id"] = chat_id
+    chat["organizationId"] = org_id
+    chat["modelId"] = model_id
+    chat["createdBy"] = user_id
+    chat["systemPrompt"] = system_prompt
+    chat["messages"] = []
+    chat["ephemeral"] = ephemeral
+    chat["createdAt"] = chat["updatedAt"] = now
+    return chat
 
 
 def message_record(
