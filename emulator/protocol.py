@@ -12,6 +12,13 @@
 - answers requests the parser refuses with an RFC 7807 problem instead of uvicorn's plain text;
 - records any exception raised while handling bytes in ``state.server_errors`` and answers with a
   500 problem when no response has started for the request (else the connection is closed).
+
+Every request pays for this, so the default parser's path is lean (issue 16): with ``httptools`` the
+complete head is checked in the parser's ``on_headers_complete`` callback, before uvicorn makes the
+request's cycle, and nothing wraps the app; a head that fails a check gets a problem app for its cycle
+only. A head that arrived in fewer bytes than :attr:`HttpLimits.quick_head_bytes` cannot break the size
+or line bounds, so only its field count and ``Host`` are looked at. ``h11`` has no such callback: its
+app is wrapped by a coroutine that checks each request's scope.
 """
 
 from __future__ import annotations
@@ -19,13 +26,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .bounds import bound_problem
 from .errors import ApiError, BadRequest, HeaderFieldsTooLarge, InternalError, RequestTimeout, problem_response
 from .faults import SCOPE_KEY, Connection
 from .responses import dumps
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is optional: without it, http_protocol() picks h11
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -46,6 +58,13 @@ class HttpLimits:
     max_header_fields: int = 100
     max_head_bytes: int = 64 * 1024  # request line plus every header line
     head_timeout: float = 10.0  # seconds from a head's first byte (or the connection) to its end
+    #: A head of at most this many bytes on the wire is within the size and line bounds, whatever its fields
+    #: (:func:`head_problem` counts 4 bytes of punctuation per field, the wire may carry 2).
+    quick_head_bytes: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        quick = min(self.max_header_line - 2, self.max_head_bytes - 2 * self.max_header_fields)
+        object.__setattr__(self, "quick_head_bytes", quick)
 
     @classmethod
     def from_config(cls, config: Config) -> HttpLimits:
@@ -66,14 +85,13 @@ def raw_problem(error: ApiError) -> bytes:
     return head + body
 
 
-def head_problem(scope: Scope, limits: HttpLimits) -> ApiError | None:
-    """What is wrong with a complete request head, judged from its ASGI scope (None: nothing).
+def head_problem(headers: list[tuple[bytes, bytes]], target: int, http_version: str, limits: HttpLimits) -> ApiError | None:
+    """What is wrong with a complete request head (None: nothing); ``target``: the request target's bytes.
 
     One pass over the header list; the checks are reported in a fixed order: the head's size, the
     number of fields, the first over-long line, then a missing ``Host``.
     """
-    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
-    size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+    size = target
     longest = limits.max_header_line - 2
     too_long: bytes | None = None
     host = False
@@ -91,29 +109,11 @@ def head_problem(scope: Scope, limits: HttpLimits) -> ApiError | None:
             f"The request has {len(headers)} header fields; at most {limits.max_header_fields} are accepted."
         )
     if too_long is not None:
-        field = too_long[:64].decode("latin-1")
-        return HeaderFieldsTooLarge(f"Header field {field!r} is longer than {limits.max_header_line} bytes.")
-    if not host and scope.get("http_version") == "1.1":
+        shown = too_long[:64].decode("latin-1")
+        return HeaderFieldsTooLarge(f"Header field {shown!r} is longer than {limits.max_header_line} bytes.")
+    if not host and http_version == "1.1":
         return BadRequest("HTTP/1.1 requests must carry a Host header (RFC 9112, section 3.2).")
     return None
-
-
-def _wrap(app: ASGIApp, connection: Connection, limits: HttpLimits) -> ASGIApp:
-    """``app`` with the head checks and ``connection`` in each request's scope (``extensions``)."""
-    own = {SCOPE_KEY: connection}  # one per connection: the server's scopes carry no extensions of their own
-
-    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            problem = head_problem(scope, limits)
-            if problem is not None:
-                problem.headers["Connection"] = "close"
-                await problem_response(problem)(scope, receive, send)
-                return
-        extensions = scope.get("extensions")
-        scope["extensions"] = {**extensions, SCOPE_KEY: connection} if extensions else own
-        await app(scope, receive, send)
-
-    return serve
 
 
 class EmulatorProtocolMixin:
@@ -122,19 +122,26 @@ class EmulatorProtocolMixin:
     ``limits`` and ``server_errors`` are class attributes set per server by ``http_protocol``.
     """
 
+    # Slots, not instance-dict entries: uvicorn's protocol instance dict is built in its ``__init__``;
+    # keys added later leave CPython's shared-key layout, which slows every attribute access in uvicorn's
+    # code (~2k instructions per request).
+    __slots__ = ("_cuadra_connection", "_extensions", "_head_timer", "_discarding")
     limits: HttpLimits = HttpLimits()
     server_errors: list[BaseException] | None = None
     app: Any
     cycle: Any
     transport: asyncio.Transport
-    _cuadra_connection: Connection | None = None
-    _head_timer: asyncio.TimerHandle | None = None
-    _discarding = False
+    _cuadra_connection: Connection
+    _extensions: dict[str, object]  # what each request's scope["extensions"] gets (one per connection)
+    _head_timer: asyncio.TimerHandle | None
+    _discarding: bool
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._cuadra_connection = Connection(transport)
-        self.app = _wrap(self.app, self._cuadra_connection, self.limits)
+        self._extensions = {SCOPE_KEY: self._cuadra_connection}
+        self._head_timer = None
+        self._discarding = False
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -142,31 +149,15 @@ class EmulatorProtocolMixin:
         try:
             super().connection_lost(exc)  # type: ignore[misc]
         finally:
-            if self._cuadra_connection is not None:
-                self._cuadra_connection.closed.set()
+            self._cuadra_connection.closed.set()
 
-    def data_received(self, data: bytes) -> None:
-        if self._discarding:  # answered and half-closed: drain until the client closes
-            return
-        before = self.cycle
-        try:
-            super().data_received(data)  # type: ignore[misc]
-        except Exception as exc:  # a protocol-level bug: accounted for, answered when still possible
-            self._fail(exc)
-            return
-        if self._discarding or self.transport.is_closing():
-            return
-        if self.cycle is not before:  # these bytes completed a request head
-            self._disarm_head_timer()
-        elif self._head_timer is None and (self.cycle is None or self.cycle.response_complete):
-            self._arm_head_timer()  # bytes between requests (a head begins, or blank lines): the clock runs
-        pending = self._pending_head(data)
-        if pending is not None and pending > self.limits.max_head_bytes:
-            self._answer_and_close(HeaderFieldsTooLarge(f"The request head is larger than {self.limits.max_head_bytes} bytes."))
-
-    def _pending_head(self, data: bytes) -> int | None:
-        """Bytes of a request head received but not yet complete after ``data`` (None: no head pending)."""
+    def _head_in_progress(self) -> bool:
+        """Whether part of a request head arrived and its end did not."""
         raise NotImplementedError
+
+    def _add_extensions(self, scope: Scope) -> None:
+        extensions = scope.get("extensions")
+        scope["extensions"] = {**extensions, **self._extensions} if extensions else self._extensions
 
     def send_400_response(self, msg: str) -> None:
         """The parser refused the bytes: an RFC 7807 problem instead of uvicorn's plain text.
@@ -208,8 +199,14 @@ class EmulatorProtocolMixin:
         else:
             self.transport.close()
 
+    def _idle(self) -> bool:
+        """No request is being answered (bytes that arrive now start the head clock)."""
+        return self.cycle is None or self.cycle.response_complete
+
     def _arm_head_timer(self) -> None:
         self._disarm_head_timer()
+        if self._discarding or self.transport.is_closing():
+            return
         loop = asyncio.get_running_loop()
         # Socket housekeeping on the server's loop, not emulator logic: the emulator clock does not apply.
         self._head_timer = loop.call_later(self.limits.head_timeout, self._head_timed_out)
@@ -221,42 +218,142 @@ class EmulatorProtocolMixin:
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._discarding or self.transport.is_closing() or (self.cycle is not None and not self.cycle.response_complete):
+        if self._discarding or self.transport.is_closing() or not self._idle():
             return
-        if self._pending_head(b""):  # part of a head arrived: say why the connection ends
+        if self._head_in_progress():  # part of a head arrived: say why the connection ends
             self._answer_and_close(RequestTimeout())
         else:  # an idle connection: just close it
             self.transport.close()
 
+    def _head_too_large(self) -> None:
+        self._answer_and_close(HeaderFieldsTooLarge(f"The request head is larger than {self.limits.max_head_bytes} bytes."))
+
 
 class H11Limits(EmulatorProtocolMixin):
-    """For uvicorn's ``h11`` protocol: h11 buffers an incomplete head, so its size is exact."""
+    """For uvicorn's ``h11`` protocol: h11 buffers an incomplete head, so its size is exact; each
+    request's scope is checked by a coroutine around the app."""
 
+    __slots__ = ()
     conn: Any
 
-    def _pending_head(self, data: bytes) -> int | None:
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)
+        self.app = _checking(self.app, self)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discarding:  # answered and half-closed: drain until the client closes
+            return
+        before = self.cycle
+        try:
+            super().data_received(data)  # type: ignore[misc]
+        except Exception as exc:  # a protocol-level bug: accounted for, answered when still possible
+            self._fail(exc)
+            return
+        if self._discarding or self.transport.is_closing():
+            return
+        if self.cycle is not before:  # these bytes completed a request head
+            self._disarm_head_timer()
+        elif self._head_timer is None and self._idle():
+            self._arm_head_timer()  # bytes between requests (a head begins, or blank lines): the clock runs
+        if self._buffered_head() > self.limits.max_head_bytes:
+            self._head_too_large()
+
+    def _buffered_head(self) -> int:
         import h11
 
-        if self.conn.their_state is not h11.IDLE:
-            return None
-        buffered = len(self.conn.trailing_data[0])
-        return buffered or None
+        return len(self.conn.trailing_data[0]) if self.conn.their_state is h11.IDLE else 0
+
+    def _head_in_progress(self) -> bool:
+        return self._buffered_head() > 0
+
+
+def _checking(app: ASGIApp, protocol: EmulatorProtocolMixin) -> ASGIApp:
+    """``app`` with the head checks and the connection in each request's scope (for ``h11``)."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = len(scope["raw_path"]) + len(scope["query_string"])
+            problem = head_problem(scope["headers"], target, scope["http_version"], protocol.limits)
+            if problem is not None:
+                problem.headers["Connection"] = "close"
+                await problem_response(problem)(scope, receive, send)
+                return
+        protocol._add_extensions(scope)
+        await app(scope, receive, send)
+
+    return serve
 
 
 class HttptoolsLimits(EmulatorProtocolMixin):
-    """For uvicorn's ``httptools`` protocol: the parser's callbacks say where a head begins and ends."""
+    """For uvicorn's ``httptools`` protocol: the parser's callbacks say where a head ends.
 
-    _head_bytes: int | None = None  # counted per chunk: a chunk that also ends a previous body counts whole
+    uvicorn makes a new ``scope`` when a message begins; its head is incomplete until
+    :meth:`on_headers_complete` marks it ``_checked``. uvicorn's methods are called as
+    ``HttpToolsProtocol.method(self)``, not through ``super()``, which costs ~1k instructions a call.
+    """
 
-    def on_message_begin(self) -> None:
-        self._head_bytes = 0
-        super().on_message_begin()  # type: ignore[misc]
+    __slots__ = ("_checked", "_head_bytes", "_chunk")
+    scope: Any
+    headers: list[tuple[bytes, bytes]]
+    url: bytes
+    parser: Any
+    _checked: object  # the scope whose head was checked last
+    _head_bytes: int  # bytes of the pending head in earlier chunks (a chunk that also ends a body counts whole)
+    _chunk: int  # bytes of the chunk being parsed
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self._checked = None  # uvicorn's scope before the first request
+        self._head_bytes = self._chunk = 0
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discarding:  # answered and half-closed: drain until the client closes
+            return
+        self._chunk = len(data)
+        try:
+            HttpToolsProtocol.data_received(self, data)  # type: ignore[arg-type]
+        except Exception as exc:  # a protocol-level bug: accounted for, answered when still possible
+            self._fail(exc)
+            return
+        if self.scope is not self._checked:  # a head began and is not complete
+            self._head_pending(len(data))
+        elif (self.cycle is None or self.cycle.response_complete) and self._head_timer is None:
+            self._arm_head_timer()  # bytes between requests (e.g. blank lines): the clock runs
+
+    def _head_pending(self, size: int) -> None:
+        if self._discarding or self.transport.is_closing():
+            return
+        self._head_bytes += size
+        if self._head_bytes > self.limits.max_head_bytes:
+            self._head_too_large()
+        elif self._head_timer is None and self._idle():
+            self._arm_head_timer()
+
+    def _head_in_progress(self) -> bool:
+        return self.scope is not self._checked
 
     def on_headers_complete(self) -> None:
-        self._head_bytes = None
-        super().on_headers_complete()  # type: ignore[misc]
+        scope = self._checked = self.scope
+        if self._head_timer is not None:
+            self._disarm_head_timer()
+        headers, limits = self.headers, self.limits
+        quick = self._head_bytes + self._chunk <= limits.quick_head_bytes and len(headers) <= limits.max_header_fields
+        self._head_bytes = 0
+        if quick and headers and headers[0][0] == b"host" and "extensions" not in scope:  # clients send Host first
+            scope["extensions"] = self._extensions
+        else:
+            problem = head_problem(headers, len(self.url), self.parser.get_http_version(), limits)
+            if problem is not None:
+                self._answer_cycle(problem)
+                return
+            self._add_extensions(scope)
+        HttpToolsProtocol.on_headers_complete(self)  # type: ignore[arg-type]
 
-    def _pending_head(self, data: bytes) -> int | None:
-        if self._head_bytes is not None:
-            self._head_bytes += len(data)
-        return self._head_bytes
+    def _answer_cycle(self, problem: ApiError) -> None:
+        """Let uvicorn make this request's cycle with ``problem`` as its app (and close after it)."""
+        problem.headers["Connection"] = "close"
+        app, self.app = self.app, problem_response(problem)
+        try:
+            HttpToolsProtocol.on_headers_complete(self)  # type: ignore[arg-type]
+        finally:
+            self.app = app
