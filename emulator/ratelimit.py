@@ -84,6 +84,10 @@ class Verdict(NamedTuple):
         return out
 
 
+#: ``Verdict(...)`` without the Python-level ``__new__`` a named tuple has (the request path's form).
+_tuple = tuple.__new__
+
+
 def ceil_seconds(seconds: float) -> int:
     """Whole seconds, never rounded down: a client that waits this long must be admitted."""
     return max(0, math.ceil(seconds))
@@ -124,6 +128,19 @@ class Bucket:
         self.total += 1
 
 
+class Lane:
+    """A caller's two buckets (their own and their organisation's), and until when a count may take the
+    short way: before ``until`` no slot of either expires and both newest slots are the current second's.
+    """
+
+    __slots__ = ("mine", "theirs", "until")
+
+    def __init__(self, mine: Bucket, theirs: Bucket) -> None:
+        self.mine = mine
+        self.theirs = theirs
+        self.until = -math.inf  # the first count takes the long way, which sets it
+
+
 class RateLimiter:
     """Sliding-window buckets keyed by anything hashable (e.g. ``("user", org, user)``, ``("org", org)``).
 
@@ -136,7 +153,7 @@ class RateLimiter:
     def __init__(self, window: float = WINDOW_SECONDS) -> None:
         self.window = window
         self._buckets: dict[Hashable, Bucket] = {}
-        self._lanes: dict[Hashable, tuple[Bucket, Bucket]] = {}
+        self._lanes: dict[Hashable, Lane] = {}
         self._next_sweep = -math.inf
 
     def __len__(self) -> int:
@@ -156,6 +173,7 @@ class RateLimiter:
         """
         if now >= self._next_sweep:
             self._sweep(now)
+        self._lanes.clear()  # a lane's ``until`` assumes only its own counts touched its buckets
         return self._count([(self._bucket(key), limit) for key, limit in buckets], now)
 
     def _count(self, found: Sequence[tuple[Bucket, int]], now: float) -> Verdict:
@@ -183,23 +201,42 @@ class RateLimiter:
 
     def open_lane(self, lane: Hashable, user: Hashable, org: Hashable) -> None:
         """Remember the buckets ``user`` and ``org`` (made when new) as ``lane``, for :meth:`hit_lane`."""
-        self._lanes[lane] = (self._bucket(user), self._bucket(org))
+        self._lanes[lane] = Lane(self._bucket(user), self._bucket(org))
 
     def hit_lane(self, lane: Hashable, per_user: int, per_org: int, now: float) -> Verdict | None:
         """``hit(((user, per_user), (org, per_org)), now)`` for the buckets :meth:`open_lane` remembered as
         ``lane``: the same verdict and windows; None (nothing counted) when there is no such lane (a new
         caller, or a sweep just dropped it: open it and call again).
 
-        The request path's form: an admitted request bumps both buckets (:meth:`Bucket.add` written
-        out) and builds one verdict; a refusal (rare) takes :meth:`hit`'s code, which describes it.
-        ``tests/test_ratelimit_window.py`` compares the two.
+        The request path's form. Until :attr:`Lane.until` (the end of the clock second of the lane's
+        last count, or earlier when a slot of either bucket expires or the sweep is due first) nothing
+        can expire and both buckets' newest slot is the one to bump, so an admitted request is two
+        counts and one verdict; past it, or near a limit, :meth:`_hit_lane` does the whole work.
+        ``tests/test_ratelimit_window.py`` compares lanes with :meth:`hit`.
         """
-        if now >= self._next_sweep:
-            self._sweep(now)
-        pair = self._lanes.get(lane)
-        if pair is None:
+        found = self._lanes.get(lane)
+        if found is None:
+            if now >= self._next_sweep:  # before the caller opens the lane, so that it survives
+                self._sweep(now)
             return None
-        mine, theirs = pair
+        if now < found.until:
+            mine, theirs = found.mine, found.theirs
+            used, spent = mine.total + 1, theirs.total + 1
+            if used <= per_user and spent <= per_org:
+                mine.total, theirs.total = used, spent
+                mine.slots[-1][1] += 1
+                theirs.slots[-1][1] += 1
+                if per_org - spent < per_user - used:
+                    return _tuple(Verdict, (True, per_org, per_org - spent, ceil(theirs.slots[0][0] + self.window - now), 0))
+                return _tuple(Verdict, (True, per_user, per_user - used, ceil(mine.slots[0][0] + self.window - now), 0))
+        return self._hit_lane(found, per_user, per_org, now)
+
+    def _hit_lane(self, found: Lane, per_user: int, per_org: int, now: float) -> Verdict | None:
+        """:meth:`hit_lane` in full: sweep, expire, count (or refuse), and the lane's next ``until``."""
+        if now >= self._next_sweep:
+            self._sweep(now)  # drops every lane: the caller opens it again
+            return None
+        mine, theirs = found.mine, found.theirs
         window = self.window
         own = mine.slots
         if own and own[0][0] + window <= now:
@@ -210,16 +247,11 @@ class RateLimiter:
         if mine.total >= per_user or theirs.total >= per_org:
             return self._count(((mine, per_user), (theirs, per_org)), now)
         second = floor(now)
-        if own and own[-1][0] >= second:
-            own[-1][1] += 1
-        else:
-            own.append([second, 1])
-        if shared and shared[-1][0] >= second:
-            shared[-1][1] += 1
-        else:
-            shared.append([second, 1])
-        mine.total = used = mine.total + 1
-        theirs.total = spent = theirs.total + 1
+        mine.add(second)
+        theirs.add(second)
+        # both newest slots are this second's now: the next count bumps them until one of these instants
+        found.until = min(second + 1, own[0][0] + window, shared[0][0] + window, self._next_sweep)
+        used, spent = mine.total, theirs.total
         # admitted below both limits: neither remaining count is negative and both oldest slots are live
         if per_org - spent < per_user - used:
             return Verdict(True, per_org, per_org - spent, ceil(shared[0][0] + window - now))

@@ -80,16 +80,28 @@ class Admission:
         return org_id, principal.user_id, limits[0], limits[1]
 
     def admit(self, ctx: RequestContext) -> None:
-        """Count the request in the in-memory windows (a 429 problem when over a limit); no await."""
-        counted = self.counted(ctx)
-        if counted is None:
+        """Count the request in the in-memory windows (a 429 problem when over a limit); no await.
+
+        The request path's form of :meth:`counted` and :meth:`limits`: a caller whose limits are
+        remembered, still valid, and whose lane is open costs one lookup each, and no call but the count.
+        """
+        principal = ctx.principal
+        if principal is None:
             return
-        org_id, user_id, per_user, per_org = counted  # passed one by one: a starred call builds a tuple
+        org_id = principal.org_id
         state = ctx.state
+        found = self._limits.get(org_id)
+        orgs = state.store.collection(SYSTEM_ORG, ORG_KIND)
+        if found is not None and found[0] is state.tenant_settings.get(org_id) and found[1] is orgs and found[2] == orgs.version:
+            limits = found[3]
+        else:
+            limits = self.limits(state, org_id)
+        if limits is None:
+            return
         backend = state.backend
         assert isinstance(backend, MemoryBackend)
-        verdict = backend.rate_hit_now(org_id, user_id, per_user, per_org, state.clocks.of(org_id).now())
-        if not verdict.allowed:
+        verdict = backend.rate_hit_now(org_id, principal.user_id, limits[0], limits[1], state.clocks.now_of(org_id))
+        if not verdict[0]:
             _refuse(verdict)
         ctx.rate = verdict
 
