@@ -20,7 +20,7 @@ from .routing import Router
 from .state import EmulatorState
 from .tenants.routing import split_tenant
 from .validation import Validators
-from .wire import GuardedSend, check_headers
+from .wire import GuardedSend, check_head
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -115,7 +115,7 @@ class EmulatorApp:
         try:
             response = await chain(ctx)  # every step renders an ApiError at its own boundary
             if type(response) in _HEAD_AND_BODY:  # their head is known now: checked here, sent without a wrapper
-                check_headers(response.raw_headers)
+                check_head(response)
                 started = True
                 await response(scope, receive, send)
             else:

@@ -43,6 +43,8 @@ class JsonResponse(Response):
     """
 
     media_type = "application/json"
+    #: The head built here is vetted (see :data:`emulator.wire.VETTED`): the length and the constant type.
+    vetted_head: tuple[list[tuple[bytes, bytes]], int] | None = None
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
         if self.status_code < 200 or self.status_code in (204, 304):
@@ -50,7 +52,8 @@ class JsonResponse(Response):
             return
         length = (b"content-length", b"%d" % len(self.body))
         if headers is None:
-            self.raw_headers = [length, _JSON_TYPE]
+            self.raw_headers = raw_headers = [length, _JSON_TYPE]
+            self.vetted_head = (raw_headers, 2)
             return
         # Starlette's order: the given headers, then the length and type it fills in
         raw = []

@@ -13,7 +13,10 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from starlette.responses import Response
     from starlette.types import Message, Send
+
+    Head = list[tuple[bytes, bytes]]
 
 # The bytes RFC 9110 forbids (the checks uvicorn and h11 apply when writing a response head).
 _BAD_NAME = re.compile(b'[\\x00-\\x20\\x7f()<>@,;:\\[\\]={}\\t\\\\"/?]')
@@ -75,6 +78,34 @@ def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
             raise InvalidResponseHeader(f"invalid response header name {name[:64]!r}")
         if _BAD_VALUE.search(value):
             raise InvalidResponseHeader(f"invalid value of response header {name[:64]!r}: {value[:64]!r}")
+
+
+#: A response may carry ``(raw_headers, n)`` under this attribute: the first ``n`` headers of that very
+#: list were built by the emulator from constants and numbers, so they are valid by construction
+#: (``JsonResponse`` vets its own two; :func:`extend_vetted` keeps a whole vetted head vetted). Code
+#: that edits a response's head in place does so after those (CORS adds or replaces its own names).
+VETTED = "vetted_head"
+
+
+def check_head(response: Response) -> None:
+    """:func:`check_headers` for a response's head, less the part it carries as vetted."""
+    headers = response.raw_headers
+    vetted: tuple[Head, int] | None = getattr(response, VETTED, None)
+    if vetted is None or vetted[0] is not headers:
+        check_headers(headers)
+    elif vetted[1] != len(headers):
+        check_headers(headers[vetted[1] :])
+
+
+def extend_vetted(response: Response, extra: Head) -> None:
+    """Add ``extra`` (headers built from constants and numbers) to ``response``'s head; a head that
+    was vetted whole stays vetted whole."""
+    headers = response.raw_headers
+    vetted: tuple[Head, int] | None = getattr(response, VETTED, None)
+    whole = vetted is not None and vetted[0] is headers and vetted[1] == len(headers)
+    headers += extra
+    if whole:
+        setattr(response, VETTED, (headers, len(headers)))
 
 
 class GuardedSend:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
-from emulator.wire import _BAD_NAME, _BAD_VALUE, BAD_VALUE_BYTES, KNOWN_NAMES, InvalidResponseHeader, check_headers
+from emulator.responses import JsonResponse
+from emulator.wire import (
+    _BAD_NAME,
+    _BAD_VALUE,
+    BAD_VALUE_BYTES,
+    KNOWN_NAMES,
+    InvalidResponseHeader,
+    check_head,
+    check_headers,
+    extend_vetted,
+)
 from tests.conftest import AUTH
 
 MODEL = "84d6f2f1-27a5-4b5c-8a53-e2f7f1f5b0a3"
@@ -65,3 +76,32 @@ def test_known_header_names_are_valid_names() -> None:
     for name in KNOWN_NAMES:
         check_headers([(b"x-probe", b"1"), (name, b"v")])
         assert name == name.lower() and not _BAD_NAME.search(name)
+
+
+def test_a_vetted_head_is_checked_beyond_its_vetted_part() -> None:
+    response = JsonResponse(b"{}")
+    check_head(response)  # its own two headers: vetted
+    extend_vetted(response, [(b"x-ratelimit-limit", b"60")])
+    check_head(response)
+    response.raw_headers.append((b"x-a", b"1\r\nx-b: 2"))  # added by other code: checked
+    with pytest.raises(InvalidResponseHeader, match="invalid value of response header b'x-a'"):
+        check_head(response)
+
+
+def test_a_replaced_head_is_checked_whole() -> None:
+    response = JsonResponse(b"{}")
+    response.raw_headers = [(b"content-type", b"text/plain\x00"), (b"content-length", b"2")]
+    with pytest.raises(InvalidResponseHeader, match="invalid value of response header b'content-type'"):
+        check_head(response)
+
+
+def test_extending_a_head_that_is_not_vetted_whole_keeps_the_rest_checked() -> None:
+    response = JsonResponse(b"{}", headers={"X-Chat-Id": "c\x01"})  # given headers: nothing vetted
+    extend_vetted(response, [(b"x-ratelimit-limit", b"60")])
+    with pytest.raises(InvalidResponseHeader, match="invalid value of response header b'x-chat-id'"):
+        check_head(response)
+    plain = Response(b"x", headers={"X-A": "ok"})  # not a JsonResponse: never vetted
+    plain.raw_headers.insert(0, (b"x-b", b"\x7f"))
+    extend_vetted(plain, [(b"x-ratelimit-limit", b"60")])
+    with pytest.raises(InvalidResponseHeader, match="invalid value of response header b'x-b'"):
+        check_head(plain)

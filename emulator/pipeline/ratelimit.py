@@ -16,6 +16,7 @@ from ..domain.models import SYSTEM_ORG
 from ..errors import TooManyRequests
 from ..ratelimit import Verdict, limit_pair
 from ..tenants import ORG_KIND
+from ..wire import extend_vetted
 from . import Inline
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def report(ctx: RequestContext, response: Response) -> Response:
     scenario keeps the headers it chose)."""
     verdict = ctx.rate
     if verdict is not None and response.status_code != 429:
-        response.raw_headers.extend(verdict.raw_headers())
+        extend_vetted(response, verdict.raw_headers())  # numbers and constant names
     return response
 
 
