@@ -27,3 +27,10 @@ def test_responses_head_json_head_is_starlettes(status: int, headers: dict[str, 
     theirs = Response(BODY, status_code=status, headers=headers, media_type="application/json")
     assert ours.raw_headers == theirs.raw_headers
     assert ours.status_code == theirs.status_code and ours.body == theirs.body
+
+
+def test_responses_head_raw_lines_give_starlettes_head() -> None:
+    ours = JsonResponse(BODY, raw=((b"x-chat-id", b"chat_1"), (b"x-other", b"\xe9")))
+    theirs = Response(BODY, headers={"X-Chat-Id": "chat_1", "X-Other": "é"}, media_type="application/json")
+    assert ours.raw_headers == theirs.raw_headers
+    assert ours.status_code == theirs.status_code == 200 and ours.body == theirs.body and ours.background is None

@@ -32,9 +32,10 @@ async def create_chat(ctx: RequestContext) -> Response:
     principal = ctx.principal
     assert principal is not None
     turn = run_turn(ctx.state, principal, ctx.json, ctx.ids, scripted=ctx.directives.reply)
-    headers = {"X-Chat-Id": turn.chat_id}
     if not ctx.json.get("stream"):
-        return json_response({"id": turn.chat_id, "message": turn.message, "usage": turn.usage}, headers=headers)
+        reply = {"id": turn.chat_id, "message": turn.message, "usage": turn.usage}
+        return json_response(reply, raw=((b"x-chat-id", turn.chat_id.encode()),))  # an id is ASCII
+    headers = {"X-Chat-Id": turn.chat_id}
     ai_sdk = ctx.headers.get("x-stream-format", "").lower() == "ai-sdk"
     if ai_sdk:
         headers["x-vercel-ai-ui-message-stream"] = "v1"
