@@ -11,9 +11,11 @@ from __future__ import annotations
 import calendar
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from ..clock import isoformat
@@ -24,6 +26,7 @@ KIND = "billing"
 BALANCE_ID = "balance"
 #: Anchor of an organisation whose record names none: the fixtures' fixed date.
 DEFAULT_ANCHOR = "2025-01-01T00:00:00Z"
+_NONE: Mapping[str, Any] = MappingProxyType({})  # the credits of an organisation whose record has none
 
 
 @dataclass(frozen=True)
@@ -134,22 +137,22 @@ def open_balance(org: dict[str, Any], period_start: float) -> dict[str, Any]:
 
 def available(org: dict[str, Any], current: dict[str, Any]) -> int:
     """Credits that can still be spent: what is left of the subscription, plus the purchased balance."""
-    limit = org.get("credits", {}).get("limit", 0)
-    return int(max(0, limit - current["used"]) + current["purchasedBalance"])
+    # conditional expressions, not max()/min(): in 3.11 those parse their arguments as keywords (~1.4k
+    # instructions a call), and every chat turn checks and spends credits
+    left = org.get("credits", _NONE).get("limit", 0) - current["used"]
+    return int((left if left > 0 else 0) + current["purchasedBalance"])
 
 
 def spend(org: dict[str, Any], current: dict[str, Any], amount: int) -> dict[str, Any]:
-    """``current`` after spending ``amount``: subscription credits first, then purchased credits;
+    """``current`` after spending ``amount`` (≥ 0): subscription credits first, then purchased credits;
     anything beyond both (never reached after the 402 check) counts as subscription overage."""
-    limit = org.get("credits", {}).get("limit", 0)
-    from_subscription = min(amount, max(0, limit - current["used"]))
-    from_purchased = min(amount - from_subscription, current["purchasedBalance"])
-    overage = amount - from_subscription - from_purchased
-    return {
-        **current,
-        "used": current["used"] + from_subscription + overage,
-        "purchasedBalance": current["purchasedBalance"] - from_purchased,
-    }
+    used, purchased = current["used"], current["purchasedBalance"]
+    left = org.get("credits", _NONE).get("limit", 0) - used  # as in available(): no min()/max()
+    from_subscription = amount if amount < left else (left if left > 0 else 0)
+    rest = amount - from_subscription
+    from_purchased = rest if rest < purchased else purchased
+    overage = rest - from_purchased
+    return {**current, "used": used + from_subscription + overage, "purchasedBalance": purchased - from_purchased}
 
 
 def charge(store: Store, org: dict[str, Any], amount: int, current: dict[str, Any]) -> None:

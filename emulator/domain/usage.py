@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..errors import InsufficientCredits
@@ -18,14 +19,18 @@ MICRO_USD_PER_TOKEN = 2  # USD_PER_TOKEN in millionths of a dollar
 
 def credits_for(total_tokens: int, multiplier: float) -> int:
     """Credits a call costs: ceil(tokens x multiplier / 100), at least 1."""
-    return max(1, math.ceil(total_tokens * multiplier / TOKENS_PER_CREDIT))
+    credits = math.ceil(total_tokens * multiplier / TOKENS_PER_CREDIT)
+    return credits if credits > 1 else 1  # not max(): in 3.11 it parses its arguments as keywords
 
 
+@lru_cache(maxsize=1024)
 def cost_for(total_tokens: int, multiplier: float) -> str:
     """USD cost as the API's decimal string, six places.
 
     With a whole multiplier (the common case) the cost is a whole number of micro-dollars: integer
     arithmetic gives the same string; ``Decimal`` (half-up rounding) is kept for fractional multipliers.
+    A pure function, memoised: every chat turn asks, for one of a few hundred token counts (the
+    zero-padded formatting alone costs ~4k instructions).
     """
     if total_tokens >= 0 and multiplier >= 0 and float(multiplier).is_integer():
         micros = total_tokens * MICRO_USD_PER_TOKEN * int(multiplier)
