@@ -98,16 +98,16 @@ class EmulatorApp:
                 await redirect(scope, receive, send)
                 return
         tenant, path = split_tenant(path)
-        ctx = RequestContext(
-            scope=scope,
-            receive=receive,
-            state=self.state,
-            method=scope["method"],
-            path=path,
-            raw_query=scope.get("query_string", b"").decode("latin-1"),
-            headers=RequestHeaders.of(scope),
-            path_params=NO_PATH_PARAMS,
-            tenant=tenant,
+        ctx = RequestContext(  # by position: scope, receive, state, method, path, query, headers, path params, tenant
+            scope,
+            receive,
+            self.state,
+            scope["method"],
+            path,
+            scope.get("query_string", b"").decode("latin-1"),
+            RequestHeaders.of(scope),
+            NO_PATH_PARAMS,
+            tenant,
         )
         chain = self._control if path.startswith(CONTROL_PREFIX) else self._api
         started = False
