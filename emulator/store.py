@@ -104,20 +104,22 @@ class Collection:
         return self._decode(record_id, stored) if type(stored) is bytes else stored
 
     def insert(self, record_id: str, record: Record, seq: int) -> None:
-        self._keep(record_id, record)
+        self.version += 1
+        self._records[record_id] = record
+        if self._codec is not None:
+            self._warm(record_id, None)
         if self._seq_of is not None:
             self._seq_of[record_id] = seq
         self._order.append(seq)  # seq is always the store's newest, so the order stays sorted
         self._ids.append(record_id)
 
     def replace(self, record_id: str, record: Record) -> None:
-        if record_id not in self._records:
+        """Raises ``KeyError`` when there is no record ``record_id``."""
+        records = self._records
+        if record_id not in records:
             raise KeyError(record_id)
-        self._keep(record_id, record)
-
-    def _keep(self, record_id: str, record: Record) -> None:
         self.version += 1
-        self._records[record_id] = record
+        records[record_id] = record
         if self._codec is not None:
             self._warm(record_id, None)
 
@@ -275,17 +277,28 @@ class Store:
             seq = self._org_seq[org_id] = self._org_seq.get(org_id, self._seq) + 1
         else:
             seq = self._seq = self._seq + 1
-        self.collection(org_id, kind).insert(record_id, record, seq)
+        col = self._collections.get((org_id, kind))
+        if col is None:
+            col = self.collection(org_id, kind)
+        col.insert(record_id, record, seq)
         if self.log is not None:
             self.log.wrote(("i", org_id, kind, record_id, record))
         return record
 
     def get(self, org_id: str, kind: str, record_id: str) -> Record | None:
         col = self._collections.get((org_id, kind))
-        return None if col is None else col.get(record_id)
+        if col is None:
+            return None
+        # Collection.get inlined: the store's most frequent call (several per request)
+        stored = col._records.get(record_id)
+        return col._decode(record_id, stored) if type(stored) is bytes else stored
 
     def replace(self, org_id: str, kind: str, record_id: str, record: Record) -> Record:
-        self.collection(org_id, kind).replace(record_id, record)
+        """Raises ``KeyError`` when ``org_id`` has no record ``record_id`` of ``kind``."""
+        col = self._collections.get((org_id, kind))
+        if col is None:
+            raise KeyError(record_id)
+        col.replace(record_id, record)
         if self.log is not None:
             self.log.wrote(("r", org_id, kind, record_id, record))
         return record
