@@ -91,13 +91,14 @@ class Collection:
     def _warm(self, record_id: str, packed: bytes | None) -> None:
         """``record_id`` is held unpacked now; the least recently used beyond the bound is packed again."""
         hot = self._hot
-        hot.pop(record_id, None)
-        hot[record_id] = packed
-        if len(hot) > HOT_RECORDS:
+        if record_id in hot:  # `in` and `del` are operators; a pop(record_id, None) is a method call
+            del hot[record_id]
+        elif len(hot) >= HOT_RECORDS:
             oldest = next(iter(hot))
             kept = hot.pop(oldest)
             assert self._codec is not None
             self._records[oldest] = kept if kept is not None else self._codec.pack(self._records[oldest])
+        hot[record_id] = packed
 
     def get(self, record_id: str) -> Record | None:
         stored = self._records.get(record_id)
