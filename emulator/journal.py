@@ -176,7 +176,8 @@ class Journal:
         entries = self._entries
         if not entries:
             return
-        index = pending[0] - _seq(entries[0])
+        first = entries[0]  # _seq(first), written out: this runs once per request
+        index = pending[0] - (first.seq if isinstance(first, JournalEntry) else first[0])
         if 0 <= index < len(entries) and entries[index] is pending:
             entries[index] = done
             return

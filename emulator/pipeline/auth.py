@@ -42,12 +42,6 @@ def authenticate(state: EmulatorState, authorization: str | None) -> Principal:
     With ``--auth off`` nothing is refused: a token that resolves still selects its user and
     organisation (with every scope); anything else (no token, a wrong or expired one) is the default user.
     """
-    if authorization is not None and authorization[:7] == "Bearer " and state.config.auth != "off":
-        # The common case first: the exact "Bearer <static token>" is one dict lookup, no parsing.
-        static = authorization[7:]
-        known = state.tokens.get(static)
-        if known is not None and static == static.strip():
-            return known
     token = bearer_token(authorization)
     if state.config.auth == "off":
         known = resolve_token(state, token) if token else None
@@ -67,7 +61,17 @@ def check_caller(ctx: RequestContext) -> None:
     route = ctx.route
     assert route is not None
     if route.auth:
-        principal = authenticate(ctx.state, ctx.headers.get("authorization"))
+        state = ctx.state
+        authorization = ctx.headers.get("authorization")
+        principal = None
+        if authorization is not None and authorization[:7] == "Bearer " and state.config.auth != "off":
+            # The common case first: the exact "Bearer <static token>" is one lookup, no parsing, no call.
+            static = authorization[7:]
+            principal = state.tokens.get(static)
+            if principal is not None and static != static.strip():
+                principal = None
+        if principal is None:
+            principal = authenticate(state, authorization)
         if ctx.tenant is not None:
             principal = in_tenant(ctx.state, principal, ctx.tenant)
         ctx.principal = principal

@@ -101,7 +101,11 @@ class Admission:
             return
         backend = state.backend
         assert isinstance(backend, MemoryBackend)
-        verdict = backend.rate_hit_now(org_id, principal.user_id, limits[0], limits[1], state.clocks.now_of(org_id))
+        now = state.clocks.now_of(org_id)
+        limiter = backend.org_limiters.get(org_id)  # a caller seen before counts through its lane: one call
+        verdict = None if limiter is None else limiter.hit_lane(principal.user_id, limits[0], limits[1], now)
+        if verdict is None:  # a new caller (or one the idle sweep dropped): the backend opens its lane
+            verdict = backend.rate_hit_now(org_id, principal.user_id, limits[0], limits[1], now)
         if not verdict[0]:
             _refuse(verdict)
         ctx.rate = verdict
