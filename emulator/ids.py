@@ -49,14 +49,12 @@ class IdKey:
 
 
 class Ids:
-    """The ids one request mints: ``(key, org, number)`` fixed, a position counting each id drawn.
-
-    ``key``: an :class:`IdKey` (or its bytes, keyed here)."""
+    """The ids one request mints: ``(key, org, number)`` fixed, a position counting each id drawn."""
 
     __slots__ = ("_key", "_short", "_head", "_position")
 
-    def __init__(self, key: IdKey | bytes, org_id: str, number: int) -> None:
-        self._key = key if isinstance(key, IdKey) else IdKey(key)
+    def __init__(self, key: IdKey, org_id: str, number: int) -> None:
+        self._key = key
         self._short = self._key.keyed[12]  # the prefixed ids' (a chat turn mints three)
         self._head = f"{org_id}\x1f{number}\x1f"
         self._position = 0

@@ -6,7 +6,7 @@ import random
 import uuid
 from hashlib import blake2b
 
-from emulator.ids import Ids
+from emulator.ids import IdKey, Ids
 
 KEY = bytes(range(32))
 
@@ -16,7 +16,7 @@ def _digest(org: str, number: int, kind: str, position: int, size: int) -> bytes
 
 
 def test_ids_are_the_documented_hashes_in_draw_order() -> None:
-    ids = Ids(KEY, "org_a", 7)
+    ids = Ids(IdKey(KEY), "org_a", 7)
     drawn = [ids.prefixed("chat"), ids.uuid(), ids.prefixed("msg"), ids.rng("name").random(), ids.prefixed("msg")]
     assert drawn == [
         f"chat_{_digest('org_a', 7, 'chat', 1, 12).hex()}",
@@ -28,5 +28,5 @@ def test_ids_are_the_documented_hashes_in_draw_order() -> None:
 
 
 def test_ids_depend_on_organisation_and_number() -> None:
-    assert Ids(KEY, "org_a", 1).prefixed("chat") != Ids(KEY, "org_b", 1).prefixed("chat")
-    assert Ids(KEY, "org_a", 1).prefixed("chat") != Ids(KEY, "org_a", 2).prefixed("chat")
+    assert Ids(IdKey(KEY), "org_a", 1).prefixed("chat") != Ids(IdKey(KEY), "org_b", 1).prefixed("chat")
+    assert Ids(IdKey(KEY), "org_a", 1).prefixed("chat") != Ids(IdKey(KEY), "org_a", 2).prefixed("chat")

@@ -41,11 +41,9 @@ class MemoryBackend:
 
     def rate_hit_now(self, org_id: str, user_id: str, per_user: int, per_org: int, now: float) -> Verdict:
         """``await rate_hit([(f"u:{org_id}:{user_id}", per_user), (f"o:{org_id}", per_org)], now)``, the
-        same verdict and windows, as a plain call: the request path's form while the state is in memory.
-        A caller seen before is counted through its lane (no bucket keys built)."""
-        limiter = self.org_limiters.get(org_id)
-        if limiter is None:  # looked up here first: the request path's form
-            limiter = self._org_limiter(org_id)
+        same verdict and windows, as a plain call (the state is in memory). The rate step counts a caller
+        seen before through its lane itself and calls this for the others: the lane is opened here."""
+        limiter = self._org_limiter(org_id)
         verdict = limiter.hit_lane(user_id, per_user, per_org, now)
         if verdict is None:  # a new caller, or one whose lane the idle sweep dropped
             limiter.open_lane(user_id, f"u:{org_id}:{user_id}", f"o:{org_id}")
