@@ -20,7 +20,7 @@ from .routing import Router
 from .state import EmulatorState
 from .tenants.routing import split_tenant
 from .validation import Validators
-from .wire import GuardedSend, check_head
+from .wire import CHECKED_HEAD, GuardedSend, check_head
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -114,7 +114,20 @@ class EmulatorApp:
         guarded: GuardedSend | None = None
         try:
             response = await chain(ctx)  # every step renders an ApiError at its own boundary
-            if type(response) in _HEAD_AND_BODY:  # their head is known now: checked here, sent without a wrapper
+            kind = type(response)
+            if kind is JsonResponse:  # the usual answer: checked here, and said so to the server (one write)
+                check_head(response)
+                started = True
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.status_code,
+                        "headers": response.raw_headers,
+                        CHECKED_HEAD: True,
+                    }
+                )
+                await send({"type": "http.response.body", "body": response.body})
+            elif kind in _HEAD_AND_BODY:  # their head is known now: checked here, sent without a wrapper
                 check_head(response)
                 started = True
                 await response(scope, receive, send)

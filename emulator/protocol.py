@@ -35,7 +35,9 @@ from .faults import SCOPE_KEY, Connection
 from .responses import dumps
 
 try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+    from .cycle import CheckedHeadCycle, default_block
 except ImportError:  # httptools is optional: without it, http_protocol() picks h11
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
@@ -292,18 +294,22 @@ class HttptoolsLimits(EmulatorProtocolMixin):
     ``HttpToolsProtocol.method(self)``, not through ``super()``, which costs ~1k instructions a call.
     """
 
-    __slots__ = ("_checked", "_head_bytes", "_chunk")
+    __slots__ = ("_checked", "_head_bytes", "_chunk", "_defaults_of", "_defaults")
     scope: Any
+    server_state: Any
     headers: list[tuple[bytes, bytes]]
     url: bytes
     parser: Any
     _checked: object  # the scope whose head was checked last
     _head_bytes: int  # bytes of the pending head in earlier chunks (a chunk that also ends a body counts whole)
     _chunk: int  # bytes of the chunk being parsed
+    _defaults_of: object  # the server's default header list ``_defaults`` was made from
+    _defaults: bytes | None  # its lines, for the cycles of this connection (see emulator.cycle)
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         self._checked = None  # uvicorn's scope before the first request
         self._head_bytes = self._chunk = 0
+        self._defaults_of = self._defaults = None
         super().connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -348,6 +354,13 @@ class HttptoolsLimits(EmulatorProtocolMixin):
                 return
             self._add_extensions(scope)
         HttpToolsProtocol.on_headers_complete(self)  # type: ignore[arg-type]
+        cycle = self.cycle
+        if type(cycle) is RequestResponseCycle:  # made just now (an upgrade makes none)
+            cycle.__class__ = CheckedHeadCycle  # its task has not started: every send goes through the subclass
+            defaults = cycle.default_headers
+            if defaults is not self._defaults_of:  # uvicorn makes a new list when the date changes
+                self._defaults_of, self._defaults = defaults, default_block(defaults)
+            cycle.defaults = self._defaults  # type: ignore[attr-defined]
 
     def _answer_cycle(self, problem: ApiError) -> None:
         """Let uvicorn make this request's cycle with ``problem`` as its app (and close after it)."""

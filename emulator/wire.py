@@ -108,6 +108,12 @@ def extend_vetted(response: Response, extra: Head) -> None:
         setattr(response, VETTED, (headers, len(headers)))
 
 
+#: A start message carrying this key (as True) has a head the app checked (names valid and lower-case,
+#: values without control bytes), and its one body message follows without the app awaiting anything
+#: else: the emulator's server writes both at once (:mod:`emulator.cycle`); other servers ignore the key.
+CHECKED_HEAD = "cuadra.checked_head"
+
+
 class GuardedSend:
     """An ASGI ``send`` that checks a response head before passing it on and notes whether one went out."""
 
