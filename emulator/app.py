@@ -18,6 +18,7 @@ from .pipeline.plan import plan
 from .responses import EventStream, JsonResponse
 from .routing import Router
 from .state import EmulatorState
+from .tenants.routing import PREFIX as TENANT_PREFIX
 from .tenants.routing import split_tenant
 from .validation import Validators
 from .wire import CHECKED_HEAD, GuardedSend, check_head
@@ -97,7 +98,9 @@ class EmulatorApp:
             if redirect is not None:
                 await redirect(scope, receive, send)
                 return
-        tenant, path = split_tenant(path)
+        tenant = None
+        if path.startswith(TENANT_PREFIX):
+            tenant, path = split_tenant(path)
         ctx = RequestContext(  # by position: scope, receive, state, method, path, query, headers, path params, tenant
             scope,
             receive,

@@ -43,7 +43,7 @@ def limit_pair(org: Mapping[str, Any], per_user: int | None = None, per_org: int
 
 
 #: ``X-RateLimit-Reset`` for every whole second of a window (an admitted request's reset is one of them).
-_RESET_HEADERS = tuple((b"x-ratelimit-reset", b"%d" % seconds) for seconds in range(int(WINDOW_SECONDS) + 1))
+RESET_HEADERS = tuple((b"x-ratelimit-reset", b"%d" % seconds) for seconds in range(int(WINDOW_SECONDS) + 1))
 
 
 class Verdict(NamedTuple):
@@ -77,7 +77,7 @@ class Verdict(NamedTuple):
         out = [
             (b"x-ratelimit-limit", b"%d" % self.limit),
             (b"x-ratelimit-remaining", b"%d" % self.remaining),
-            _RESET_HEADERS[reset] if 0 <= reset < len(_RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
+            RESET_HEADERS[reset] if 0 <= reset < len(RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
         ]
         if not self.allowed:
             out.append((b"retry-after", b"%d" % self.retry_after))

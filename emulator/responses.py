@@ -42,7 +42,8 @@ class JsonResponse(Response):
     for a status with a body this gives the same list directly (``tests/test_responses_head.py``).
     ``raw``: header lines already encoded (lower-case names, neither ``content-length`` nor
     ``content-type``), for a status with a body: they come first, as ``headers`` would, without
-    being encoded again (a chat turn's ``X-Chat-Id``).
+    being encoded again (a chat turn's ``X-Chat-Id``); ``vetted``: the caller knows them valid (constant
+    names, values without control bytes), so the head needs no search (:data:`emulator.wire.VETTED`).
     """
 
     media_type = "application/json"
@@ -56,13 +57,16 @@ class JsonResponse(Response):
         headers: Mapping[str, str] | None = None,
         *,
         raw: Sequence[tuple[bytes, bytes]] = (),
+        vetted: bool = False,
     ) -> None:
         # Response.__init__ without what JSON bytes never need: rendering, a media type, a background task
         self.status_code = status_code
         self.background = None
         self.body = content
         if raw:
-            self.raw_headers = [*raw, (b"content-length", b"%d" % len(content)), _JSON_TYPE]
+            self.raw_headers = raw_headers = [*raw, (b"content-length", b"%d" % len(content)), _JSON_TYPE]
+            if vetted:
+                self.vetted_head = (raw_headers, len(raw_headers))
         else:
             self.init_headers(headers)
 
@@ -144,7 +148,9 @@ def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collect
 
     Only for reads that are a pure function of the store (not of the clock or of poll counts).
     """
-    full_key = (*key, *((id(col), col.version) for col in sources))
+    full_key = key
+    for col in sources:  # a loop, not a generator: no frame of its own
+        full_key += (id(col), col.version)
     body = store.rendered.get(full_key)
     if body is None:
         body = store.rendered.put(full_key, kept(dumps(build())))
@@ -152,11 +158,16 @@ def cached_json(store: Store, key: tuple[object, ...], sources: Sequence[Collect
 
 
 def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None, *, raw: Sequence[tuple[bytes, bytes]] = ()
+    data: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    raw: Sequence[tuple[bytes, bytes]] = (),
+    vetted: bool = False,
 ) -> Response:
-    """``data`` as a JSON response; ``raw``: pre-encoded header lines for a status with a body (see
-    :class:`JsonResponse`), cheaper than ``headers`` on a path every request takes."""
-    return JsonResponse(kept(dumps(data)), status, headers, raw=raw)
+    """``data`` as a JSON response; ``raw`` (and ``vetted``): pre-encoded header lines for a status with
+    a body (see :class:`JsonResponse`), cheaper than ``headers`` on a path every request takes."""
+    return JsonResponse(kept(dumps(data)), status, headers, raw=raw, vetted=vetted)
 
 
 def kept(body: bytes) -> bytes:

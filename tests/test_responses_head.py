@@ -6,6 +6,7 @@ import pytest
 from starlette.responses import Response
 
 from emulator.responses import JsonResponse
+from emulator.wire import InvalidResponseHeader, check_head
 
 BODY = b'{"id":"chat_1","ok":true}'
 
@@ -34,3 +35,12 @@ def test_responses_head_raw_lines_give_starlettes_head() -> None:
     theirs = Response(BODY, headers={"X-Chat-Id": "chat_1", "X-Other": "é"}, media_type="application/json")
     assert ours.raw_headers == theirs.raw_headers
     assert ours.status_code == theirs.status_code == 200 and ours.body == theirs.body and ours.background is None
+
+
+def test_responses_head_raw_lines_are_searched_unless_vetted() -> None:
+    bad = ((b"x-chat-id", b"chat\n1"),)
+    with pytest.raises(InvalidResponseHeader):
+        check_head(JsonResponse(BODY, raw=bad))  # not vetted: the value is searched and refused
+    vetted = JsonResponse(BODY, raw=((b"x-chat-id", b"chat_1"),), vetted=True)
+    assert vetted.vetted_head == (vetted.raw_headers, 3)  # the whole head: nothing left to search
+    check_head(vetted)

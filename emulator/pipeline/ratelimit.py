@@ -4,7 +4,7 @@ In the chain only with ``rate_limit="on"`` (``pipeline/plan.py``); the windows l
 (this process, or Redis shared by every worker and replica). Only authenticated API routes count;
 health and the control plane do not. In memory the count is one plain call (:meth:`Admission.admit`);
 a shared backend is awaited (:meth:`Admission.admit_shared`); both leave the verdict on the context
-for :func:`report`.
+for :meth:`Admission.report`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..backend.memory import MemoryBackend
 from ..domain.models import SYSTEM_ORG
 from ..errors import TooManyRequests
-from ..ratelimit import Verdict, limit_pair
+from ..ratelimit import RESET_HEADERS, Verdict, limit_pair
 from ..tenants import ORG_KIND
 from ..wire import extend_vetted
 from . import Inline
@@ -52,11 +52,13 @@ class Admission:
     a tenant minted or reset), so a change takes effect on the next request.
     """
 
-    __slots__ = ("_limits",)
+    __slots__ = ("_limits", "_limit_lines")
 
     def __init__(self) -> None:
         #: org id -> (the settings, organisation records and their version the limits come from, the limits)
         self._limits: dict[str, tuple[TenantSettings | None, Collection, int, tuple[int, int] | None]] = {}
+        #: limit -> its ``X-RateLimit-Limit`` line, encoded once (a handful of distinct limits in practice)
+        self._limit_lines: dict[int, tuple[bytes, bytes]] = {}
 
     def limits(self, state: EmulatorState, org_id: str) -> tuple[int, int] | None:
         """:func:`resolve_limits` for ``org_id`` as the state says now (memoised, see the class)."""
@@ -128,23 +130,41 @@ class Admission:
             _refuse(verdict)
         ctx.rate = verdict
 
+    def report(self, ctx: RequestContext, response: Response) -> Response:
+        """The ``X-RateLimit-*`` headers of an admitted request on its response (a scripted 429 from a
+        scenario keeps the headers it chose): :meth:`Verdict.raw_headers`, with the limit's line encoded
+        once per limit."""
+        verdict = ctx.rate
+        if verdict is not None and response.status_code != 429:
+            limit, reset = verdict[1], verdict[3]
+            line = self._limit_lines.get(limit)
+            if line is None:
+                if len(self._limit_lines) >= _LIMIT_LINES:
+                    self._limit_lines.clear()
+                line = self._limit_lines[limit] = (b"x-ratelimit-limit", b"%d" % limit)
+            # numbers and constant names: the head stays vetted
+            extend_vetted(
+                response,
+                [
+                    line,
+                    (b"x-ratelimit-remaining", b"%d" % verdict[2]),
+                    RESET_HEADERS[reset] if 0 <= reset < len(RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
+                ],
+            )
+        return response
+
+
+#: At most this many limits keep an encoded line (more means limits are being changed: start again).
+_LIMIT_LINES = 64
+
 
 def _refuse(verdict: Verdict) -> None:
     raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
-
-
-def report(ctx: RequestContext, response: Response) -> Response:
-    """The ``X-RateLimit-*`` headers of an admitted request on its response (a scripted 429 from a
-    scenario keeps the headers it chose)."""
-    verdict = ctx.rate
-    if verdict is not None and response.status_code != 429:
-        extend_vetted(response, verdict.raw_headers())  # numbers and constant names
-    return response
 
 
 def limiter(shared: bool) -> Inline:
     """The rate-limit stage for a state kept in memory (``shared=False``: no await) or in a shared backend."""
     admission = Admission()
     if shared:
-        return Inline(wait=admission.admit_shared, leave=report)
-    return Inline(enter=admission.admit, leave=report)
+        return Inline(wait=admission.admit_shared, leave=admission.report)
+    return Inline(enter=admission.admit, leave=admission.report)

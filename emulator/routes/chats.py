@@ -34,7 +34,8 @@ async def create_chat(ctx: RequestContext) -> Response:
     turn = run_turn(ctx.state, principal, ctx.json, ctx.ids, scripted=ctx.directives.reply)
     if not ctx.json.get("stream"):
         reply = {"id": turn.chat_id, "message": turn.message, "usage": turn.usage}
-        return json_response(reply, raw=((b"x-chat-id", turn.chat_id.encode()),))  # an id is ASCII
+        chat_id = turn.chat_id  # an id is printable (a fixture's could hold anything: then it is searched)
+        return json_response(reply, raw=((b"x-chat-id", chat_id.encode()),), vetted=chat_id.isprintable())
     headers = {"X-Chat-Id": turn.chat_id}
     ai_sdk = ctx.headers.get("x-stream-format", "").lower() == "ai-sdk"
     if ai_sdk:
