@@ -139,6 +139,11 @@ CASES: dict[str, tuple[Any, bytes]] = {
         GET,
     ),
     "a start message twice": (script(start(), start()), GET),
+    "a name twice": (
+        script(start(headers=[(b"content-length", b"2"), (b"x-a", b"1"), (b"x-a", b"2")]), body(b"{}")),
+        GET,
+    ),
+    "two lengths": (script(start(headers=[(b"content-length", b"2"), (b"content-length", b"3")]), body(b"{}")), GET),
 }
 
 
