@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .ids import Ids
     from .journal import Pending
-    from .ratelimit import Verdict
+    from .ratelimit import Counted
     from .routing import Route
     from .state import EmulatorState
 
@@ -116,7 +116,7 @@ class RequestContext:
     #: The route's declared query parameters, parsed (the query step sets it).
     params: Params = NO_PARAMS
     #: The rate limiter's verdict on an admitted request (its headers go on the response).
-    rate: Verdict | None = None
+    rate: Counted | None = None
     #: The scenario rule that decided this request (its label, for the journal).
     rule: str | None = None
     #: What the emulator accepted but production might not mean (``body.x: unknown field, ignored``).

@@ -84,10 +84,6 @@ class Verdict(NamedTuple):
         return out
 
 
-#: ``Verdict(...)`` without the Python-level ``__new__`` a named tuple has (the request path's form).
-_tuple = tuple.__new__
-
-
 def ceil_seconds(seconds: float) -> int:
     """Whole seconds, never rounded down: a client that waits this long must be admitted."""
     return max(0, math.ceil(seconds))
@@ -129,16 +125,27 @@ class Bucket:
 
 
 class Lane:
-    """A caller's two buckets (their own and their organisation's), and until when a count may take the
-    short way: before ``until`` no slot of either expires and both newest slots are the current second's.
+    """A caller's two buckets (their own and their organisation's), and the instants between which a count
+    may take the short way: from ``since`` to ``until`` no slot of either bucket expires, both newest slots
+    (``mine_slot``, ``theirs_slot``) are the ones to bump, and each bucket's ``Retry``/reset seconds
+    (``mine_reset``, ``theirs_reset``: the ceiling of its oldest slot's end minus now) stay the same.
     """
 
-    __slots__ = ("mine", "theirs", "until")
+    __slots__ = ("mine", "theirs", "since", "until", "mine_slot", "theirs_slot", "mine_reset", "theirs_reset")
 
     def __init__(self, mine: Bucket, theirs: Bucket) -> None:
         self.mine = mine
         self.theirs = theirs
-        self.until = -math.inf  # the first count takes the long way, which sets it
+        self.since = math.inf  # the first count takes the long way, which sets both bounds
+        self.until = -math.inf
+        self.mine_slot: list[int] = []
+        self.theirs_slot: list[int] = []
+        self.mine_reset = self.theirs_reset = 0
+
+
+#: What :meth:`RateLimiter.hit_lane` gives: a :class:`Verdict`'s fields (the short way builds a plain
+#: tuple, equal to the Verdict :meth:`RateLimiter.hit` gives, without a named tuple's construction).
+Counted = tuple[bool, int, int, int, int]
 
 
 class RateLimiter:
@@ -203,15 +210,15 @@ class RateLimiter:
         """Remember the buckets ``user`` and ``org`` (made when new) as ``lane``, for :meth:`hit_lane`."""
         self._lanes[lane] = Lane(self._bucket(user), self._bucket(org))
 
-    def hit_lane(self, lane: Hashable, per_user: int, per_org: int, now: float) -> Verdict | None:
+    def hit_lane(self, lane: Hashable, per_user: int, per_org: int, now: float) -> Counted | None:
         """``hit(((user, per_user), (org, per_org)), now)`` for the buckets :meth:`open_lane` remembered as
-        ``lane``: the same verdict and windows; None (nothing counted) when there is no such lane (a new
-        caller, or a sweep just dropped it: open it and call again).
+        ``lane``: the same verdict (as a plain tuple: :data:`Counted`) and windows; None (nothing counted)
+        when there is no such lane (a new caller, or a sweep just dropped it: open it and call again).
 
-        The request path's form. Until :attr:`Lane.until` (the end of the clock second of the lane's
-        last count, or earlier when a slot of either bucket expires or the sweep is due first) nothing
-        can expire and both buckets' newest slot is the one to bump, so an admitted request is two
-        counts and one verdict; past it, or near a limit, :meth:`_hit_lane` does the whole work.
+        The request path's form. Between :attr:`Lane.since` and :attr:`Lane.until` (set by the lane's last
+        long count: at most the rest of its clock second, less when a slot of either bucket expires, a
+        reset figure changes or the sweep is due first) an admitted request is two counts and one tuple;
+        otherwise, or near a limit, :meth:`_hit_lane` does the whole work.
         ``tests/test_ratelimit_window.py`` compares lanes with :meth:`hit`.
         """
         found = self._lanes.get(lane)
@@ -219,20 +226,20 @@ class RateLimiter:
             if now >= self._next_sweep:  # before the caller opens the lane, so that it survives
                 self._sweep(now)
             return None
-        if now < found.until:
+        if found.since <= now < found.until:
             mine, theirs = found.mine, found.theirs
             used, spent = mine.total + 1, theirs.total + 1
             if used <= per_user and spent <= per_org:
                 mine.total, theirs.total = used, spent
-                mine.slots[-1][1] += 1
-                theirs.slots[-1][1] += 1
+                found.mine_slot[1] += 1
+                found.theirs_slot[1] += 1
                 if per_org - spent < per_user - used:
-                    return _tuple(Verdict, (True, per_org, per_org - spent, ceil(theirs.slots[0][0] + self.window - now), 0))
-                return _tuple(Verdict, (True, per_user, per_user - used, ceil(mine.slots[0][0] + self.window - now), 0))
+                    return (True, per_org, per_org - spent, found.theirs_reset, 0)
+                return (True, per_user, per_user - used, found.mine_reset, 0)
         return self._hit_lane(found, per_user, per_org, now)
 
     def _hit_lane(self, found: Lane, per_user: int, per_org: int, now: float) -> Verdict | None:
-        """:meth:`hit_lane` in full: sweep, expire, count (or refuse), and the lane's next ``until``."""
+        """:meth:`hit_lane` in full: sweep, expire, count (or refuse), and the lane's next bounds."""
         if now >= self._next_sweep:
             self._sweep(now)  # drops every lane: the caller opens it again
             return None
@@ -249,13 +256,21 @@ class RateLimiter:
         second = floor(now)
         mine.add(second)
         theirs.add(second)
-        # both newest slots are this second's now: the next count bumps them until one of these instants
-        found.until = min(second + 1, own[0][0] + window, shared[0][0] + window, self._next_sweep)
+        # both newest slots are this second's (or the newest, for a clock set back) and bump until one of
+        # these instants; each reset figure ceil(end - now) = c holds for end - c <= now < end - c + 1
+        mine_end, theirs_end = own[0][0] + window, shared[0][0] + window
+        found.mine_reset = mine_reset = ceil(mine_end - now)
+        found.theirs_reset = theirs_reset = ceil(theirs_end - now)
+        found.mine_slot, found.theirs_slot = own[-1], shared[-1]
+        found.since = max(mine_end - mine_reset, theirs_end - theirs_reset)
+        found.until = min(
+            second + 1, mine_end, theirs_end, mine_end - mine_reset + 1, theirs_end - theirs_reset + 1, self._next_sweep
+        )
         used, spent = mine.total, theirs.total
         # admitted below both limits: neither remaining count is negative and both oldest slots are live
         if per_org - spent < per_user - used:
-            return Verdict(True, per_org, per_org - spent, ceil(shared[0][0] + window - now))
-        return Verdict(True, per_user, per_user - used, ceil(own[0][0] + window - now))
+            return Verdict(True, per_org, per_org - spent, theirs_reset)
+        return Verdict(True, per_user, per_user - used, mine_reset)
 
     def clear(self) -> None:
         """Forget every bucket (emulator reset)."""

@@ -138,8 +138,9 @@ def test_limits_for_precedence(org: dict[str, object], per_user: int | None, per
         pytest.param(0, 9, id="zero-limit"),
     ],
 )
-def test_limiter_lanes_give_the_verdicts_of_hit(per_user: int, per_org: int) -> None:
-    general, lanes = RateLimiter(), RateLimiter()
+@pytest.mark.parametrize("window", [60.0, 2.5], ids=["window-60", "window-2.5"])
+def test_limiter_lanes_give_the_verdicts_of_hit(per_user: int, per_org: int, window: float) -> None:
+    general, lanes = RateLimiter(window), RateLimiter(window)
     rng = random.Random(11)
     now = T0
     for _ in range(600):
@@ -165,9 +166,9 @@ def test_memory_backend_rate_hit_now_shares_the_windows_of_rate_hit() -> None:
 async def _rate_hit_now_shares_the_windows() -> None:
     backend = MemoryBackend()
     for _ in range(3):
-        assert backend.rate_hit_now("org", "u1", 4, 10, T0).allowed
+        assert backend.rate_hit_now("org", "u1", 4, 10, T0)[0]  # admitted
     assert await backend.rate_hit([("u:org:u1", 4), ("o:org", 10)], T0) == Verdict(True, 4, 0, 60)
-    refused = backend.rate_hit_now("org", "u1", 4, 10, T0 + 1)
+    refused = Verdict(*backend.rate_hit_now("org", "u1", 4, 10, T0 + 1))
     assert (refused.allowed, refused.retry_after) == (False, 59)
     await backend.forget_org("org")
     assert backend.rate_hit_now("org", "u1", 4, 10, T0 + 1) == Verdict(True, 4, 3, 60)

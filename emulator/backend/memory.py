@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from ..idempotency import Decision, Entry, IdempotencyCache, Signature, StoredResponse, scope_org
-from ..ratelimit import RateLimiter, Verdict
+from ..ratelimit import Counted, RateLimiter, Verdict
 from . import LogRead
 
 
@@ -39,7 +39,7 @@ class MemoryBackend:
     async def rate_hit(self, buckets: Sequence[tuple[str, int]], now: float) -> Verdict:
         return self._limiter(buckets).hit(buckets, now)
 
-    def rate_hit_now(self, org_id: str, user_id: str, per_user: int, per_org: int, now: float) -> Verdict:
+    def rate_hit_now(self, org_id: str, user_id: str, per_user: int, per_org: int, now: float) -> Counted:
         """``await rate_hit([(f"u:{org_id}:{user_id}", per_user), (f"o:{org_id}", per_org)], now)``, the
         same verdict and windows, as a plain call (the state is in memory). The rate step counts a caller
         seen before through its lane itself and calls this for the others: the lane is opened here."""

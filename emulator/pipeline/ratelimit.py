@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..backend.memory import MemoryBackend
 from ..domain.models import SYSTEM_ORG
 from ..errors import TooManyRequests
-from ..ratelimit import RESET_HEADERS, Verdict, limit_pair
+from ..ratelimit import RESET_HEADERS, Counted, Verdict, limit_pair
 from ..tenants import ORG_KIND
 from ..wire import extend_vetted
 from . import Inline
@@ -158,7 +158,8 @@ class Admission:
 _LIMIT_LINES = 64
 
 
-def _refuse(verdict: Verdict) -> None:
+def _refuse(counted: Counted) -> None:
+    verdict = Verdict(*counted)
     raise TooManyRequests(f"Rate limit exceeded. Retry after {verdict.retry_after} seconds.", headers=verdict.headers())
 
 
