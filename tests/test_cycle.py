@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from transport_helpers import RecordingTransport
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
@@ -27,35 +28,10 @@ BODY = b'{"ok":true}'
 Messages = list[dict[str, Any]]
 
 
-class Transport(asyncio.Transport):
-    """Keeps each write as it came; closing is a flag."""
+class Transport(RecordingTransport):
+    """Also notes whether the server closed the connection before the test ended it."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.writes: list[bytes] = []
-        self.closed = False
-        self.closed_by_server = False  # before the test's end of the connection
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.writes.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def can_write_eof(self) -> bool:
-        return False
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
+    closed_by_server = False
 
 
 def script(*messages: dict[str, Any]) -> Callable[..., Any]:

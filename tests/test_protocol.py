@@ -12,41 +12,12 @@ from typing import Any
 
 import pytest
 import uvicorn
+from transport_helpers import RecordingTransport
 from uvicorn.server import ServerState
 
 from emulator import EmulatorApp
 from emulator.protocol import HttpLimits, head_problem
 from emulator.server import http_protocol
-
-
-class Transport(asyncio.Transport):
-    """Records what the protocol writes; closing is a flag."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = bytearray()
-        self.closed = False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += data
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def can_write_eof(self) -> bool:
-        return False
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
 
 
 def exchange(app: EmulatorApp, *chunks: bytes) -> bytes:
@@ -56,7 +27,7 @@ def exchange(app: EmulatorApp, *chunks: bytes) -> bytes:
         config = uvicorn.Config(app, lifespan="off", log_level="warning")
         config.load()
         protocol: Any = http_protocol("httptools", app)(config=config, server_state=ServerState(), app_state={})
-        transport = Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)
         for chunk in chunks:
             protocol.data_received(chunk)
@@ -65,7 +36,7 @@ def exchange(app: EmulatorApp, *chunks: bytes) -> bytes:
                 break
             await asyncio.sleep(0)
         protocol.connection_lost(None)
-        return bytes(transport.written)
+        return transport.written
 
     return asyncio.run(run())
 
