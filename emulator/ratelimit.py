@@ -127,7 +127,7 @@ class Bucket:
 class Lane:
     """A caller's two buckets (their own and their organisation's), and the instants between which a count
     may take the short way: from ``since`` to ``until`` no slot of either bucket expires, both newest slots
-    (``mine_slot``, ``theirs_slot``) are the ones to bump, and each bucket's ``Retry``/reset seconds
+    (``mine_slot``, ``theirs_slot``) are the ones to bump, and each bucket's ``X-RateLimit-Reset`` seconds
     (``mine_reset``, ``theirs_reset``: the ceiling of its oldest slot's end minus now) stay the same.
     """
 
