@@ -14,23 +14,19 @@ The bytes on the wire are the same as uvicorn's (``tests/test_cycle.py`` compare
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
+# uvicorn's own patterns (HEADER_RE, HEADER_VALUE_RE), applied to the server's default headers
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE, RequestResponseCycle
 
 from .wire import CHECKED_HEAD
-
-# uvicorn's own patterns, applied to the server's default headers (``date``, ``server``, ``--header``)
-_NAME = re.compile(b'[\x00-\x1f\x7f()<>@,;:\\[\\]={} \t\\\\"]')
-_VALUE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def default_block(headers: list[tuple[bytes, bytes]]) -> bytes | None:
     """The server's default header lines as uvicorn writes them; None when one would fail its checks."""
     lines = []
     for name, value in headers:
-        if _NAME.search(name) or _VALUE.search(value):
+        if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
             return None
         lines.append(b"%s: %s\r\n" % (name.lower(), value))
     return b"".join(lines)
