@@ -43,7 +43,7 @@ def limit_pair(org: Mapping[str, Any], per_user: int | None = None, per_org: int
 
 
 #: ``X-RateLimit-Reset`` for every whole second of a window (an admitted request's reset is one of them).
-RESET_HEADERS = tuple((b"x-ratelimit-reset", b"%d" % seconds) for seconds in range(int(WINDOW_SECONDS) + 1))
+_RESET_HEADERS = tuple((b"x-ratelimit-reset", b"%d" % seconds) for seconds in range(int(WINDOW_SECONDS) + 1))
 
 
 class Verdict(NamedTuple):
@@ -73,15 +73,7 @@ class Verdict(NamedTuple):
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """:meth:`headers` pre-encoded for appending to a response's ``raw_headers`` (no lookups)."""
-        reset = self.reset
-        out = [
-            (b"x-ratelimit-limit", b"%d" % self.limit),
-            (b"x-ratelimit-remaining", b"%d" % self.remaining),
-            RESET_HEADERS[reset] if 0 <= reset < len(RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
-        ]
-        if not self.allowed:
-            out.append((b"retry-after", b"%d" % self.retry_after))
-        return out
+        return raw_lines(self)
 
 
 def ceil_seconds(seconds: float) -> int:
@@ -124,6 +116,25 @@ class Bucket:
         self.total += 1
 
 
+#: What :meth:`RateLimiter.hit_lane` gives: a :class:`Verdict`'s fields (the short way builds a plain
+#: tuple, equal to the Verdict :meth:`RateLimiter.hit` gives, without a named tuple's construction).
+Counted = tuple[bool, int, int, int, int]
+
+
+def raw_lines(counted: Counted, limit_line: tuple[bytes, bytes] | None = None) -> list[tuple[bytes, bytes]]:
+    """The ``X-RateLimit-*`` header lines (and ``Retry-After`` when refused) of a verdict, pre-encoded;
+    ``limit_line``: its ``X-RateLimit-Limit`` line when the caller keeps it encoded."""
+    allowed, limit, remaining, reset, retry_after = counted
+    out = [
+        (b"x-ratelimit-limit", b"%d" % limit) if limit_line is None else limit_line,
+        (b"x-ratelimit-remaining", b"%d" % remaining),
+        _RESET_HEADERS[reset] if 0 <= reset < len(_RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
+    ]
+    if not allowed:
+        out.append((b"retry-after", b"%d" % retry_after))
+    return out
+
+
 class Lane:
     """A caller's two buckets (their own and their organisation's), and the instants between which a count
     may take the short way: from ``since`` to ``until`` no slot of either bucket expires, both newest slots
@@ -141,11 +152,6 @@ class Lane:
         self.mine_slot: list[int] = []
         self.theirs_slot: list[int] = []
         self.mine_reset = self.theirs_reset = 0
-
-
-#: What :meth:`RateLimiter.hit_lane` gives: a :class:`Verdict`'s fields (the short way builds a plain
-#: tuple, equal to the Verdict :meth:`RateLimiter.hit` gives, without a named tuple's construction).
-Counted = tuple[bool, int, int, int, int]
 
 
 class RateLimiter:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..backend.memory import MemoryBackend
 from ..domain.models import SYSTEM_ORG
 from ..errors import TooManyRequests
-from ..ratelimit import RESET_HEADERS, Counted, Verdict, limit_pair
+from ..ratelimit import Counted, Verdict, limit_pair, raw_lines
 from ..tenants import ORG_KIND
 from ..wire import extend_vetted
 from . import Inline
@@ -132,25 +132,17 @@ class Admission:
 
     def report(self, ctx: RequestContext, response: Response) -> Response:
         """The ``X-RateLimit-*`` headers of an admitted request on its response (a scripted 429 from a
-        scenario keeps the headers it chose): :meth:`Verdict.raw_headers`, with the limit's line encoded
-        once per limit."""
+        scenario keeps the headers it chose): :func:`~emulator.ratelimit.raw_lines`, with the limit's line
+        encoded once per limit."""
         verdict = ctx.rate
         if verdict is not None and response.status_code != 429:
-            limit, reset = verdict[1], verdict[3]
+            limit = verdict[1]
             line = self._limit_lines.get(limit)
             if line is None:
                 if len(self._limit_lines) >= _LIMIT_LINES:
                     self._limit_lines.clear()
                 line = self._limit_lines[limit] = (b"x-ratelimit-limit", b"%d" % limit)
-            # numbers and constant names: the head stays vetted
-            extend_vetted(
-                response,
-                [
-                    line,
-                    (b"x-ratelimit-remaining", b"%d" % verdict[2]),
-                    RESET_HEADERS[reset] if 0 <= reset < len(RESET_HEADERS) else (b"x-ratelimit-reset", b"%d" % reset),
-                ],
-            )
+            extend_vetted(response, raw_lines(verdict, line))  # numbers and constant names: the head stays vetted
         return response
 
 
