@@ -118,22 +118,21 @@ class EmulatorApp:
         try:
             response = await chain(ctx)  # every step renders an ApiError at its own boundary
             kind = type(response)
-            if kind is JsonResponse:  # the usual answer: checked here, and said so to the server (one write)
+            if kind in _HEAD_AND_BODY:  # their head is known now: checked here, sent without a wrapper
                 check_head(response)
                 started = True
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": response.status_code,
-                        "headers": response.raw_headers,
-                        CHECKED_HEAD: True,
-                    }
-                )
-                await send({"type": "http.response.body", "body": response.body})
-            elif kind in _HEAD_AND_BODY:  # their head is known now: checked here, sent without a wrapper
-                check_head(response)
-                started = True
-                await response(scope, receive, send)
+                if kind is JsonResponse:  # the usual answer: the server is told its head was checked (one write)
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": response.status_code,
+                            "headers": response.raw_headers,
+                            CHECKED_HEAD: True,
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": response.body})
+                else:
+                    await response(scope, receive, send)
             else:
                 guarded = GuardedSend(send)
                 await response(scope, receive, guarded)
